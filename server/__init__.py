@@ -1,0 +1,48 @@
+"""Verval server: `create_app` wires configuration, extensions, error handling, blueprints and CLI commands."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from server.config import config_from_env
+
+__version__ = "0.1.0"
+
+
+def create_app(config: dict | str | None = None) -> Flask:
+    """Build the app. `config` is a profile name or a dict of overrides on the environment's profile."""
+    app = Flask(__name__, static_folder=None)
+    if isinstance(config, dict):
+        profile = config.get("PROFILE")
+        app.config.update(config_from_env(profile, **config))
+    else:
+        app.config.update(config_from_env(config))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    from server import models  # noqa: F401  (registers every table on the metadata)
+    from server.errors import register_error_handlers
+    from server.extensions import db, jwt, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    jwt.init_app(app)
+    limiter.init_app(app)
+    register_error_handlers(app)
+
+    from server.health.routes import bp as health_bp
+
+    app.register_blueprint(health_bp, url_prefix="/api/v1")
+
+    from server.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _migrations_dir():
+    from server.config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "migrations"

@@ -1,0 +1,64 @@
+"""Aid programs (PKH, BPNT/Sembako, PBI-JK, …) and the receipts that tie a program to a family or person."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.types import (
+    ProgramForm,
+    ProgramLevel,
+    ProgramPeriod,
+    ProgramUnit,
+    ReceiptSource,
+    ReceiptStatus,
+    code_enum,
+    utcnow_default,
+)
+
+
+class AidProgram(db.Model):
+    __tablename__ = "aid_programs"
+
+    id: Mapped[int] = mapped_column(sa.Integer, sa.Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    level: Mapped[ProgramLevel] = mapped_column(code_enum(ProgramLevel, "program_level", 10))
+    unit: Mapped[ProgramUnit] = mapped_column(code_enum(ProgramUnit, "program_unit", 8))
+    form: Mapped[ProgramForm] = mapped_column(code_enum(ProgramForm, "program_form", 10))
+    # Programs of the same category in the same period count as stacking ("bantuan menumpuk").
+    category: Mapped[str] = mapped_column(sa.String(32))
+    period: Mapped[ProgramPeriod] = mapped_column(code_enum(ProgramPeriod, "program_period", 10))
+    active_from: Mapped[date | None] = mapped_column(sa.Date)
+    active_until: Mapped[date | None] = mapped_column(sa.Date)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+
+
+class AidReceipt(db.Model):
+    __tablename__ = "aid_receipts"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("aid_programs.id"))
+    household_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("households.id", ondelete="CASCADE"))
+    member_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    period_start: Mapped[date] = mapped_column(sa.Date)
+    period_end: Mapped[date] = mapped_column(sa.Date)
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    source: Mapped[ReceiptSource] = mapped_column(code_enum(ReceiptSource, "receipt_source", 14))
+    status: Mapped[ReceiptStatus] = mapped_column(code_enum(ReceiptStatus, "receipt_status", 14))
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("data_imports.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+
+    __table_args__ = (
+        sa.CheckConstraint("household_id IS NOT NULL OR member_id IS NOT NULL", name="has_recipient"),
+        sa.CheckConstraint("period_end >= period_start", name="period_order"),
+        sa.Index("ix_aid_receipts_household_id_period_start", "household_id", "period_start"),
+        sa.Index("ix_aid_receipts_member_id", "member_id"),
+        sa.Index("ix_aid_receipts_program_id_period_start", "program_id", "period_start"),
+    )

@@ -1,0 +1,11 @@
+"""Registers every `flask` sub-command the project offers."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    from server.regions.cli import regions_cli
+
+    app.cli.add_command(regions_cli)

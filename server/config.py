@@ -1,0 +1,78 @@
+"""Configuration profiles (development, test, production) read from environment variables.
+
+Every setting that differs between machines comes from the environment; nothing secret is committed.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "demo-verval"
+
+
+def _int_env(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class BaseConfig:
+    PROFILE = "base"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-change-me")
+    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", "dev-jwt-secret-change-me-to-32-bytes")
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int_env("JWT_ACCESS_MINUTES", 15))
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int_env("JWT_REFRESH_DAYS", 30))
+    PHOTO_STORE = os.environ.get("PHOTO_STORE", str(PROJECT_ROOT / "var" / "photos"))
+    # The biggest legitimate body is a photo upload chunk; everything else is far smaller.
+    MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    JSON_SORT_KEYS = False
+    ALLOW_DEMO_PASSWORD = True
+
+
+class DevelopmentConfig(BaseConfig):
+    PROFILE = "development"
+
+
+class TestConfig(BaseConfig):
+    PROFILE = "test"
+    TESTING = True
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"connect_timeout": 5}}
+
+
+class ProductionConfig(BaseConfig):
+    PROFILE = "production"
+    ALLOW_DEMO_PASSWORD = False
+
+
+PROFILES: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env(profile: str | None = None, **overrides) -> dict:
+    """The settings of a profile as a plain dict, with the environment read now (not at import)."""
+    name = profile or os.environ.get("VERVAL_PROFILE", "development")
+    if name not in PROFILES:
+        raise ValueError(f"unknown VERVAL_PROFILE {name!r}; expected one of {sorted(PROFILES)}")
+    cls = PROFILES[name]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    settings["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", settings["SQLALCHEMY_DATABASE_URI"])
+    settings.update(overrides)
+    if name == "production":
+        _check_production(settings)
+    return settings
+
+
+def _check_production(settings: dict) -> None:
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        if settings[key].startswith("dev-") or len(settings[key]) < 32:
+            raise ValueError(f"{key} must be set to a random value of at least 32 characters in production")
+    if not settings["SQLALCHEMY_DATABASE_URI"]:
+        raise ValueError("DATABASE_URL must be set in production")

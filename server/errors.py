@@ -1,0 +1,145 @@
+"""The one catalogue of error codes and the handlers that turn every failure into the JSON envelope.
+
+Envelope (DESIGN.md §4): ``{"error": {"code": "...", "message": "...", "details": {...}}}``.
+Messages are Bahasa Indonesia first, English second. Database errors are translated here too, so
+no route ever shows a driver message (which could echo personal data) to a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, jsonify, request
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    code: str
+    status: int
+    message: str
+
+
+# --- the catalogue -------------------------------------------------------------------------------
+BAD_REQUEST = ErrorKind("request.bad", 400, "Permintaan tidak valid / Bad request")
+MALFORMED_JSON = ErrorKind("request.malformed_json", 400, "Isi JSON tidak valid / Malformed JSON body")
+UNAUTHORIZED = ErrorKind("auth.unauthorized", 401, "Perlu masuk / Authentication required")
+FORBIDDEN = ErrorKind("auth.forbidden", 403, "Tidak diizinkan / Not allowed")
+NOT_FOUND = ErrorKind("not_found", 404, "Tidak ditemukan / Not found")
+METHOD_NOT_ALLOWED = ErrorKind("request.method_not_allowed", 405, "Metode tidak diizinkan / Method not allowed")
+CONFLICT = ErrorKind("conflict", 409, "Bertentangan dengan data yang ada / Conflicts with existing data")
+GONE = ErrorKind("gone", 410, "Sudah tidak tersedia / No longer available")
+PRECONDITION_FAILED = ErrorKind(
+    "precondition_failed", 412, "Data telah diubah orang lain / The record was changed by someone else"
+)
+PRECONDITION_REQUIRED = ErrorKind("precondition_required", 428, "Header If-Match wajib / If-Match header required")
+TOO_LARGE = ErrorKind("request.too_large", 413, "Permintaan terlalu besar / Request body too large")
+UNSUPPORTED_MEDIA = ErrorKind(
+    "request.unsupported_media_type", 415, "Jenis konten tidak didukung / Unsupported media type"
+)
+VALIDATION = ErrorKind("validation.failed", 422, "Data tidak valid / Invalid data")
+RATE_LIMITED = ErrorKind("request.rate_limited", 429, "Terlalu banyak percobaan / Too many requests")
+INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
+DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")
+
+_BY_STATUS = {
+    kind.status: kind
+    for kind in (
+        BAD_REQUEST,
+        UNAUTHORIZED,
+        FORBIDDEN,
+        NOT_FOUND,
+        METHOD_NOT_ALLOWED,
+        CONFLICT,
+        GONE,
+        PRECONDITION_FAILED,
+        TOO_LARGE,
+        UNSUPPORTED_MEDIA,
+        VALIDATION,
+        PRECONDITION_REQUIRED,
+        RATE_LIMITED,
+        INTERNAL,
+        DB_UNAVAILABLE,
+    )
+}
+
+
+class AppError(Exception):
+    """An expected failure with a catalogue code; raised by services, rendered by the handler."""
+
+    def __init__(self, kind: ErrorKind, message: str | None = None, details: dict | None = None):
+        super().__init__(message or kind.message)
+        self.kind = kind
+        self.message = message or kind.message
+        self.details = details or {}
+
+
+def validation_error(fields: dict[str, list[str] | str]) -> AppError:
+    """A 422 naming each bad field and why."""
+    normalised = {name: msgs if isinstance(msgs, list) else [msgs] for name, msgs in fields.items()}
+    return AppError(VALIDATION, details={"fields": normalised})
+
+
+def envelope(kind: ErrorKind, message: str | None = None, details: dict | None = None):
+    body = {"error": {"code": kind.code, "message": message or kind.message, "details": details or {}}}
+    return jsonify(body), kind.status
+
+
+def _translate_integrity(error: IntegrityError) -> AppError:
+    """Unique violation → 409; foreign-key, not-null and check violations → 422 naming the constraint."""
+    orig = getattr(error, "orig", None)
+    pgcode = getattr(orig, "pgcode", None)
+    diag = getattr(orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    details = {"constraint": constraint} if constraint else {}
+    if pgcode == "23505":
+        return AppError(CONFLICT, details=details)
+    column = getattr(diag, "column_name", None)
+    field = column or constraint or "record"
+    return AppError(
+        VALIDATION, details={"fields": {field: ["Melanggar aturan data / violates a data rule"]}, **details}
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(error: AppError):
+        return envelope(error.kind, error.message, error.details)
+
+    @app.errorhandler(ValidationError)
+    def _marshmallow_error(error: ValidationError):
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        return envelope(VALIDATION, details={"fields": messages})
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError):
+        translated = _translate_integrity(error)
+        return envelope(translated.kind, translated.message, translated.details)
+
+    @app.errorhandler(OperationalError)
+    def _operational_error(error: OperationalError):
+        # Only the exception class: driver messages may carry query parameters (personal data).
+        log.error("database unavailable: %s", type(error.orig).__name__ if error.orig else "OperationalError")
+        return envelope(DB_UNAVAILABLE)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if not request.path.startswith("/api/"):
+            return error
+        kind = _BY_STATUS.get(error.code or 500, BAD_REQUEST)
+        response, status = envelope(kind)
+        if error.code == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response, status
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        log.exception("unhandled error on %s %s", request.method, request.url_rule or "unknown route")
+        return envelope(INTERNAL)

@@ -1,0 +1,44 @@
+"""`GET /api/v1/health`: is the database reachable, which PostGIS, which migration (public, no personal data)."""
+
+from __future__ import annotations
+
+import functools
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from flask import Blueprint, current_app
+from sqlalchemy.exc import DBAPIError
+
+from server import __version__
+from server.errors import DB_UNAVAILABLE, AppError
+from server.extensions import db
+from server.health import queries
+from server.http import ok
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health")
+def health():
+    try:
+        facts = queries.database_facts()
+    except DBAPIError as error:
+        db.session.rollback()
+        raise AppError(DB_UNAVAILABLE, details={"database": "unreachable"}) from error
+    return ok(
+        {
+            "status": "ok",
+            "version": __version__,
+            "database": "ok",
+            "postgis": facts["postgis"],
+            "migration": facts["migration"],
+            "migration_head": _migration_head(current_app.extensions["migrate"].directory),
+        }
+    )
+
+
+@functools.cache
+def _migration_head(migrations_dir: str) -> str | None:
+    config = Config()
+    config.set_main_option("script_location", migrations_dir)
+    return ScriptDirectory.from_config(config).get_current_head()

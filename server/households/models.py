@@ -1,0 +1,100 @@
+"""Households (one family card in the registry) and their members.
+
+`version` is the optimistic-concurrency counter the API exposes as an ETag; `change_seq` and
+`change_xid` are stamped by a database trigger on every insert/update so sync can find what changed
+without trusting any clock (see the migration for the trigger).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.types import (
+    HouseholdSource,
+    Presence,
+    RegistryStatus,
+    Sex,
+    VerificationStatus,
+    code_enum,
+    point,
+    utcnow_default,
+)
+
+
+class Household(db.Model):
+    __tablename__ = "households"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    registry_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
+    kk_number: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    head_name: Mapped[str] = mapped_column(sa.String(200))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    rt: Mapped[str | None] = mapped_column(sa.String(3))
+    rw: Mapped[str | None] = mapped_column(sa.String(3))
+    region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"))
+    decile: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    location = mapped_column(point(), nullable=True)
+    location_accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
+    registry_status: Mapped[RegistryStatus] = mapped_column(
+        code_enum(RegistryStatus, "registry_status", 12), default=RegistryStatus.ACTIVE
+    )
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        code_enum(VerificationStatus, "verification_status", 12), default=VerificationStatus.UNVERIFIED
+    )
+    source: Mapped[HouseholdSource] = mapped_column(
+        code_enum(HouseholdSource, "household_source", 10), default=HouseholdSource.REGISTRY
+    )
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("households.id"))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    change_seq: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
+    change_xid: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+
+    members: Mapped[list[Member]] = relationship(back_populates="household", order_by="Member.relationship_code")
+
+    __table_args__ = (
+        sa.CheckConstraint("decile BETWEEN 1 AND 10", name="decile_range"),
+        sa.CheckConstraint("kk_number ~ '^[0-9]{16}$'", name="kk_number_digits"),
+        sa.Index("ix_households_region_code_rt_rw", "region_code", "rt", "rw"),
+        sa.Index("ix_households_location", "location", postgresql_using="gist"),
+        sa.Index("ix_households_change_seq", "change_seq"),
+        sa.Index("ix_households_registry_status", "registry_status"),
+        sa.Index(
+            "ix_households_head_name_trgm",
+            "head_name",
+            postgresql_using="gin",
+            postgresql_ops={"head_name": "gin_trgm_ops"},
+        ),
+    )
+
+
+class Member(db.Model):
+    __tablename__ = "members"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    household_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    nik: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    sex: Mapped[Sex] = mapped_column(sa.SmallInteger)
+    birth_date: Mapped[date | None] = mapped_column(sa.Date)
+    birth_place: Mapped[str | None] = mapped_column(sa.String(100))
+    relationship_code: Mapped[int] = mapped_column(sa.SmallInteger)
+    presence_status: Mapped[Presence] = mapped_column(code_enum(Presence, "presence", 14), default=Presence.PRESENT)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+
+    household: Mapped[Household] = relationship(back_populates="members")
+
+    __table_args__ = (
+        sa.CheckConstraint("nik ~ '^[0-9]{16}$'", name="nik_digits"),
+        sa.CheckConstraint("sex IN (1, 2)", name="sex_code"),
+        sa.CheckConstraint("relationship_code BETWEEN 1 AND 8", name="relationship_code_range"),
+        sa.Index("ix_members_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+    )

@@ -1,0 +1,31 @@
+"""Imports every domain's models so Alembic and the app see the whole schema in one metadata."""
+
+from server.aid.models import AidProgram, AidReceipt
+from server.audit.models import AuditEntry
+from server.auth.models import Device, RefreshToken, User, UserScope
+from server.campaigns.models import Assignment, Campaign, Tombstone
+from server.households.models import Household, Member
+from server.imports.models import DataImport
+from server.photos.models import Photo
+from server.regions.models import Region
+from server.visits.models import Visit, VisitReview
+
+__all__ = [
+    "AidProgram",
+    "AidReceipt",
+    "Assignment",
+    "AuditEntry",
+    "Campaign",
+    "DataImport",
+    "Device",
+    "Household",
+    "Member",
+    "Photo",
+    "RefreshToken",
+    "Region",
+    "Tombstone",
+    "User",
+    "UserScope",
+    "Visit",
+    "VisitReview",
+]

@@ -1,0 +1,34 @@
+"""Photos declared by visits: the row exists once a visit names it; `uploaded_at` says if the bytes came."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.types import PhotoKind, code_enum, point, utcnow_default
+
+
+class Photo(db.Model):
+    __tablename__ = "photos"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[PhotoKind] = mapped_column(code_enum(PhotoKind, "photo_kind", 14))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+    media_type: Mapped[str | None] = mapped_column(sa.String(32))
+    width: Mapped[int | None] = mapped_column(sa.Integer)
+    height: Mapped[int | None] = mapped_column(sa.Integer)
+    storage_key: Mapped[str | None] = mapped_column(sa.String(200))
+    thumbnail_key: Mapped[str | None] = mapped_column(sa.String(200))
+    exif_taken_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    exif_location = mapped_column(point(), nullable=True)
+    uploaded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+
+    __table_args__ = (sa.CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_hex"),)

@@ -1,0 +1,163 @@
+"""Column types and value sets shared by the models: codes are stored as short strings with CHECK constraints."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+
+
+def code_enum(values: type[enum.Enum], name: str, length: int = 24) -> sa.Enum:
+    """A VARCHAR + named CHECK constraint (not a native PG enum, so adding a value is a one-line migration)."""
+    return sa.Enum(
+        values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda cls: [member.value for member in cls],
+        validate_strings=True,
+    )
+
+
+def point() -> Geometry:
+    return Geometry("POINT", srid=4326, spatial_index=False)
+
+
+def utcnow_default() -> sa.TextClause:
+    return sa.text("now()")
+
+
+class RegionLevel(enum.StrEnum):
+    PROVINSI = "provinsi"
+    KOTA = "kota"
+    KABUPATEN = "kabupaten"
+    KECAMATAN = "kecamatan"
+    KELURAHAN = "kelurahan"
+    DESA = "desa"
+
+
+class RegistryStatus(enum.StrEnum):
+    ACTIVE = "active"
+    MOVED = "moved"
+    DECEASED = "deceased"
+    NOT_FOUND = "not_found"
+    DUPLICATE = "duplicate"
+    MERGED = "merged"
+    PROPOSED = "proposed"
+    REMOVED = "removed"
+
+
+class VerificationStatus(enum.StrEnum):
+    UNVERIFIED = "unverified"
+    VISITED = "visited"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVISIT = "revisit"
+
+
+class HouseholdSource(enum.StrEnum):
+    REGISTRY = "registry"
+    FIELD = "field"
+
+
+class Sex(enum.IntEnum):
+    MALE = 1
+    FEMALE = 2
+
+
+class Presence(enum.StrEnum):
+    PRESENT = "present"
+    NOT_FOUND = "not_found"
+    MOVED = "moved"
+    DECEASED = "deceased"
+    DUPLICATE = "duplicate"
+    NO_DOCUMENTS = "no_documents"
+    NEW = "new"
+
+
+class ProgramLevel(enum.StrEnum):
+    NATIONAL = "national"
+    PROVINCE = "province"
+    CITY = "city"
+
+
+class ProgramUnit(enum.StrEnum):
+    FAMILY = "family"
+    PERSON = "person"
+
+
+class ProgramForm(enum.StrEnum):
+    CASH = "cash"
+    NON_CASH = "non_cash"
+    GOODS = "goods"
+    PREMIUM = "premium"
+
+
+class ProgramPeriod(enum.StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+    ONE_OFF = "one_off"
+
+
+class ReceiptSource(enum.StrEnum):
+    AGENCY_LIST = "agency_list"
+    REGISTRY = "registry"
+    FIELD_REPORT = "field_report"
+
+
+class ReceiptStatus(enum.StrEnum):
+    LISTED = "listed"
+    DISBURSED = "disbursed"
+    NOT_RECEIVED = "not_received"
+    SUSPENDED = "suspended"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    REVIEWER = "reviewer"
+    ENUMERATOR = "enumerator"
+    VIEWER = "viewer"
+
+
+class Outcome(enum.StrEnum):
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    MOVED_WITHIN = "moved_within"
+    MOVED_OUTSIDE = "moved_outside"
+    DECEASED = "deceased"
+    DUPLICATE = "duplicate"
+    MERGED = "merged"
+    REFUSED = "refused"
+    BUILDING_GONE = "building_gone"
+
+
+class ReviewStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVISIT = "revisit"
+
+
+class ReviewDecision(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REVISIT = "revisit"
+
+
+class PhotoKind(enum.StrEnum):
+    HOUSE_FRONT = "house_front"
+    LIVING_ROOM = "living_room"
+    KITCHEN = "kitchen"
+    BATHROOM = "bathroom"
+    FAMILY_CARD = "family_card"
+    OTHER = "other"
+
+
+class TombstoneReason(enum.StrEnum):
+    UNASSIGNED = "unassigned"
+    MERGED = "merged"
+    REMOVED = "removed"

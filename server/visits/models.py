@@ -1,0 +1,73 @@
+"""Field visits as pushed by the phones, and the review decisions taken on them.
+
+A visit's id is the client-generated UUID, so a replayed push finds the stored row; `content_hash`
+lets the server tell a harmless replay (same content) from a conflicting one. A visit is frozen once
+stored: corrections are new visits naming the one they supersede.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.types import Outcome, ReviewDecision, ReviewStatus, code_enum, point, utcnow_default
+
+
+class Visit(db.Model):
+    __tablename__ = "visits"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("households.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"))
+    enumerator_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    device_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("devices.id", ondelete="SET NULL"))
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("visits.id"))
+    base_version: Mapped[int | None] = mapped_column(sa.Integer)
+    device_time: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+    clock_skew_s: Mapped[float | None] = mapped_column(sa.Float)
+    location = mapped_column(point(), nullable=True)
+    location_accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
+    location_fixed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    no_fix_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    outcome: Mapped[Outcome] = mapped_column(code_enum(Outcome, "outcome", 14))
+    consent: Mapped[bool] = mapped_column(sa.Boolean)
+    # Member changes, house condition, aid reported by the family: the form's answers as submitted.
+    answers: Mapped[dict] = mapped_column(JSONB, default=dict)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    flags: Mapped[list] = mapped_column(JSONB, default=list, server_default=sa.text("'[]'::jsonb"))
+    review_status: Mapped[ReviewStatus] = mapped_column(
+        code_enum(ReviewStatus, "review_status", 10), default=ReviewStatus.PENDING
+    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    review_comment: Mapped[str | None] = mapped_column(sa.Text)
+
+    __table_args__ = (
+        sa.CheckConstraint("(location IS NULL) = (location_accuracy_m IS NULL)", name="location_has_accuracy"),
+        sa.CheckConstraint("location IS NOT NULL OR no_fix_reason IS NOT NULL", name="fix_or_reason"),
+        sa.Index("ix_visits_household_id_device_time", "household_id", "device_time"),
+        sa.Index("ix_visits_enumerator_id_received_at", "enumerator_id", "received_at"),
+        sa.Index("ix_visits_review_status_received_at", "review_status", "received_at"),
+        sa.Index("ix_visits_location", "location", postgresql_using="gist"),
+        sa.Index("ix_visits_supersedes_id", "supersedes_id"),
+    )
+
+
+class VisitReview(db.Model):
+    """Every review decision, kept as history (the visit row holds only the latest)."""
+
+    __tablename__ = "visit_reviews"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    decision: Mapped[ReviewDecision] = mapped_column(code_enum(ReviewDecision, "review_decision", 10))
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())

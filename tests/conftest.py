@@ -1,0 +1,99 @@
+"""Test harness: one database per pytest run, migrated once; every test runs in a transaction rolled back at its end.
+
+The server URL comes from VERVAL_TEST_ADMIN_URL or DATABASE_URL (any database on a server with PostGIS);
+the run creates its own `verval_test_<pid>` database there and drops it afterwards, so parallel runs
+never meet.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from server import create_app
+from server.extensions import db
+from server.regions.service import load_regions
+
+
+def _server_url():
+    url = os.environ.get("VERVAL_TEST_ADMIN_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        pytest.exit("set DATABASE_URL (make test does) to a PostgreSQL server with PostGIS", returncode=2)
+    return make_url(url)
+
+
+@pytest.fixture(scope="session")
+def create_database():
+    """Factory: a fresh empty database on the test server; all are dropped at the end of the run."""
+    server = _server_url()
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    created: list[str] = []
+
+    def make(suffix: str = "") -> str:
+        name = f"verval_test_{os.getpid()}{suffix}"
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return server.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    with admin.connect() as connection:
+        for name in created:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(create_database) -> str:
+    return create_database()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The app on the session database, migrated to head, with the reference data every test relies on."""
+    application = create_app({"PROFILE": "test", "SQLALCHEMY_DATABASE_URI": database_url})
+    with application.app_context():
+        upgrade()
+        load_regions()
+        _seed_reference_data()
+        db.session.commit()
+        db.session.remove()
+    return application
+
+
+def _seed_reference_data() -> None:
+    """Programs are reference data too; seeded when the aid catalogue exists."""
+    try:
+        from server.aid.catalog import seed_programs
+    except ImportError:
+        return
+    seed_programs()
+
+
+@pytest.fixture
+def db_session(app) -> Iterator[scoped_session]:
+    """Binds db.session to one connection inside a transaction; commits become savepoints; all rolled back."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
