@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from flask_jwt_extended import create_access_token
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -84,7 +85,10 @@ def db_session(app) -> Iterator[scoped_session]:
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        # Each request's teardown closes the session; expire_on_commit=False keeps the test's own
+        # objects readable afterwards (re-query them to see what a request changed).
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        db.session = scoped_session(factory)
         try:
             yield db.session
         finally:
@@ -97,3 +101,15 @@ def db_session(app) -> Iterator[scoped_session]:
 @pytest.fixture
 def client(app, db_session):
     return app.test_client()
+
+
+@pytest.fixture
+def auth_headers(db_session):
+    """Factory: Authorization headers carrying a valid access token for `user` (optionally bound to a device)."""
+
+    def make(user, device_id=None) -> dict[str, str]:
+        claims = {"device": str(device_id)} if device_id else {}
+        token = create_access_token(identity=str(user.id), additional_claims=claims)
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

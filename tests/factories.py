@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from server.auth.models import User, UserScope
+from server.auth.passwords import hash_password
 from server.extensions import db
 from server.households.models import Household, Member
 from server.types import Presence, RegistryStatus
@@ -62,3 +64,28 @@ def make_member(household: Household, **overrides) -> Member:
     db.session.add(member)
     db.session.flush()
     return member
+
+
+_PASSWORD_HASHES: dict[str, str] = {}
+TEST_PASSWORD = "kata-sandi-uji-1"
+
+
+def make_user(role: str = "enumerator", regions: list[str] | tuple[str, ...] = ("64.72.01",), **overrides) -> User:
+    """A user with the given role and area scope (ignored for admin); password TEST_PASSWORD."""
+    if TEST_PASSWORD not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[TEST_PASSWORD] = hash_password(TEST_PASSWORD)
+    number = next_number()
+    values = {
+        "username": f"{role}{number}",
+        "full_name": f"Pengguna {role} {number}",
+        "role": role,
+        "password_hash": _PASSWORD_HASHES[TEST_PASSWORD],
+        "active": True,
+    }
+    values.update(overrides)
+    user = User(**values)
+    if role != "admin":
+        user.scopes = [UserScope(region_code=code) for code in regions]
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -1,0 +1,61 @@
+"""Writing the audit trail: one row per security-relevant event, with the actor and client taken from the request.
+
+Callers pass field changes as {field: (before, after)}; identity numbers are masked here, so no caller
+can leak a NIK or No. KK into the log by forgetting to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, has_request_context, request
+
+from server.audit import queries
+from server.auth.masking import mask_number
+
+MASKED_FIELDS = frozenset({"nik", "kk_number", "no_kk"})
+
+
+def record(
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: Any = None,
+    changes: dict[str, tuple[Any, Any]] | dict[str, Any] | None = None,
+    actor_id: int | None = None,
+    actor_username: str | None = None,
+) -> None:
+    """Append one audit row. Actor, device and client address default to the current request's."""
+    actor = g.get("actor") if has_request_context() else None
+    queries.insert_entry(
+        actor_id=actor_id if actor_id is not None else (actor.user_id if actor else None),
+        actor_username=actor_username or (actor.username if actor else None),
+        device_id=actor.device_id if actor else None,
+        client_addr=request.remote_addr if has_request_context() else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        changes=_masked(changes) if changes else None,
+    )
+
+
+def _masked(changes: dict) -> dict:
+    result = {}
+    for field, value in changes.items():
+        if isinstance(value, tuple) and len(value) == 2:
+            before, after = value
+            value = {"before": _json_safe(before), "after": _json_safe(after)}
+            if field in MASKED_FIELDS:
+                value = {"before": mask_number(before), "after": mask_number(after)}
+        elif field in MASKED_FIELDS:
+            value = mask_number(value)
+        else:
+            value = _json_safe(value)
+        result[field] = value
+    return result
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool | list | dict):
+        return value
+    return str(value)

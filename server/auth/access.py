@@ -1,0 +1,109 @@
+"""Who is calling and what they may touch: the `require` decorator, the current actor, area-scope SQL.
+
+Every `/api/` route except login/refresh/health/docs is wrapped in `require(...)`. The user row is read
+on each request, so deactivation and device revocation take effect at once, not at token expiry.
+Out-of-scope records are answered as 404 by the services (never 403), so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import g
+from flask_jwt_extended import get_jwt, get_jwt_identity, verify_jwt_in_request
+
+from server.errors import FORBIDDEN, UNAUTHORIZED, AppError
+from server.extensions import db
+from server.types import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    username: str
+    role: Role
+    region_codes: tuple[str, ...]
+    device_id: uuid.UUID | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+def require(*roles: Role) -> Callable:
+    """Route decorator: a valid access token of an active user (and, when given, one of `roles`)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = _authenticate()
+            if roles and actor.role not in roles:
+                raise AppError(FORBIDDEN)
+            g.actor = actor
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = tuple(roles)
+        return wrapper
+
+    return decorator
+
+
+def current_actor() -> Actor:
+    actor = g.get("actor")
+    if actor is None:
+        raise AppError(UNAUTHORIZED)
+    return actor
+
+
+def optional_actor() -> Actor | None:
+    return g.get("actor")
+
+
+def in_scope(actor: Actor, region_column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """SQL condition: `region_column` (a region code) lies inside one of the actor's scope regions."""
+    if actor.is_admin:
+        return sa.true()
+    if not actor.region_codes:
+        return sa.false()
+    conditions = []
+    for code in actor.region_codes:
+        conditions.append(region_column == code)
+        conditions.append(region_column.like(f"{code}.%"))
+    return sa.or_(*conditions)
+
+
+def region_in_scope(actor: Actor, region_code: str) -> bool:
+    """The same rule as `in_scope`, for a single code already in hand."""
+    if actor.is_admin:
+        return True
+    return any(region_code == code or region_code.startswith(f"{code}.") for code in actor.region_codes)
+
+
+def _authenticate() -> Actor:
+    from server.auth.models import Device, User
+
+    verify_jwt_in_request()
+    try:
+        user_id = int(get_jwt_identity())
+    except (TypeError, ValueError) as error:
+        raise AppError(UNAUTHORIZED) from error
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        raise AppError(UNAUTHORIZED, details={"reason": "account_inactive"})
+    device_claim = get_jwt().get("device")
+    device_id = uuid.UUID(device_claim) if device_claim else None
+    if device_id is not None:
+        device = db.session.get(Device, device_id)
+        if device is None or device.revoked_at is not None or device.user_id != user.id:
+            raise AppError(UNAUTHORIZED, details={"reason": "device_revoked"})
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        region_codes=tuple(user.region_codes),
+        device_id=device_id,
+    )
