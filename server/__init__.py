@@ -40,6 +40,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(health_bp, url_prefix="/api/v1")
 
+    from server.openapi.routes import bp as openapi_bp
+
+    app.register_blueprint(openapi_bp, url_prefix="/api")
+
     from server.cli import register_cli
 
     register_cli(app)

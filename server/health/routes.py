@@ -20,6 +20,35 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/health")
 def health():
+    """Is the server up and its database reachable (public, no personal data).
+    ---
+    get:
+      tags: [health]
+      summary: Health check
+      security: []
+      responses:
+        200:
+          description: Database reachable; PostGIS version and applied migration
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  data:
+                    type: object
+                    properties:
+                      status: {type: string, example: ok}
+                      version: {type: string}
+                      database: {type: string}
+                      postgis: {type: string, nullable: true}
+                      migration: {type: string, nullable: true}
+                      migration_head: {type: string, nullable: true}
+        503:
+          description: Database unavailable
+          content:
+            application/json:
+              schema: ErrorEnvelope
+    """
     try:
         facts = queries.database_facts()
     except DBAPIError as error:
