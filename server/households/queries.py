@@ -1,0 +1,421 @@
+"""SQL for households and members: scoped listing with filters and keyset pages, fuzzy search, detail
+parts (members, aid, visits), locked reads for optimistic concurrency, merge bookkeeping, export rows.
+
+Access scope is one SQL condition (`visible_condition`) applied by every read, so no query path can
+forget it: admin everything; supervisor/reviewer/viewer their area; enumerator only households with a
+live assignment to them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.aid.models import AidProgram, AidReceipt
+from server.auth.access import Actor, in_scope
+from server.auth.models import User
+from server.campaigns.models import Assignment, Tombstone
+from server.extensions import db
+from server.households.models import Household, Member
+from server.regions.models import Region
+from server.types import ReceiptStatus, RegistryStatus, Role, TombstoneReason
+from server.visits.models import Visit
+
+# Receipts that mean the family is (or was) actually getting the aid.
+LIVE_RECEIPT_STATUSES = (ReceiptStatus.LISTED.value, ReceiptStatus.DISBURSED.value)
+
+
+def visible_condition(actor: Actor) -> sa.ColumnElement[bool]:
+    """The households `actor` may see at all."""
+    if actor.role == Role.ENUMERATOR:
+        return sa.exists().where(
+            Assignment.household_id == Household.id,
+            Assignment.enumerator_id == actor.user_id,
+            Assignment.unassigned_at.is_(None),
+        )
+    return in_scope(actor, Household.region_code)
+
+
+def _receipts_of_household() -> sa.ColumnElement[bool]:
+    """Receipts tied to the household itself or to one of its members."""
+    member_ids = sa.select(Member.id).where(Member.household_id == Household.id).correlate(Household)
+    return sa.or_(AidReceipt.household_id == Household.id, AidReceipt.member_id.in_(member_ids))
+
+
+def has_program_condition(program_code: str) -> sa.ColumnElement[bool]:
+    return (
+        sa.select(AidReceipt.id)
+        .join(AidProgram, AidProgram.id == AidReceipt.program_id)
+        .where(_receipts_of_household(), AidProgram.code == program_code)
+        .exists()
+    )
+
+
+def has_stacking_condition() -> sa.ColumnElement[bool]:
+    """Two live receipts of different programs of the same category with overlapping periods."""
+    first, second = sa.orm.aliased(AidReceipt), sa.orm.aliased(AidReceipt)
+    p1, p2 = sa.orm.aliased(AidProgram), sa.orm.aliased(AidProgram)
+    member_ids = sa.select(Member.id).where(Member.household_id == Household.id).correlate(Household)
+
+    def belongs(receipt):
+        return sa.or_(receipt.household_id == Household.id, receipt.member_id.in_(member_ids))
+
+    return (
+        sa.select(first.id)
+        .join(p1, p1.id == first.program_id)
+        .join(second, sa.true())
+        .join(p2, p2.id == second.program_id)
+        .where(
+            belongs(first),
+            belongs(second),
+            p1.category == p2.category,
+            p1.id < p2.id,
+            first.period_start <= second.period_end,
+            second.period_start <= first.period_end,
+            first.status.in_(LIVE_RECEIPT_STATUSES),
+            second.status.in_(LIVE_RECEIPT_STATUSES),
+        )
+        .exists()
+    )
+
+
+def has_aid_condition() -> sa.ColumnElement[bool]:
+    return (
+        sa.select(AidReceipt.id).where(_receipts_of_household(), AidReceipt.status.in_(LIVE_RECEIPT_STATUSES)).exists()
+    )
+
+
+def _name_score(text: str) -> sa.ColumnElement[float]:
+    best_member = (
+        sa.select(sa.func.max(sa.func.similarity(Member.name, text)))
+        .where(Member.household_id == Household.id)
+        .scalar_subquery()
+    )
+    # double precision, so the score survives the JSON round-trip of a cursor exactly.
+    best = sa.func.greatest(sa.func.similarity(Household.head_name, text), sa.func.coalesce(best_member, 0.0))
+    return sa.cast(best, sa.Double)
+
+
+def _name_match(text: str) -> sa.ColumnElement[bool]:
+    member_match = sa.exists().where(Member.household_id == Household.id, Member.name.op("%")(text))
+    return sa.or_(Household.head_name.op("%")(text), member_match)
+
+
+def list_households(
+    *,
+    actor: Actor,
+    region: str | None = None,
+    registry_statuses: list[str] | None = None,
+    verification_statuses: list[str] | None = None,
+    deciles: list[int] | None = None,
+    program: str | None = None,
+    has_stacking: bool | None = None,
+    has_no_aid: bool | None = None,
+    number: str | None = None,
+    name: str | None = None,
+    after: tuple | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """One page of visible households as dicts; `after` is the previous page's last sort key.
+
+    Order: by name similarity (best first) when searching by name, otherwise by region, head name, id.
+    """
+    columns = _summary_columns()
+    score = _name_score(name) if name else None
+    if score is not None:
+        columns.append(score.label("score"))
+    query = (
+        sa.select(*columns)
+        .select_from(Household)
+        .join(Region, Region.code == Household.region_code)
+        .where(visible_condition(actor))
+    )
+    if region:
+        query = query.where(sa.or_(Household.region_code == region, Household.region_code.like(f"{region}.%")))
+    if registry_statuses:
+        query = query.where(Household.registry_status.in_(registry_statuses))
+    elif not number:
+        # Merged duplicates are history: listed only when asked for by status (or found by number).
+        query = query.where(Household.registry_status != RegistryStatus.MERGED.value)
+    if verification_statuses:
+        query = query.where(Household.verification_status.in_(verification_statuses))
+    if deciles:
+        query = query.where(Household.decile.in_(deciles))
+    if program:
+        query = query.where(has_program_condition(program))
+    if has_stacking is not None:
+        condition = has_stacking_condition()
+        query = query.where(condition if has_stacking else ~condition)
+    if has_no_aid is not None:
+        condition = has_aid_condition()
+        query = query.where(~condition if has_no_aid else condition)
+    if number:
+        by_member = sa.exists().where(Member.household_id == Household.id, Member.nik == number)
+        query = query.where(sa.or_(Household.kk_number == number, by_member))
+    if score is not None:
+        query = query.where(_name_match(name))
+        if after:
+            query = query.where(sa.tuple_(-score, Household.id) > sa.tuple_(-float(after[0]), uuid.UUID(after[1])))
+        query = query.order_by(score.desc(), Household.id)
+    else:
+        if after:
+            key = (after[0], after[1], uuid.UUID(after[2]))
+            query = query.where(sa.tuple_(Household.region_code, Household.head_name, Household.id) > sa.tuple_(*key))
+        query = query.order_by(Household.region_code, Household.head_name, Household.id)
+    rows = db.session.execute(query.limit(limit + 1)).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def _summary_columns() -> list:
+    member_count = sa.select(sa.func.count(Member.id)).where(Member.household_id == Household.id).scalar_subquery()
+    return [
+        Household.id,
+        Household.registry_id,
+        Household.kk_number,
+        Household.head_name,
+        Household.address,
+        Household.rt,
+        Household.rw,
+        Household.region_code,
+        Region.name.label("kelurahan_name"),
+        Household.decile,
+        Household.registry_status,
+        Household.verification_status,
+        Household.source,
+        Household.merged_into_id,
+        Household.version,
+        Household.updated_at,
+        sa.func.ST_X(Household.location).label("lon"),
+        sa.func.ST_Y(Household.location).label("lat"),
+        Household.location_accuracy_m,
+        member_count.label("member_count"),
+    ]
+
+
+def get_household_summary(*, actor: Actor, household_id: uuid.UUID) -> dict[str, Any] | None:
+    """One visible household's summary columns, or None (absent or out of scope look the same)."""
+    query = (
+        sa.select(*_summary_columns())
+        .select_from(Household)
+        .join(Region, Region.code == Household.region_code)
+        .where(Household.id == household_id, visible_condition(actor))
+    )
+    row = db.session.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def lock_household(*, actor: Actor, household_id: uuid.UUID) -> Household | None:
+    """The visible household, row-locked until the end of the transaction (so version checks are race-free)."""
+    query = (
+        sa.select(Household)
+        .where(Household.id == household_id, visible_condition(actor))
+        .with_for_update(of=Household)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def members_of(*, household_id: uuid.UUID) -> list[Member]:
+    return list(
+        db.session.execute(
+            sa.select(Member).where(Member.household_id == household_id).order_by(Member.relationship_code, Member.name)
+        ).scalars()
+    )
+
+
+def get_member(*, household_id: uuid.UUID, member_id: uuid.UUID) -> Member | None:
+    return db.session.execute(
+        sa.select(Member).where(Member.id == member_id, Member.household_id == household_id)
+    ).scalar_one_or_none()
+
+
+def aid_of(*, household_id: uuid.UUID) -> list[dict[str, Any]]:
+    member_ids = sa.select(Member.id).where(Member.household_id == household_id)
+    query = (
+        sa.select(
+            AidReceipt.id,
+            AidProgram.code.label("program_code"),
+            AidProgram.name.label("program_name"),
+            AidProgram.category.label("category"),
+            AidReceipt.member_id,
+            AidReceipt.period_start,
+            AidReceipt.period_end,
+            AidReceipt.amount,
+            AidReceipt.status,
+            AidReceipt.source,
+        )
+        .join(AidProgram, AidProgram.id == AidReceipt.program_id)
+        .where(sa.or_(AidReceipt.household_id == household_id, AidReceipt.member_id.in_(member_ids)))
+        .order_by(AidReceipt.period_start.desc(), AidProgram.code)
+    )
+    return [dict(row) for row in db.session.execute(query).mappings()]
+
+
+def visits_of(*, household_id: uuid.UUID, enumerator_id: int | None = None) -> list[dict[str, Any]]:
+    query = (
+        sa.select(
+            Visit.id,
+            Visit.outcome,
+            Visit.device_time,
+            Visit.received_at,
+            Visit.enumerator_id,
+            User.username.label("enumerator_username"),
+            Visit.review_status,
+            Visit.review_comment,
+            Visit.flags,
+            Visit.supersedes_id,
+        )
+        .join(User, User.id == Visit.enumerator_id)
+        .where(Visit.household_id == household_id)
+        .order_by(Visit.device_time.desc())
+    )
+    if enumerator_id is not None:
+        query = query.where(Visit.enumerator_id == enumerator_id)
+    return [dict(row) for row in db.session.execute(query).mappings()]
+
+
+def set_location(*, household: Household, lon: float | None, lat: float | None) -> None:
+    household.location = None if lon is None else sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), 4326)
+
+
+def region_exists(*, code: str) -> bool:
+    return db.session.execute(sa.select(sa.exists().where(Region.code == code))).scalar_one()
+
+
+def is_kelurahan(*, code: str) -> bool:
+    return db.session.execute(
+        sa.select(sa.exists().where(Region.code == code, Region.level.in_(["kelurahan", "desa"])))
+    ).scalar_one()
+
+
+def households_with_nik(*, nik: str, excluding: uuid.UUID) -> list[Household]:
+    query = (
+        sa.select(Household)
+        .join(Member, Member.household_id == Household.id)
+        .where(
+            Member.nik == nik,
+            Household.id != excluding,
+            Household.registry_status != RegistryStatus.MERGED.value,
+        )
+    )
+    return list(db.session.execute(query).scalars().unique())
+
+
+def move_members_and_aid(*, loser: Household, survivor: Household) -> dict[str, int]:
+    """Members the survivor lacks (by NIK) move over; aid follows members and family; duplicates stay as history."""
+    survivor_niks = sa.select(Member.nik).where(Member.household_id == survivor.id, Member.nik.is_not(None))
+    moved = db.session.execute(
+        sa.update(Member)
+        .where(Member.household_id == loser.id, sa.or_(Member.nik.is_(None), Member.nik.not_in(survivor_niks)))
+        .values(household_id=survivor.id, updated_at=sa.func.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    # Member receipts of people the survivor already lists point at the survivor's record of them.
+    survivor_member = sa.orm.aliased(Member)
+    loser_member = sa.orm.aliased(Member)
+    repointed = db.session.execute(
+        sa.update(AidReceipt)
+        .where(
+            AidReceipt.member_id == loser_member.id,
+            loser_member.household_id == loser.id,
+            survivor_member.household_id == survivor.id,
+            survivor_member.nik == loser_member.nik,
+        )
+        .values(member_id=survivor_member.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    family = db.session.execute(
+        sa.update(AidReceipt)
+        .where(AidReceipt.household_id == loser.id)
+        .values(household_id=survivor.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"members_moved": moved, "member_receipts_repointed": repointed, "family_receipts_moved": family}
+
+
+def end_live_assignments(*, household_id: uuid.UUID, at: datetime) -> int:
+    return db.session.execute(
+        sa.update(Assignment)
+        .where(Assignment.household_id == household_id, Assignment.unassigned_at.is_(None))
+        .values(unassigned_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def add_tombstone(*, household_id: uuid.UUID, reason: TombstoneReason, merged_into_id: uuid.UUID | None) -> None:
+    db.session.add(Tombstone(household_id=household_id, user_id=None, reason=reason, merged_into_id=merged_into_id))
+
+
+EXPORT_COLUMNS = (
+    "registry_id",
+    "kk_number",
+    "head_name",
+    "address",
+    "rt",
+    "rw",
+    "kelurahan_code",
+    "decile",
+    "latitude",
+    "longitude",
+    "nik",
+    "name",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "relationship",
+    "registry_status",
+    "verification_status",
+    "presence_status",
+)
+
+
+def export_rows(*, actor: Actor, region: str | None) -> Iterator[tuple]:
+    """One row per member (households without members get one row), in the registry import's columns."""
+    query = (
+        sa.select(
+            Household.registry_id,
+            Household.kk_number,
+            Household.head_name,
+            Household.address,
+            Household.rt,
+            Household.rw,
+            Household.region_code,
+            Household.decile,
+            sa.func.ST_Y(Household.location),
+            sa.func.ST_X(Household.location),
+            Member.nik,
+            Member.name,
+            Member.sex,
+            Member.birth_date,
+            Member.birth_place,
+            Member.relationship_code,
+            Household.registry_status,
+            Household.verification_status,
+            Member.presence_status,
+        )
+        .select_from(Household)
+        .outerjoin(Member, Member.household_id == Household.id)
+        .where(visible_condition(actor), Household.registry_status != RegistryStatus.MERGED.value)
+        .order_by(Household.region_code, Household.registry_id, Household.id, Member.relationship_code, Member.name)
+        .execution_options(yield_per=2000)
+    )
+    if region:
+        query = query.where(sa.or_(Household.region_code == region, Household.region_code.like(f"{region}.%")))
+    for row in db.session.execute(query):
+        yield tuple(row)
+
+
+def count_export(*, actor: Actor, region: str | None) -> int:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Household)
+        .outerjoin(Member, Member.household_id == Household.id)
+        .where(visible_condition(actor), Household.registry_status != RegistryStatus.MERGED.value)
+    )
+    if region:
+        query = query.where(sa.or_(Household.region_code == region, Household.region_code.like(f"{region}.%")))
+    return db.session.execute(query).scalar_one()
