@@ -48,6 +48,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(households_bp, url_prefix="/api/v1")
 
+    from server.aid.routes import bp as aid_bp
+
+    app.register_blueprint(aid_bp, url_prefix="/api/v1")
+
     from server.cli import register_cli
 
     register_cli(app)
