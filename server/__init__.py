@@ -52,6 +52,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(aid_bp, url_prefix="/api/v1")
 
+    from server.imports.routes import bp as imports_bp
+
+    app.register_blueprint(imports_bp, url_prefix="/api/v1")
+
     from server.cli import register_cli
 
     register_cli(app)

@@ -9,3 +9,7 @@ def register_cli(app: Flask) -> None:
     from server.regions.cli import regions_cli
 
     app.cli.add_command(regions_cli)
+
+    from server.imports.cli import import_cli
+
+    app.cli.add_command(import_cli)

@@ -1,0 +1,40 @@
+"""`flask import registry FILE [--dry-run]` (and `flask import aid …`): the same imports as the API, from a shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from server.errors import AppError
+from server.extensions import db
+from server.imports import service
+
+import_cli = AppGroup("import", help="Import the registry or an agency's recipient list.")
+
+
+def _echo_report(report: dict) -> None:
+    counts = report["counts"]
+    click.echo(f"import #{report['id']} ({'dry run' if report['dry_run'] else 'applied'}), sha256 {report['sha256']}")
+    for key, value in counts.items():
+        click.echo(f"  {key}: {value}")
+    for item in report["rejections"][:20]:
+        click.echo(f"  row {item['row']} [{item['column']}] {item['reason']}")
+    if counts.get("rows_rejected"):
+        click.echo(f"  all rejections: GET {report['rejections_csv']}")
+
+
+@import_cli.command("registry")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and report; change nothing.")
+def registry_command(file: Path, dry_run: bool) -> None:
+    """Import a registry CSV/XLSX (one row per member with household columns)."""
+    try:
+        imported = service.import_registry(file.read_bytes(), file.name, actor=None, dry_run=dry_run)
+    except AppError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.message}: {error.details}") from error
+    report = service.import_report(imported, rejection_limit=20)
+    db.session.commit()
+    _echo_report(report)

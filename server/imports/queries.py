@@ -1,0 +1,276 @@
+"""SQL for imports: staging rows with COPY into temporary tables, set-based upserts of households and
+members, import records and their rejections, and the aid matching (exact keys, pg_trgm candidates).
+
+Staging tables are `ON COMMIT DROP` temporaries of the request's transaction, so nothing half-written
+outlives a failed import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.imports.models import AidMatchProposal, DataImport, ImportRejection
+from server.regions.models import Region
+
+NULL = "\\N"
+
+
+def _copy(table: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+    """COPY rows into `table` through the session's own connection (same transaction)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([NULL if value is None else value for value in row])
+    buffer.seek(0)
+    raw = db.session.connection().connection
+    with raw.cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')", buffer)
+
+
+def _execute(sql: str, **params) -> sa.CursorResult:
+    return db.session.execute(sa.text(sql), params)
+
+
+def kelurahan_codes() -> set[str]:
+    return set(db.session.execute(sa.select(Region.code).where(Region.level.in_(["kelurahan", "desa"]))).scalars())
+
+
+# --- registry ------------------------------------------------------------------------------------
+STAGE_COLUMNS = (
+    "row_number",
+    "registry_id",
+    "kk_number",
+    "head_name",
+    "address",
+    "rt",
+    "rw",
+    "region_code",
+    "decile",
+    "lat",
+    "lon",
+    "nik",
+    "name",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "relationship_code",
+)
+
+
+def stage_registry_rows(rows: list) -> None:
+    """COPY parsed rows (see server.imports.registry.ParsedRow) into `_registry_rows`."""
+    _execute("DROP TABLE IF EXISTS _registry_rows")
+    _execute(
+        """
+        CREATE TEMP TABLE _registry_rows (
+            row_number integer, registry_id varchar(32), kk_number varchar(16), head_name varchar(200),
+            address text, rt varchar(3), rw varchar(3), region_code varchar(13), decile smallint,
+            lat float8, lon float8, nik varchar(16), name varchar(200), sex smallint, birth_date date,
+            birth_place varchar(100), relationship_code smallint
+        ) ON COMMIT DROP
+        """
+    )
+    _copy(
+        "_registry_rows",
+        STAGE_COLUMNS,
+        (
+            (
+                row.row_number,
+                row.registry_id,
+                row.household["kk_number"],
+                row.household["head_name"],
+                row.household["address"],
+                row.household["rt"],
+                row.household["rw"],
+                row.household["kelurahan_code"],
+                row.household["decile"],
+                row.household["latitude"],
+                row.household["longitude"],
+                row.member["nik"],
+                row.member["name"],
+                row.member["sex"],
+                row.member["birth_date"],
+                row.member["birth_place"],
+                row.member["relationship_code"],
+            )
+            for row in rows
+        ),
+    )
+    _execute("CREATE INDEX ON _registry_rows (registry_id)")
+    _execute("CREATE INDEX ON _registry_rows (nik)")
+    _execute("ANALYZE _registry_rows")
+
+
+def registry_conflicts_with_database() -> list[tuple[int, str, str, str]]:
+    """(row, registry_id, code, reason) for staged rows the database contradicts."""
+    rows = _execute(
+        """
+        SELECT DISTINCT r.row_number, r.registry_id, 'nik.in_other_household',
+               'NIK sudah terdaftar di rumah tangga lain (' || coalesce(h.registry_id, 'tanpa ID') || ') / '
+               || 'NIK is already listed in another household (' || coalesce(h.registry_id, 'no id') || ')'
+          FROM _registry_rows r
+          JOIN members m ON m.nik = r.nik
+          JOIN households h ON h.id = m.household_id
+         WHERE h.registry_id IS DISTINCT FROM r.registry_id AND h.registry_status <> 'merged'
+        UNION ALL
+        SELECT r.row_number, r.registry_id, 'household.merged',
+               'Rumah tangga sudah digabung ke rumah tangga lain / household was merged into another'
+          FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
+         WHERE h.registry_status = 'merged'
+        """
+    )
+    return [tuple(row) for row in rows]
+
+
+def unstage_households(registry_ids: list[str]) -> None:
+    _execute("DELETE FROM _registry_rows WHERE registry_id = ANY(:ids)", ids=registry_ids)
+
+
+def apply_staged_registry(*, dry_run: bool) -> dict[str, int]:
+    """Upsert staged households and members; only differing rows change and bump their household's version.
+
+    Blank optional cells never erase what the database holds (a field correction outlives a re-import).
+    """
+    savepoint = db.session.begin_nested() if dry_run else None
+    _execute("DROP TABLE IF EXISTS _registry_touched")
+    _execute("CREATE TEMP TABLE _registry_touched (id uuid PRIMARY KEY, inserted boolean) ON COMMIT DROP")
+    _execute(
+        """
+        WITH staged AS (
+            SELECT DISTINCT ON (registry_id)
+                   registry_id, kk_number, coalesce(head_name, name) AS head_name, address, rt, rw, region_code,
+                   decile,
+                   CASE WHEN lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END AS location
+              FROM _registry_rows
+             ORDER BY registry_id, relationship_code, row_number
+        ), upserted AS (
+            INSERT INTO households AS h (id, registry_id, kk_number, head_name, address, rt, rw, region_code, decile,
+                                         location, registry_status, verification_status, source, version)
+            SELECT gen_random_uuid(), registry_id, kk_number, head_name, address, rt, rw, region_code, decile,
+                   location, 'active', 'unverified', 'registry', 1
+              FROM staged
+            ON CONFLICT (registry_id) DO UPDATE
+               SET kk_number = EXCLUDED.kk_number,
+                   head_name = EXCLUDED.head_name,
+                   address = coalesce(EXCLUDED.address, h.address),
+                   rt = coalesce(EXCLUDED.rt, h.rt),
+                   rw = coalesce(EXCLUDED.rw, h.rw),
+                   region_code = EXCLUDED.region_code,
+                   decile = coalesce(EXCLUDED.decile, h.decile),
+                   location = coalesce(EXCLUDED.location, h.location),
+                   location_accuracy_m = CASE WHEN EXCLUDED.location IS NULL THEN h.location_accuracy_m END,
+                   version = h.version + 1,
+                   updated_at = now()
+             WHERE (h.kk_number, h.head_name, h.address, h.rt, h.rw, h.region_code, h.decile)
+                   IS DISTINCT FROM
+                   (EXCLUDED.kk_number, EXCLUDED.head_name, coalesce(EXCLUDED.address, h.address),
+                    coalesce(EXCLUDED.rt, h.rt), coalesce(EXCLUDED.rw, h.rw), EXCLUDED.region_code,
+                    coalesce(EXCLUDED.decile, h.decile))
+                OR (EXCLUDED.location IS NOT NULL AND h.location IS DISTINCT FROM EXCLUDED.location)
+            RETURNING h.id, (h.xmax = 0) AS inserted
+        )
+        INSERT INTO _registry_touched SELECT id, inserted FROM upserted
+        """
+    )
+    updated_members = _execute(
+        """
+        WITH changed AS (
+            UPDATE members m
+               SET name = r.name, sex = r.sex, relationship_code = r.relationship_code,
+                   birth_date = coalesce(r.birth_date, m.birth_date),
+                   birth_place = coalesce(r.birth_place, m.birth_place),
+                   updated_at = now()
+              FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
+             WHERE m.household_id = h.id AND m.nik = r.nik
+               AND (m.name, m.sex, m.relationship_code, m.birth_date, m.birth_place)
+                   IS DISTINCT FROM
+                   (r.name, r.sex, r.relationship_code, coalesce(r.birth_date, m.birth_date),
+                    coalesce(r.birth_place, m.birth_place))
+            RETURNING m.household_id
+        ), inserted AS (
+            INSERT INTO members (id, household_id, nik, name, sex, birth_date, birth_place, relationship_code,
+                                 presence_status)
+            SELECT gen_random_uuid(), h.id, r.nik, r.name, r.sex, r.birth_date, r.birth_place, r.relationship_code,
+                   'present'
+              FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
+             WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.nik = r.nik)
+            RETURNING household_id
+        ), member_changes AS (
+            SELECT household_id, 'updated' AS how FROM changed
+            UNION ALL SELECT household_id, 'inserted' FROM inserted
+        ), bumped AS (
+            UPDATE households h SET version = h.version + 1, updated_at = now()
+             WHERE h.id IN (SELECT household_id FROM member_changes)
+               AND h.id NOT IN (SELECT id FROM _registry_touched)
+            RETURNING h.id
+        )
+        SELECT (SELECT count(*) FROM member_changes WHERE how = 'updated'),
+               (SELECT count(*) FROM member_changes WHERE how = 'inserted'),
+               (SELECT count(*) FROM bumped)
+        """
+    ).one()
+    touched = _execute(
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM _registry_touched"
+    ).one()
+    counts = {
+        "households_inserted": touched[0],
+        "households_updated": touched[1] + updated_members[2],
+        "members_inserted": updated_members[1],
+        "members_updated": updated_members[0],
+    }
+    if savepoint is not None:
+        savepoint.rollback()
+    return counts
+
+
+# --- import records ------------------------------------------------------------------------------
+def add_import(**values) -> DataImport:
+    record = DataImport(**values)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def get_import(*, import_id: int) -> DataImport | None:
+    return db.session.get(DataImport, import_id)
+
+
+def list_imports(*, limit: int = 50) -> list[DataImport]:
+    return list(db.session.execute(sa.select(DataImport).order_by(DataImport.id.desc()).limit(limit)).scalars())
+
+
+def add_rejections(*, import_id: int, rejections: list) -> None:
+    if not rejections:
+        return
+    _copy(
+        "data_import_rejections",
+        ("import_id", "row_number", '"column"', "record_key", "code", "reason"),
+        ((import_id, item.row_number, item.column, item.record_key, item.code, item.reason) for item in rejections),
+    )
+
+
+def rejections_of(*, import_id: int, limit: int | None = None) -> list[ImportRejection]:
+    query = (
+        sa.select(ImportRejection)
+        .where(ImportRejection.import_id == import_id)
+        .order_by(ImportRejection.row_number, ImportRejection.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.execute(query).scalars())
+
+
+def proposals_of(*, import_id: int) -> list[AidMatchProposal]:
+    return list(
+        db.session.execute(
+            sa.select(AidMatchProposal)
+            .where(AidMatchProposal.import_id == import_id)
+            .order_by(AidMatchProposal.row_number)
+        ).scalars()
+    )

@@ -1,0 +1,454 @@
+"""Registry import (DTKS/DTSEN extract): one row per member with household columns.
+
+Owns the column mapping, per-row validation, household-level consistency (a household with any bad row
+is rejected whole), and the set-based load: valid rows are COPYed into a temporary table, checked against
+the database (NIK already in another household, merged households), then households and members are
+upserted with statements that change (and bump the version of) only what differs. Re-importing the same
+file therefore changes nothing. A dry run does the same work inside a savepoint and rolls it back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from server.auth.access import Actor, region_in_scope
+from server.households.identity import check_kk, check_nik
+from server.imports import queries
+from server.imports.reader import open_sheet
+
+# Our column → accepted header spellings (normalised: lower case, non-alphanumerics as "_").
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "registry_id": ("registry_id", "id_dtks", "id_dtsen", "idbdt", "id_keluarga", "id_rumah_tangga", "id_art_rt"),
+    "kk_number": ("kk_number", "no_kk", "nomor_kk", "nokk", "no_kartu_keluarga"),
+    "head_name": ("head_name", "nama_kepala_keluarga", "kepala_keluarga", "nama_krt"),
+    "address": ("address", "alamat"),
+    "rt": ("rt",),
+    "rw": ("rw",),
+    "kelurahan_code": ("kelurahan_code", "kode_kelurahan", "kode_wilayah", "region_code", "kode_desa"),
+    "decile": ("decile", "desil"),
+    "latitude": ("latitude", "lat", "lintang"),
+    "longitude": ("longitude", "lon", "lng", "bujur"),
+    "nik": ("nik", "no_nik", "nomor_nik"),
+    "name": ("name", "nama", "nama_anggota", "nama_art"),
+    "sex": ("sex", "jenis_kelamin", "jk", "kelamin"),
+    "birth_date": ("birth_date", "tanggal_lahir", "tgl_lahir"),
+    "birth_place": ("birth_place", "tempat_lahir"),
+    "relationship": ("relationship", "relationship_code", "hubungan", "hub_kk", "hubungan_keluarga", "hub_krt"),
+}
+ALIASES = {alias: column for column, names in COLUMN_ALIASES.items() for alias in names}
+REQUIRED = ("registry_id", "kk_number", "kelurahan_code", "nik", "name", "sex", "relationship")
+HOUSEHOLD_COLUMNS = (
+    "kk_number",
+    "head_name",
+    "address",
+    "rt",
+    "rw",
+    "kelurahan_code",
+    "decile",
+    "latitude",
+    "longitude",
+)
+# Indonesia's bounding box (Sabang to Merauke, Miangas to Rote), with a little margin.
+LON_RANGE, LAT_RANGE = (94.5, 141.5), (-11.5, 6.5)
+SEX_CODES = {
+    "1": 1,
+    "l": 1,
+    "lk": 1,
+    "laki_laki": 1,
+    "laki": 1,
+    "m": 1,
+    "2": 2,
+    "p": 2,
+    "pr": 2,
+    "perempuan": 2,
+    "f": 2,
+}
+
+
+@dataclass
+class Rejection:
+    row_number: int
+    column: str | None
+    code: str
+    reason: str
+    record_key: str | None = None
+
+
+@dataclass
+class ParsedRow:
+    row_number: int
+    registry_id: str
+    household: dict[str, Any]
+    member: dict[str, Any]
+
+
+@dataclass
+class RegistryReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
+    encoding: str | None = None
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read (no header, required columns missing)."""
+
+    def __init__(self, details: dict):
+        super().__init__("file rejected")
+        self.details = details
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _int(value: Any) -> int | None:
+    text = _text(value)
+    if text is None:
+        return None
+    if re.fullmatch(r"\d+(\.0+)?", text):
+        return int(text.split(".")[0])
+    raise ValueError(text)
+
+
+def _float(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")
+        number = float(text)
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(value)
+    return number
+
+
+def _date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
+    if match:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", text)
+    if match:
+        return date(int(match[3]), int(match[2]), int(match[1]))
+    raise ValueError(text)
+
+
+def _pad(value: Any) -> str | None:
+    number = _int(value)
+    if number is None:
+        return None
+    if number > 999:
+        raise ValueError(value)
+    return f"{number:03d}"
+
+
+def _reason(code: str, id_text: str, en_text: str) -> tuple[str, str]:
+    return code, f"{id_text} / {en_text}"
+
+
+def parse_row(
+    number: int, raw: dict[str, Any], kelurahan: set[str], actor: Actor | None
+) -> tuple[ParsedRow | None, list[Rejection]]:
+    """Validate one row; returns the parsed row or the reasons it is bad (column by column)."""
+    problems: list[Rejection] = []
+    key = _text(raw.get("registry_id"))
+
+    def bad(column: str, code: str, message: str) -> None:
+        problems.append(Rejection(number, column, code, message, key))
+
+    for column in REQUIRED:
+        if _text(raw.get(column)) is None:
+            bad(column, "required", f"Kolom {column} wajib diisi / {column} is required")
+    if key is not None and len(key) > 32:
+        bad("registry_id", "too_long", "ID terlalu panjang (maks. 32) / id longer than 32 characters")
+
+    nik = check_nik(raw.get("nik")) if _text(raw.get("nik")) is not None else None
+    if nik is not None and not nik.ok:
+        for problem in nik.problems:
+            bad("nik", problem.code, problem.message)
+    kk = check_kk(raw.get("kk_number")) if _text(raw.get("kk_number")) is not None else None
+    if kk is not None and not kk.ok:
+        for problem in kk.problems:
+            bad("kk_number", problem.code, problem.message)
+
+    region = _text(raw.get("kelurahan_code"))
+    if region is not None:
+        if region not in kelurahan:
+            bad(
+                "kelurahan_code", "kelurahan.unknown", f"Kode kelurahan {region} tidak dikenal / unknown kelurahan code"
+            )
+        elif actor is not None and not region_in_scope(actor, region):
+            bad("kelurahan_code", "kelurahan.out_of_scope", "Di luar wilayah Anda / outside your area")
+
+    values: dict[str, Any] = {}
+    parsers = {
+        "decile": (_int, "decile", "Desil harus 1-10 / decile must be 1-10"),
+        "relationship": (_int, "relationship", "Hubungan harus 1-8 / relationship must be 1-8"),
+        "rt": (_pad, "rt", "RT harus angka (maks. 3 digit) / RT must be a number of up to 3 digits"),
+        "rw": (_pad, "rw", "RW harus angka (maks. 3 digit) / RW must be a number of up to 3 digits"),
+        "latitude": (_float, "coordinates", "Lintang tidak valid / invalid latitude"),
+        "longitude": (_float, "coordinates", "Bujur tidak valid / invalid longitude"),
+        "birth_date": (
+            _date,
+            "birth_date",
+            "Tanggal lahir tidak valid (YYYY-MM-DD atau DD-MM-YYYY) / invalid birth date",
+        ),
+    }
+    for column, (parse, code, message) in parsers.items():
+        try:
+            values[column] = parse(raw.get(column))
+        except (ValueError, TypeError):
+            bad(column, f"{code}.format", message)
+            values[column] = None
+    if values["decile"] is not None and not 1 <= values["decile"] <= 10:
+        bad("decile", "decile.range", "Desil harus 1-10 / decile must be 1-10")
+    if values["relationship"] is not None and not 1 <= values["relationship"] <= 8:
+        bad("relationship", "relationship.range", "Hubungan harus 1-8 / relationship must be 1-8")
+    lat, lon = values["latitude"], values["longitude"]
+    if (lat is None) != (lon is None):
+        bad(
+            "latitude" if lat is None else "longitude",
+            "coordinates.partial",
+            "Lintang dan bujur harus berpasangan / latitude and longitude go together",
+        )
+    elif lat is not None and not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
+        bad("latitude", "coordinates.outside_indonesia", "Koordinat di luar Indonesia / coordinates outside Indonesia")
+    sex_text = _text(raw.get("sex"))
+    sex = SEX_CODES.get(re.sub(r"[^a-z0-9]+", "_", sex_text.lower()).strip("_")) if sex_text else None
+    if sex_text is not None and sex is None:
+        bad("sex", "sex.format", "Jenis kelamin harus 1/L atau 2/P / sex must be 1/L or 2/P")
+    for column, limit in (("name", 200), ("head_name", 200), ("address", 500), ("birth_place", 100)):
+        text = _text(raw.get(column))
+        if text is not None and len(text) > limit:
+            bad(column, "too_long", f"Terlalu panjang (maks. {limit}) / longer than {limit} characters")
+    if raw.get("__extra__") and any(_text(cell) for cell in raw["__extra__"]):
+        bad("", "row.extra_cells", "Lebih banyak sel dari kolom judul / more cells than header columns")
+    if problems:
+        return None, problems
+    return (
+        ParsedRow(
+            row_number=number,
+            registry_id=key,
+            household={
+                "kk_number": kk.value,
+                "head_name": _text(raw.get("head_name")),
+                "address": _text(raw.get("address")),
+                "rt": values["rt"],
+                "rw": values["rw"],
+                "kelurahan_code": region,
+                "decile": values["decile"],
+                "latitude": lat,
+                "longitude": lon,
+            },
+            member={
+                "nik": nik.value,
+                "name": _text(raw.get("name")),
+                "sex": sex,
+                "birth_date": values["birth_date"],
+                "birth_place": _text(raw.get("birth_place")),
+                "relationship_code": values["relationship"],
+            },
+        ),
+        [],
+    )
+
+
+def _household_problems(rows: list[ParsedRow]) -> list[Rejection]:
+    """Rows of one household must agree on the household columns and name exactly one head."""
+    problems = []
+    first = rows[0]
+    for row in rows[1:]:
+        for column in HOUSEHOLD_COLUMNS:
+            if row.household[column] != first.household[column] and not (
+                column == "head_name" and row.household[column] is None
+            ):
+                problems.append(
+                    Rejection(
+                        row.row_number,
+                        column,
+                        "household.inconsistent",
+                        f"Berbeda dengan baris {first.row_number} dari rumah tangga yang sama / "
+                        f"differs from row {first.row_number} of the same household",
+                        row.registry_id,
+                    )
+                )
+    heads = [row for row in rows if row.member["relationship_code"] == 1]
+    if len(heads) != 1:
+        problems.append(
+            Rejection(
+                first.row_number,
+                "relationship",
+                "household.head_count",
+                f"Harus tepat satu kepala keluarga (hubungan 1), ada {len(heads)} / "
+                f"exactly one head of family (relationship 1) expected, found {len(heads)}",
+                first.registry_id,
+            )
+        )
+    seen: dict[str, int] = {}
+    for row in rows:
+        nik = row.member["nik"]
+        if nik in seen:
+            problems.append(
+                Rejection(
+                    row.row_number,
+                    "nik",
+                    "nik.duplicate_in_household",
+                    f"NIK sama dengan baris {seen[nik]} / same NIK as row {seen[nik]}",
+                    row.registry_id,
+                )
+            )
+        seen.setdefault(nik, row.row_number)
+    return problems
+
+
+def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> RegistryReport:
+    """Validate and load a registry file; the caller records the import and commits."""
+    report = RegistryReport()
+    sheet = open_sheet(data, ALIASES)
+    report.encoding = sheet.encoding
+    missing = [column for column in REQUIRED if column not in sheet.columns]
+    if missing:
+        raise FileRejected({"missing_columns": missing, "found_columns": sheet.columns})
+    kelurahan = queries.kelurahan_codes()
+    rows_total = blank = 0
+    households: dict[str, list[ParsedRow]] = defaultdict(list)
+    bad_rows: dict[str, list[int]] = defaultdict(list)
+    orphan_rejections = 0
+    for number, raw in sheet.rows:
+        if all(_text(value) is None for key, value in raw.items() if key != "__extra__"):
+            blank += 1
+            continue
+        rows_total += 1
+        parsed, problems = parse_row(number, raw, kelurahan, actor)
+        if problems:
+            report.rejections.extend(problems)
+            key = _text(raw.get("registry_id"))
+            if key is None:
+                orphan_rejections += 1
+            else:
+                bad_rows[key].append(number)
+                households.setdefault(key, [])
+            continue
+        households[parsed.registry_id].append(parsed)
+
+    # NIKs listed in two different households of the same file: neither can be trusted.
+    nik_households: dict[str, set[str]] = defaultdict(set)
+    for key, rows in households.items():
+        for row in rows:
+            nik_households[row.member["nik"]].add(key)
+    for key, rows in households.items():
+        for row in rows:
+            others = nik_households[row.member["nik"]] - {key}
+            if others:
+                report.rejections.append(
+                    Rejection(
+                        row.row_number,
+                        "nik",
+                        "nik.duplicate_in_file",
+                        "NIK juga tercantum di rumah tangga lain dalam berkas / "
+                        "NIK is also listed in another household of the file",
+                        key,
+                    )
+                )
+                bad_rows[key].append(row.row_number)
+
+    accepted: list[ParsedRow] = []
+    for key, rows in households.items():
+        if not bad_rows.get(key) and rows:
+            problems = _household_problems(rows)
+            if problems:
+                report.rejections.extend(problems)
+                bad_rows[key].extend(problem.row_number for problem in problems)
+        if bad_rows.get(key):
+            _reject_rest(report, rows, bad_rows[key])
+            continue
+        accepted.extend(rows)
+
+    db_rejected: set[str] = set()
+    write_counts: dict[str, int] = {}
+    if accepted:
+        queries.stage_registry_rows(accepted)
+        for row_number, key, code, reason in queries.registry_conflicts_with_database():
+            report.rejections.append(
+                Rejection(row_number, "nik" if code.startswith("nik") else "registry_id", code, reason, key)
+            )
+            db_rejected.add(key)
+        if db_rejected:
+            for row in accepted:
+                if row.registry_id in db_rejected:
+                    report.rejections.append(
+                        Rejection(
+                            row.row_number,
+                            "registry_id",
+                            "household.rejected",
+                            "Rumah tangga ditolak karena baris lain / household rejected because of another row",
+                            row.registry_id,
+                        )
+                    )
+            queries.unstage_households(sorted(db_rejected))
+        write_counts = queries.apply_staged_registry(dry_run=dry_run)
+    _dedupe_rejections(report)
+    rejected_households = {key for key, rows in bad_rows.items() if rows} | db_rejected
+    accepted_rows = sum(1 for row in accepted if row.registry_id not in db_rejected)
+    report.counts = {
+        "rows_total": rows_total,
+        "rows_blank": blank,
+        "rows_accepted": accepted_rows,
+        "rows_rejected": rows_total - accepted_rows,
+        "households_total": len(households),
+        "households_accepted": len(households) - len(rejected_households),
+        "households_rejected": len(rejected_households),
+        "rows_without_household_id": orphan_rejections,
+        **write_counts,
+    }
+    return report
+
+
+def _reject_rest(report: RegistryReport, rows: list[ParsedRow], bad: list[int]) -> None:
+    """The good rows of a bad household are not applied either; say so, naming the bad rows."""
+    named = ", ".join(str(number) for number in sorted(set(bad))[:5])
+    for row in rows:
+        if row.row_number not in bad:
+            report.rejections.append(
+                Rejection(
+                    row.row_number,
+                    "registry_id",
+                    "household.rejected",
+                    f"Rumah tangga ditolak karena baris {named} / household rejected because of row(s) {named}",
+                    row.registry_id,
+                )
+            )
+
+
+def _dedupe_rejections(report: RegistryReport) -> None:
+    seen = set()
+    unique = []
+    for rejection in report.rejections:
+        key = (rejection.row_number, rejection.column, rejection.code)
+        if key not in seen:
+            seen.add(key)
+            unique.append(rejection)
+    report.rejections = sorted(unique, key=lambda rejection: (rejection.row_number, rejection.column or ""))
