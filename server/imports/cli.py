@@ -38,3 +38,29 @@ def registry_command(file: Path, dry_run: bool) -> None:
     report = service.import_report(imported, rejection_limit=20)
     db.session.commit()
     _echo_report(report)
+
+
+@import_cli.command("aid")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--program", "program_code", required=True, help="Program code, e.g. PKH.")
+@click.option("--period-start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--period-end", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--dry-run", is_flag=True, help="Match and report; change nothing.")
+def aid_command(file: Path, program_code: str, period_start, period_end, dry_run: bool) -> None:
+    """Import an agency's recipient list for one program and period (exact keys applied, the rest proposed)."""
+    try:
+        imported = service.import_aid(
+            file.read_bytes(),
+            file.name,
+            program_code=program_code,
+            period_start=period_start.date(),
+            period_end=period_end.date(),
+            actor=None,
+            dry_run=dry_run,
+        )
+    except AppError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.message}: {error.details}") from error
+    report = service.import_report(imported, rejection_limit=20)
+    db.session.commit()
+    _echo_report(report)

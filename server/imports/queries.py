@@ -274,3 +274,251 @@ def proposals_of(*, import_id: int) -> list[AidMatchProposal]:
             .order_by(AidMatchProposal.row_number)
         ).scalars()
     )
+
+
+# --- aid lists -----------------------------------------------------------------------------------
+def _scope_sql(actor) -> tuple[str, dict]:
+    """SQL condition on `h.region_code` for the actor's area (None = command line: everything)."""
+    if actor is None or actor.is_admin:
+        return "TRUE", {}
+    return (
+        "EXISTS (SELECT 1 FROM unnest(CAST(:scope_codes AS text[])) AS s(code) "
+        "WHERE h.region_code = s.code OR h.region_code LIKE s.code || '.%')",
+        {"scope_codes": list(actor.region_codes)},
+    )
+
+
+def match_aid_rows(
+    *,
+    rows: list,
+    program_id: int,
+    family: bool,
+    period_start,
+    period_end,
+    actor,
+    import_id: int,
+    candidate_limit: int,
+    dry_run: bool,
+) -> dict[str, Any]:
+    """Apply exact key matches as receipts; store proposals (with name-similar candidates) for the rest."""
+    _execute("DROP TABLE IF EXISTS _aid_rows")
+    _execute(
+        "CREATE TEMP TABLE _aid_rows (row_number integer, number varchar(16), name varchar(200), "
+        "region_code varchar(13), amount numeric(14, 2), status varchar(14)) ON COMMIT DROP"
+    )
+    _copy(
+        "_aid_rows",
+        ("row_number", "number", "name", "region_code", "amount", "status"),
+        ((r.row_number, r.number, r.name, r.region_code, r.amount, r.status) for r in rows),
+    )
+    _execute("CREATE INDEX ON _aid_rows (number)")
+    _execute("ANALYZE _aid_rows")
+    scope, scope_params = _scope_sql(actor)
+    if family:
+        exact_sql = f"""
+            SELECT r.row_number, h.id, NULL::uuid, h.head_name, h.region_code
+              FROM _aid_rows r JOIN households h ON h.kk_number = r.number
+             WHERE h.registry_status <> 'merged' AND {scope}
+        """
+    else:
+        exact_sql = f"""
+            SELECT r.row_number, h.id, m.id, m.name, h.region_code
+              FROM _aid_rows r JOIN members m ON m.nik = r.number JOIN households h ON h.id = m.household_id
+             WHERE h.registry_status <> 'merged' AND {scope}
+        """
+    matches: dict[int, list[tuple]] = {}
+    for row_number, household_id, member_id, name, region_code in _execute(exact_sql, **scope_params):
+        matches.setdefault(row_number, []).append((household_id, member_id, name, region_code))
+    by_row = {row.row_number: row for row in rows}
+    unique = {number: found[0] for number, found in matches.items() if len(found) == 1}
+    ambiguous = {number: found for number, found in matches.items() if len(found) > 1}
+    unmatched = [number for number in by_row if number not in matches]
+
+    savepoint = db.session.begin_nested() if dry_run else None
+    applied = _apply_receipts(
+        [(number, unique[number], by_row[number]) for number in sorted(unique)],
+        program_id=program_id,
+        family=family,
+        period_start=period_start,
+        period_end=period_end,
+        import_id=import_id,
+    )
+    candidates: dict[int, list[dict]] = {
+        number: [
+            {"household_id": str(h), "member_id": str(m) if m else None, "name": n, "region_code": rc, "score": 1.0}
+            for h, m, n, rc in found
+        ]
+        for number, found in ambiguous.items()
+    }
+    candidates |= _name_candidates(unmatched, family=family, limit=candidate_limit, scope=scope, params=scope_params)
+    no_candidates = [number for number in unmatched if not candidates.get(number)]
+    proposals_new, proposals_existing = _store_proposals(
+        [(by_row[number], candidates[number]) for number in sorted(candidates) if candidates[number]],
+        program_id=program_id,
+        period_start=period_start,
+        period_end=period_end,
+        import_id=import_id,
+    )
+    if savepoint is not None:
+        savepoint.rollback()
+    return {
+        "exact_matches": len(unique),
+        "receipts_inserted": applied["inserted"],
+        "receipts_updated": applied["updated"],
+        "receipts_unchanged": len(unique) - applied["inserted"] - applied["updated"],
+        "ambiguous_keys": len(ambiguous),
+        "unmatched": len(unmatched),
+        "proposals_created": proposals_new,
+        "proposals_already_open": proposals_existing,
+        "no_candidate_rows": no_candidates,
+    }
+
+
+def _apply_receipts(items, *, program_id, family, period_start, period_end, import_id) -> dict[str, int]:
+    if not items:
+        return {"inserted": 0, "updated": 0}
+    _execute("DROP TABLE IF EXISTS _aid_apply")
+    _execute(
+        "CREATE TEMP TABLE _aid_apply (household_id uuid, member_id uuid, amount numeric(14, 2), "
+        "status varchar(14)) ON COMMIT DROP"
+    )
+    _copy(
+        "_aid_apply",
+        ("household_id", "member_id", "amount", "status"),
+        (
+            (match[0] if family else None, None if family else match[1], row.amount, row.status)
+            for _number, match, row in items
+        ),
+    )
+    params = {"program_id": program_id, "start": period_start, "end": period_end, "import_id": import_id}
+    same = (
+        "t.program_id = :program_id AND t.period_start = :start AND t.period_end = :end "
+        "AND t.household_id IS NOT DISTINCT FROM a.household_id AND t.member_id IS NOT DISTINCT FROM a.member_id"
+    )
+    updated = _execute(
+        f"""
+        UPDATE aid_receipts t SET amount = a.amount, status = a.status, import_id = :import_id
+          FROM _aid_apply a
+         WHERE {same} AND (t.amount, t.status) IS DISTINCT FROM (a.amount, a.status)
+        """,
+        **params,
+    ).rowcount
+    inserted = _execute(
+        f"""
+        INSERT INTO aid_receipts (program_id, household_id, member_id, period_start, period_end, amount, source,
+                                  status, import_id)
+        SELECT DISTINCT :program_id, a.household_id, a.member_id, CAST(:start AS date), CAST(:end AS date), a.amount,
+               'agency_list', a.status, :import_id
+          FROM _aid_apply a
+         WHERE NOT EXISTS (SELECT 1 FROM aid_receipts t WHERE {same})
+        """,
+        **params,
+    ).rowcount
+    return {"inserted": inserted, "updated": updated}
+
+
+def _name_candidates(row_numbers: list[int], *, family: bool, limit: int, scope: str, params: dict) -> dict:
+    if not row_numbers:
+        return {}
+    result = _execute(
+        f"""
+        SELECT r.row_number, c.household_id, c.member_id, c.name, c.region_code, c.score
+          FROM _aid_rows r
+         CROSS JOIN LATERAL (
+               SELECT h.id AS household_id, m.id AS member_id, m.name, h.region_code,
+                      similarity(m.name, r.name) AS score
+                 FROM members m JOIN households h ON h.id = m.household_id
+                WHERE m.name % r.name AND h.registry_status <> 'merged'
+                  AND (r.region_code IS NULL OR h.region_code = r.region_code
+                       OR h.region_code LIKE r.region_code || '.%')
+                  AND {scope}
+                ORDER BY score DESC, m.id
+                LIMIT :fetch
+         ) c
+         WHERE r.row_number = ANY(:rows)
+         ORDER BY r.row_number, c.score DESC
+        """,
+        rows=row_numbers,
+        fetch=limit * 3,
+        **params,
+    )
+    candidates: dict[int, list[dict]] = {}
+    for row_number, household_id, member_id, name, region_code, score in result:
+        found = candidates.setdefault(row_number, [])
+        if family and any(item["household_id"] == str(household_id) for item in found):
+            continue
+        if len(found) < limit:
+            found.append(
+                {
+                    "household_id": str(household_id),
+                    "member_id": None if family else str(member_id),
+                    "name": name,
+                    "region_code": region_code,
+                    "score": round(float(score), 3),
+                }
+            )
+    return candidates
+
+
+def _store_proposals(items, *, program_id, period_start, period_end, import_id) -> tuple[int, int]:
+    created = existing = 0
+    for row, candidates in items:
+        already = db.session.execute(
+            sa.select(AidMatchProposal.id).where(
+                AidMatchProposal.program_id == program_id,
+                AidMatchProposal.period_start == period_start,
+                AidMatchProposal.period_end == period_end,
+                AidMatchProposal.listed_name == row.name,
+                AidMatchProposal.listed_number.is_not_distinct_from(row.number),
+            )
+        ).first()
+        if already:
+            existing += 1
+            continue
+        db.session.add(
+            AidMatchProposal(
+                import_id=import_id,
+                program_id=program_id,
+                row_number=row.row_number,
+                listed_number=row.number,
+                listed_name=row.name,
+                region_code=row.region_code,
+                period_start=period_start,
+                period_end=period_end,
+                amount=row.amount,
+                receipt_status=row.status,
+                candidates=candidates,
+                state="pending",
+            )
+        )
+        created += 1
+    db.session.flush()
+    return created, existing
+
+
+def list_proposals(*, actor, state: str | None, import_id: int | None, limit: int = 200) -> list[AidMatchProposal]:
+    query = sa.select(AidMatchProposal).order_by(AidMatchProposal.id).limit(limit)
+    if state:
+        query = query.where(AidMatchProposal.state == state)
+    if import_id is not None:
+        query = query.where(AidMatchProposal.import_id == import_id)
+    if actor is not None and not actor.is_admin:
+        query = query.join(DataImport, DataImport.id == AidMatchProposal.import_id).where(
+            DataImport.actor_id == actor.user_id
+        )
+    return list(db.session.execute(query).scalars())
+
+
+def lock_proposal(*, proposal_id: int) -> AidMatchProposal | None:
+    return db.session.execute(
+        sa.select(AidMatchProposal).where(AidMatchProposal.id == proposal_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+def insert_receipt(**values) -> int:
+    from server.aid.models import AidReceipt
+
+    receipt = AidReceipt(**values)
+    db.session.add(receipt)
+    db.session.flush()
+    return receipt.id

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from flask import Blueprint, Response, current_app, request
 
 from server.auth.access import current_actor, require
 from server.errors import NOT_FOUND, AppError, validation_error
 from server.extensions import db
-from server.http import ok
+from server.http import json_body, ok
 from server.imports import queries, service
-from server.imports.schemas import ImportReportSchema, ImportSummarySchema  # noqa: F401 (named in the docstrings)
+from server.imports.schemas import (  # noqa: F401 (schemas named in the docstrings)
+    AidProposalSchema,
+    ImportReportSchema,
+    ImportSummarySchema,
+    ProposalDecisionSchema,
+)
 from server.types import Role
 
 bp = Blueprint("imports", __name__)
@@ -161,3 +167,149 @@ def import_rejections_csv(import_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="import-{imported.id}-rejections.csv"'},
     )
+
+
+def _form_date(name: str) -> date:
+    value = (request.form.get(name) or "").strip()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise validation_error({name: ["Tanggal wajib, format YYYY-MM-DD / date required as YYYY-MM-DD"]}) from error
+
+
+@bp.post("/imports/aid")
+@require(*IMPORTERS)
+def import_aid():
+    """Import an agency's recipient list for one program and period.
+    ---
+    post:
+      tags: [imports]
+      summary: Import an aid recipient list
+      description: >
+        Keyed by NIK (person programs) or No. KK (family programs). Exact unique matches become receipts;
+        unmatched or ambiguous rows become proposals with the most name-similar candidates (pg_trgm) in
+        the row's kelurahan and the caller's area, applied only when a supervisor confirms one.
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file, program, period_start, period_end]
+              properties:
+                file: {type: string, format: binary}
+                program: {type: string, description: Program code}
+                period_start: {type: string, format: date}
+                period_end: {type: string, format: date}
+                dry_run: {type: boolean}
+      responses:
+        201:
+          description: The import report
+          content:
+            application/json:
+              schema: {type: object, properties: {data: ImportReportSchema}}
+        403: Forbidden
+        404: NotFound
+        422: ValidationFailed
+    """
+    data, filename = _upload()
+    program = (request.form.get("program") or "").strip()
+    if not program:
+        raise validation_error({"program": ["Kode program wajib / program code required"]})
+    imported = service.import_aid(
+        data,
+        filename,
+        program_code=program,
+        period_start=_form_date("period_start"),
+        period_end=_form_date("period_end"),
+        actor=current_actor(),
+        dry_run=_flag("dry_run"),
+    )
+    report = service.import_report(imported)
+    db.session.commit()
+    return ok(report, 201)
+
+
+@bp.get("/imports/proposals")
+@require(*IMPORTERS)
+def list_proposals():
+    """Fuzzy aid matches waiting for a decision (admins: all; supervisors: from their imports).
+    ---
+    get:
+      tags: [imports]
+      summary: List aid match proposals
+      parameters:
+        - {in: query, name: state, schema: {type: string, enum: [pending, confirmed, rejected]}, required: false}
+        - {in: query, name: import_id, schema: {type: integer}, required: false}
+      responses:
+        200:
+          description: Proposals with their candidates, best first
+          content:
+            application/json:
+              schema: {type: object, properties: {data: {type: array, items: AidProposalSchema}}}
+        403: Forbidden
+    """
+    state = request.args.get("state") or None
+    if state not in (None, "pending", "confirmed", "rejected"):
+        raise validation_error({"state": ["pending, confirmed atau rejected / pending, confirmed or rejected"]})
+    import_id = request.args.get("import_id", type=int)
+    proposals = queries.list_proposals(actor=current_actor(), state=state, import_id=import_id)
+    return ok([service.proposal_view(item) for item in proposals])
+
+
+@bp.post("/imports/proposals/<int:proposal_id>/confirm")
+@require(*IMPORTERS)
+def confirm_proposal(proposal_id: int):
+    """Confirm one candidate of a proposal: the receipt is created for it.
+    ---
+    post:
+      tags: [imports]
+      summary: Confirm an aid match proposal
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: ProposalDecisionSchema
+      responses:
+        200:
+          description: The decided proposal (with receipt_id)
+          content:
+            application/json:
+              schema: {type: object, properties: {data: AidProposalSchema}}
+        404: NotFound
+        409: Conflict
+        422: ValidationFailed
+    """
+    body = ProposalDecisionSchema().load(json_body())
+    proposal = service.confirm_proposal(
+        current_actor(),
+        proposal_id,
+        str(body["household_id"]),
+        str(body["member_id"]) if body.get("member_id") else None,
+    )
+    view = service.proposal_view(proposal)
+    db.session.commit()
+    return ok(view)
+
+
+@bp.post("/imports/proposals/<int:proposal_id>/reject")
+@require(*IMPORTERS)
+def reject_proposal(proposal_id: int):
+    """Reject a proposal: none of the candidates is the listed recipient; nothing is applied.
+    ---
+    post:
+      tags: [imports]
+      summary: Reject an aid match proposal
+      responses:
+        200:
+          description: The decided proposal
+          content:
+            application/json:
+              schema: {type: object, properties: {data: AidProposalSchema}}
+        404: NotFound
+        409: Conflict
+    """
+    proposal = service.reject_proposal(current_actor(), proposal_id)
+    view = service.proposal_view(proposal)
+    db.session.commit()
+    return ok(view)

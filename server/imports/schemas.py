@@ -28,3 +28,34 @@ class ImportReportSchema(ImportSummarySchema):
     rejections = fields.List(fields.Nested(ImportRejectionSchema))
     rejections_truncated = fields.Boolean()
     rejections_csv = fields.String()
+
+
+class AidCandidateSchema(Schema):
+    household_id = fields.UUID()
+    member_id = fields.UUID(allow_none=True)
+    name = fields.String()
+    region_code = fields.String()
+    score = fields.Float()
+
+
+class AidProposalSchema(Schema):
+    id = fields.Integer()
+    import_id = fields.Integer()
+    row = fields.Integer()
+    listed_name = fields.String()
+    listed_number = fields.String(allow_none=True)
+    region_code = fields.String(allow_none=True)
+    period_start = fields.Date()
+    period_end = fields.Date()
+    amount = fields.String(allow_none=True)
+    receipt_status = fields.String()
+    candidates = fields.List(fields.Nested(AidCandidateSchema))
+    state = fields.String()
+    decided_by_id = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    receipt_id = fields.Integer(allow_none=True)
+
+
+class ProposalDecisionSchema(Schema):
+    household_id = fields.UUID(required=True)
+    member_id = fields.UUID(allow_none=True, metadata={"description": "Required for person programs"})

@@ -4,13 +4,17 @@ rejections, and audit it. Services flush only; the route (or the CLI command) co
 from __future__ import annotations
 
 import hashlib
+import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 from server.audit.service import record
-from server.auth.access import Actor
-from server.errors import NOT_FOUND, VALIDATION, AppError, validation_error
+from server.auth.access import Actor, region_in_scope
+from server.errors import CONFLICT, NOT_FOUND, VALIDATION, AppError, validation_error
+from server.extensions import db
 from server.imports import queries
-from server.imports.models import DataImport
+from server.imports.aid import run_aid_import
+from server.imports.models import AidMatchProposal, DataImport
 from server.imports.registry import FileRejected, run_registry_import
 
 
@@ -84,3 +88,154 @@ def import_report(imported: DataImport, *, rejection_limit: int = 100) -> dict[s
 def rejection_rows(imported: DataImport):
     for item in queries.rejections_of(import_id=imported.id):
         yield (item.row_number, item.column or "", item.record_key or "", item.code, item.reason)
+
+
+def import_aid(
+    data: bytes,
+    filename: str,
+    *,
+    program_code: str,
+    period_start: date,
+    period_end: date,
+    actor: Actor | None,
+    dry_run: bool,
+) -> DataImport:
+    """Match an agency's recipient list for one program and period; exact keys applied, the rest proposed."""
+    from server.aid.service import require_program
+
+    if not data.strip():
+        raise validation_error({"file": ["Berkas kosong / empty file"]})
+    if period_end < period_start:
+        raise validation_error({"period_end": ["Harus sesudah period_start / must not be before period_start"]})
+    program = require_program(program_code)
+    imported = queries.add_import(
+        kind=f"aid:{program.code}"[:24],
+        filename=filename[:255],
+        sha256=sha256_of(data),
+        actor_id=actor.user_id if actor else None,
+        dry_run=dry_run,
+        counts={},
+    )
+    try:
+        report = run_aid_import(
+            data,
+            program=program,
+            period_start=period_start,
+            period_end=period_end,
+            actor=actor,
+            import_id=imported.id,
+            dry_run=dry_run,
+        )
+    except FileRejected as rejected:
+        message = "Kolom wajib tidak ada / required columns missing"
+        raise AppError(VALIDATION, details={"fields": {"file": [message]}, **rejected.details}) from rejected
+    imported.counts = {
+        **report.counts,
+        "encoding": report.encoding or "xlsx",
+        "program": program.code,
+        "period_start": period_start.isoformat(),
+        "period_end": period_end.isoformat(),
+    }
+    queries.add_rejections(import_id=imported.id, rejections=report.rejections)
+    record(
+        "import.aid" + (".dry_run" if dry_run else ""),
+        object_type="data_import",
+        object_id=imported.id,
+        changes={"counts": {key: value for key, value in report.counts.items() if isinstance(value, int)}},
+        actor_username=None if actor else "cli",
+    )
+    return imported
+
+
+def proposal_view(proposal: AidMatchProposal) -> dict[str, Any]:
+    return {
+        "id": proposal.id,
+        "import_id": proposal.import_id,
+        "row": proposal.row_number,
+        "listed_name": proposal.listed_name,
+        "listed_number": proposal.listed_number,
+        "region_code": proposal.region_code,
+        "period_start": proposal.period_start,
+        "period_end": proposal.period_end,
+        "amount": str(proposal.amount) if proposal.amount is not None else None,
+        "receipt_status": proposal.receipt_status,
+        "candidates": proposal.candidates,
+        "state": proposal.state,
+        "decided_by_id": proposal.decided_by_id,
+        "decided_at": proposal.decided_at,
+        "receipt_id": proposal.receipt_id,
+    }
+
+
+def _pending_proposal(actor: Actor, proposal_id: int) -> AidMatchProposal:
+    proposal = queries.lock_proposal(proposal_id=proposal_id)
+    if proposal is None:
+        raise AppError(NOT_FOUND)
+    imported = queries.get_import(import_id=proposal.import_id)
+    if not actor.is_admin and (imported is None or imported.actor_id != actor.user_id):
+        raise AppError(NOT_FOUND)
+    if proposal.state != "pending":
+        raise AppError(
+            CONFLICT, "Usulan sudah diputuskan / proposal already decided", details={"state": proposal.state}
+        )
+    return proposal
+
+
+def confirm_proposal(actor: Actor, proposal_id: int, household_id: str, member_id: str | None) -> AidMatchProposal:
+    """Apply the aid to the candidate the supervisor chose (it must be one of the proposal's candidates)."""
+    from server.aid.models import AidProgram
+
+    proposal = _pending_proposal(actor, proposal_id)
+    chosen = next(
+        (
+            item
+            for item in proposal.candidates
+            if item["household_id"] == household_id and (item.get("member_id") or None) == (member_id or None)
+        ),
+        None,
+    )
+    if chosen is None:
+        raise validation_error({"household_id": ["Bukan salah satu kandidat / not one of the candidates"]})
+    if not region_in_scope(actor, chosen["region_code"]):
+        raise AppError(NOT_FOUND)
+    program = db.session.get(AidProgram, proposal.program_id)
+    family = getattr(program.unit, "value", program.unit) == "family"
+    proposal.receipt_id = queries.insert_receipt(
+        program_id=proposal.program_id,
+        household_id=uuid.UUID(household_id) if family else None,
+        member_id=None if family else uuid.UUID(member_id),
+        period_start=proposal.period_start,
+        period_end=proposal.period_end,
+        amount=proposal.amount,
+        source="agency_list",
+        status=proposal.receipt_status,
+        import_id=proposal.import_id,
+    )
+    proposal.state = "confirmed"
+    proposal.decided_by_id = actor.user_id
+    proposal.decided_at = datetime.now(UTC)
+    record(
+        "aid.proposal.confirm",
+        object_type="aid_proposal",
+        object_id=proposal.id,
+        changes={
+            "household_id": (None, household_id),
+            "member_id": (None, member_id),
+            "receipt_id": (None, proposal.receipt_id),
+        },
+    )
+    return proposal
+
+
+def reject_proposal(actor: Actor, proposal_id: int) -> AidMatchProposal:
+    proposal = _pending_proposal(actor, proposal_id)
+    proposal.state = "rejected"
+    proposal.decided_by_id = actor.user_id
+    proposal.decided_at = datetime.now(UTC)
+    record(
+        "aid.proposal.reject",
+        object_type="aid_proposal",
+        object_id=proposal.id,
+        changes={"state": ("pending", "rejected")},
+    )
+    return proposal

@@ -1,0 +1,171 @@
+"""Aid recipient import: an agency's list for one program and period, matched to the registry.
+
+Keyed by NIK for person programs and by No. KK for family programs. A key that matches exactly one
+member (or household) is applied as a receipt; everything else (no match, several matches, a key
+Excel destroyed) becomes a proposal listing the most name-similar people (pg_trgm) in the row's region
+and the caller's area, applied only when a supervisor confirms one candidate. Nothing fuzzy is applied
+silently. Re-importing the same list adds nothing (receipts and proposals are matched on their keys).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from server.aid.models import AidProgram
+from server.auth.access import Actor, region_in_scope
+from server.households.identity import check_kk, check_nik
+from server.imports import queries
+from server.imports.reader import open_sheet
+from server.imports.registry import FileRejected, Rejection, _text
+from server.types import ProgramUnit, ReceiptStatus
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "nik": ("nik", "no_nik", "nomor_nik", "nik_penerima"),
+    "kk_number": ("kk_number", "no_kk", "nomor_kk", "nokk"),
+    "name": ("name", "nama", "nama_penerima", "nama_kpm"),
+    "kelurahan_code": ("kelurahan_code", "kode_kelurahan", "kode_wilayah", "region_code"),
+    "amount": ("amount", "nominal", "jumlah", "nilai"),
+    "status": ("status", "status_penyaluran"),
+}
+ALIASES = {alias: column for column, names in COLUMN_ALIASES.items() for alias in names}
+DISBURSED_WORDS = {"disbursed", "disalurkan", "tersalur", "sudah", "cair", "sudah_cair"}
+CANDIDATE_LIMIT = 5
+
+
+@dataclass
+class AidRow:
+    row_number: int
+    number: str | None  # exact key when it is a valid NIK / No. KK
+    name: str
+    region_code: str | None
+    amount: Decimal | None
+    status: str
+
+
+@dataclass
+class AidReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
+    encoding: str | None = None
+
+
+def _amount(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value))
+    text = re.sub(r"(?i)rp\.?|\s", "", str(value))
+    if not text:
+        return None
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", text):  # Indonesian thousands separators: 600.000,00
+        text = text.replace(".", "").replace(",", ".")
+    elif "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as error:
+        raise ValueError(value) from error
+    if amount < 0 or amount >= Decimal("1e12"):
+        raise ValueError(value)
+    return amount
+
+
+def run_aid_import(
+    data: bytes,
+    *,
+    program: AidProgram,
+    period_start: date,
+    period_end: date,
+    actor: Actor | None,
+    import_id: int,
+    dry_run: bool,
+) -> AidReport:
+    report = AidReport()
+    family = program.unit == ProgramUnit.FAMILY or program.unit == "family"
+    key_column = "kk_number" if family else "nik"
+    sheet = open_sheet(data, ALIASES)
+    report.encoding = sheet.encoding
+    missing = [column for column in (key_column, "name") if column not in sheet.columns]
+    if missing:
+        raise FileRejected({"missing_columns": missing, "found_columns": sheet.columns})
+    kelurahan = queries.kelurahan_codes()
+    rows: list[AidRow] = []
+    blank = 0
+    for number, raw in sheet.rows:
+        if all(_text(value) is None for key, value in raw.items() if key != "__extra__"):
+            blank += 1
+            continue
+        row, problems = _parse(number, raw, key_column, kelurahan, actor)
+        if problems:
+            report.rejections.extend(problems)
+        else:
+            rows.append(row)
+
+    counts: dict[str, Any] = {
+        "rows_total": len(rows) + len({r.row_number for r in report.rejections}),
+        "rows_blank": blank,
+    }
+    if rows:
+        counts |= queries.match_aid_rows(
+            rows=rows,
+            program_id=program.id,
+            family=family,
+            period_start=period_start,
+            period_end=period_end,
+            actor=actor,
+            import_id=import_id,
+            candidate_limit=CANDIDATE_LIMIT,
+            dry_run=dry_run,
+        )
+        for row_number in counts.pop("no_candidate_rows", []):
+            report.rejections.append(
+                Rejection(
+                    row_number,
+                    key_column,
+                    "aid.no_match",
+                    "Tidak cocok dengan data mana pun, tidak ada kandidat nama / "
+                    "matches no household or member and no similar name",
+                )
+            )
+    counts["rows_rejected"] = len({r.row_number for r in report.rejections})
+    report.counts = counts
+    report.rejections.sort(key=lambda item: item.row_number)
+    return report
+
+
+def _parse(
+    number: int, raw: dict[str, Any], key_column: str, kelurahan: set[str], actor: Actor | None
+) -> tuple[AidRow | None, list[Rejection]]:
+    problems: list[Rejection] = []
+    name = _text(raw.get("name"))
+    if name is None:
+        problems.append(Rejection(number, "name", "required", "Nama wajib diisi / name is required"))
+    elif len(name) > 200:
+        problems.append(Rejection(number, "name", "too_long", "Terlalu panjang (maks. 200) / longer than 200"))
+    raw_key = raw.get(key_column)
+    checked = (check_kk if key_column == "kk_number" else check_nik)(raw_key)
+    # A broken key is no reason to drop the row: the name can still find candidates for a person to confirm.
+    key = checked.value if checked.ok else None
+    region = _text(raw.get("kelurahan_code"))
+    if region is not None and region not in kelurahan:
+        problems.append(
+            Rejection(number, "kelurahan_code", "kelurahan.unknown", "Kode kelurahan tidak dikenal / unknown kelurahan")
+        )
+    elif region is not None and actor is not None and not region_in_scope(actor, region):
+        problems.append(
+            Rejection(number, "kelurahan_code", "kelurahan.out_of_scope", "Di luar wilayah Anda / outside your area")
+        )
+    try:
+        amount = _amount(raw.get("amount"))
+    except ValueError:
+        amount = None
+        problems.append(Rejection(number, "amount", "amount.format", "Nominal tidak valid / invalid amount"))
+    status_text = (_text(raw.get("status")) or "").lower().replace(" ", "_")
+    status = ReceiptStatus.DISBURSED.value if status_text in DISBURSED_WORDS else ReceiptStatus.LISTED.value
+    if problems:
+        return None, problems
+    return AidRow(number, key, name, region, amount, status), []

@@ -1,0 +1,152 @@
+"""Aid recipient import: exact NIK / No. KK matches applied; fuzzy name matches only proposed until confirmed."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+
+from server.aid.models import AidProgram, AidReceipt
+from server.imports.models import AidMatchProposal
+from tests.factories import make_household, make_member, make_nik, make_user
+
+PERIOD = {"period_start": "2026-01-01", "period_end": "2026-03-31"}
+
+
+def _program(db_session, code: str, unit: str) -> AidProgram:
+    program = AidProgram(
+        code=code, name=code, level="national", unit=unit, form="cash", category="cash_transfer", period="quarterly"
+    )
+    db_session.add(program)
+    db_session.flush()
+    return program
+
+
+def _upload(client, headers, program: str, text: str, **extra):
+    return client.post(
+        "/api/v1/imports/aid",
+        data={"file": (io.BytesIO(text.encode()), "list.csv"), "program": program, **PERIOD, **extra},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+
+
+def _receipts(db_session, program):
+    db_session.expire_all()
+    return db_session.execute(sa.select(AidReceipt).where(AidReceipt.program_id == program.id)).scalars().all()
+
+
+def test_person_program_exact_nik_applied_fuzzy_name_proposed_until_confirmed(client, auth_headers, db_session):
+    program = _program(db_session, "T-PBI-JK", "person")
+    household = make_household(region_code="64.72.01.1001")
+    exact = make_member(household, name="Siti Rahmawati", nik=make_nik(3101, female=True), relationship_code=2)
+    fuzzy = make_member(household, name="Muhammad Rizky Pratama", nik=make_nik(3102), relationship_code=3)
+    make_member(make_household(region_code="64.72.02.1009"), name="Muhammad Rizki Pratama", nik=make_nik(3103))
+    supervisor = make_user("supervisor", ["64.72.01"])
+    headers = auth_headers(supervisor)
+    text = (
+        "nik,nama,kode_kelurahan,nominal,status\n"
+        f'{exact.nik},SITI RAHMAWATI,64.72.01.1001,"Rp 600.000",disalurkan\n'
+        "6.47201E+15,Muhamad Rizki Pratama,64.72.01.1001,,\n"  # key destroyed by Excel: name decides, not silently
+        "6472011705809999,Orang Tak Dikenal Sama Sekali,64.72.01.1001,,\n"
+    )
+    response = _upload(client, headers, program.code, text)
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()["data"]
+    counts = report["counts"]
+    assert counts["exact_matches"] == 1 and counts["receipts_inserted"] == 1
+    assert counts["proposals_created"] == 1 and counts["unmatched"] == 2
+    assert [item["code"] for item in report["rejections"]] == ["aid.no_match"]
+    receipts = _receipts(db_session, program)
+    assert len(receipts) == 1
+    assert receipts[0].member_id == exact.id and receipts[0].household_id is None
+    assert str(receipts[0].amount) == "600000.00" and receipts[0].status == "disbursed"
+
+    proposals = client.get("/api/v1/imports/proposals?state=pending", headers=headers).get_json()["data"]
+    assert len(proposals) == 1
+    proposal = proposals[0]
+    # Only candidates in the row's kelurahan (and the caller's area): the Sungai Kunjang namesake is not offered.
+    assert [c["member_id"] for c in proposal["candidates"]] == [str(fuzzy.id)]
+    assert proposal["candidates"][0]["score"] < 1
+
+    wrong = client.post(
+        f"/api/v1/imports/proposals/{proposal['id']}/confirm",
+        json={"household_id": str(household.id), "member_id": str(exact.id)},
+        headers=headers,
+    )
+    assert wrong.status_code == 422
+    assert len(_receipts(db_session, program)) == 1  # still nothing applied from the fuzzy row
+
+    confirmed = client.post(
+        f"/api/v1/imports/proposals/{proposal['id']}/confirm",
+        json={"household_id": str(household.id), "member_id": str(fuzzy.id)},
+        headers=headers,
+    )
+    assert confirmed.status_code == 200, confirmed.get_json()
+    assert confirmed.get_json()["data"]["state"] == "confirmed"
+    assert {r.member_id for r in _receipts(db_session, program)} == {exact.id, fuzzy.id}
+    again = client.post(f"/api/v1/imports/proposals/{proposal['id']}/reject", headers=headers)
+    assert again.status_code == 409
+
+
+def test_family_program_matches_kk_and_reimport_adds_nothing(client, auth_headers, db_session):
+    program = _program(db_session, "T-BPNT", "family")
+    household = make_household(head_name="Bambang Sutrisno")
+    make_member(household, name="Bambang Sutrisno")
+    other = make_household(head_name="Dewi Lestari")
+    make_member(other, name="Dewi Lestari")
+    headers = auth_headers(make_user("admin"))
+    text = f"no_kk,nama\n{household.kk_number},Bambang Sutrisno\n6472012001209998,Dewi Lestary\n"
+    first = _upload(client, headers, program.code, text).get_json()["data"]["counts"]
+    assert first["receipts_inserted"] == 1 and first["proposals_created"] == 1
+    receipts = _receipts(db_session, program)
+    assert [(r.household_id, r.member_id) for r in receipts] == [(household.id, None)]
+    assert (receipts[0].period_start, receipts[0].period_end) == (date(2026, 1, 1), date(2026, 3, 31))
+    proposal = db_session.execute(
+        sa.select(AidMatchProposal).where(AidMatchProposal.program_id == program.id)
+    ).scalar_one()
+    assert proposal.candidates[0]["household_id"] == str(other.id) and proposal.candidates[0]["member_id"] is None
+
+    second = _upload(client, headers, program.code, text).get_json()["data"]["counts"]
+    assert second["receipts_inserted"] == 0 and second["receipts_unchanged"] == 1
+    assert second["proposals_created"] == 0 and second["proposals_already_open"] == 1
+    assert len(_receipts(db_session, program)) == 1
+
+    rejected = client.post(f"/api/v1/imports/proposals/{proposal.id}/reject", headers=headers)
+    assert rejected.status_code == 200 and rejected.get_json()["data"]["state"] == "rejected"
+    assert len(_receipts(db_session, program)) == 1
+
+
+def test_dry_run_applies_and_proposes_nothing(client, auth_headers, db_session):
+    program = _program(db_session, "T-PKH", "family")
+    household = make_household()
+    headers = auth_headers(make_user("admin"))
+    response = _upload(client, headers, program.code, f"no_kk,nama\n{household.kk_number},X\n", dry_run="true")
+    assert response.get_json()["data"]["counts"]["receipts_inserted"] == 1
+    assert response.get_json()["data"]["dry_run"] is True
+    assert _receipts(db_session, program) == []
+
+
+def test_aid_import_validation(client, auth_headers, db_session):
+    program = _program(db_session, "T-PIP", "person")
+    headers = auth_headers(make_user("admin"))
+    assert _upload(client, headers, "NOPE", "nik,nama\n").status_code == 404
+    missing = _upload(client, headers, program.code, "no_kk,nama\n6472012001200001,X\n")
+    assert missing.status_code == 422 and missing.get_json()["error"]["details"]["missing_columns"] == ["nik"]
+    bad_period = _upload(client, headers, program.code, "nik,nama\n", period_end="2025-01-01")
+    assert bad_period.status_code == 422
+    enumerator = auth_headers(make_user("enumerator"))
+    assert _upload(client, enumerator, program.code, "nik,nama\n").status_code == 403
+
+
+def test_cli_aid_import(app, db_session, tmp_path):
+    program = _program(db_session, "T-SSN", "family")
+    household = make_household()
+    path = tmp_path / "ssn.csv"
+    path.write_text(f"no_kk,nama\n{household.kk_number},Siapa Saja\n")
+    args = ["import", "aid", str(path), "--program", program.code, "--period-start", "2026-01-01"]
+    result = app.test_cli_runner().invoke(args=[*args, "--period-end", "2026-12-31"])
+    assert result.exit_code == 0, result.output
+    assert "receipts_inserted: 1" in result.output
+    assert len(_receipts(db_session, program)) == 1
