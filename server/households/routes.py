@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -26,8 +27,21 @@ from server.types import Role
 
 bp = Blueprint("households", __name__)
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
 ALL_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER, Role.ENUMERATOR, Role.VIEWER)
 EDITORS = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER, Role.ENUMERATOR)
+
+
+def _cell(value) -> object:
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    value = getattr(value, "value", value)
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _etag(version: int) -> dict[str, str]:
@@ -104,7 +118,7 @@ def export_households():
         writer = csv.writer(buffer)
         writer.writerow(EXPORT_COLUMNS)
         for row in rows:
-            writer.writerow(["" if value is None else getattr(value, "value", value) for value in row])
+            writer.writerow([_cell(value) for value in row])
             if buffer.tell() > 65536:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -368,7 +368,7 @@ def test_merge_needs_both_households_in_scope(client, auth_headers, db_session):
 
 def test_export_is_scoped_audited_and_supervisor_only(client, auth_headers, db_session):
     inside = make_household(region_code="64.72.01.1002")
-    make_member(inside, name="Di Dalam")
+    make_member(inside, name="=HYPERLINK(1)")
     make_member(inside, name="Anak", relationship_code=3)
     make_household(region_code=OTHER_KECAMATAN_KELURAHAN)
     supervisor = make_user("supervisor", ["64.72.01.1002"])
@@ -377,6 +377,7 @@ def test_export_is_scoped_audited_and_supervisor_only(client, auth_headers, db_s
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert {row["kelurahan_code"] for row in rows} == {"64.72.01.1002"}
     assert sum(row["registry_id"] == inside.registry_id for row in rows) == 2
+    assert "'=HYPERLINK(1)" in {row["name"] for row in rows}
     entry = db_session.execute(sa.select(AuditEntry).where(AuditEntry.action == "household.export")).scalar_one()
     assert entry.actor_id == supervisor.id and entry.changes["rows"] == len(rows)
     enumerator = make_user("enumerator")
