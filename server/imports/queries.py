@@ -107,8 +107,13 @@ def stage_registry_rows(rows: list) -> None:
     _execute("ANALYZE _registry_rows")
 
 
-def registry_conflicts_with_database() -> list[tuple[int, str, str, str]]:
-    """(row, registry_id, code, reason) for staged rows the database contradicts."""
+def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str, str]]:
+    """(row, registry_id, code, reason) for staged rows the database contradicts.
+
+    Besides NIKs listed elsewhere and merged households: a supervisor may not pull a household that is
+    stored outside their area into it by re-importing it with a new kelurahan.
+    """
+    scope, params = _scope_sql(actor)
     rows = _execute(
         """
         SELECT DISTINCT r.row_number, r.registry_id, 'nik.in_other_household',
@@ -123,7 +128,13 @@ def registry_conflicts_with_database() -> list[tuple[int, str, str, str]]:
                'Rumah tangga sudah digabung ke rumah tangga lain / household was merged into another'
           FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
          WHERE h.registry_status = 'merged'
-        """
+        UNION ALL
+        SELECT r.row_number, r.registry_id, 'household.out_of_scope',
+               'Rumah tangga tersimpan di luar wilayah Anda / household is stored outside your area'
+          FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
+         WHERE NOT ({scope})
+        """.replace("{scope}", scope),
+        **params,
     )
     return [tuple(row) for row in rows]
 

@@ -391,7 +391,7 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
     write_counts: dict[str, int] = {}
     if accepted:
         queries.stage_registry_rows(accepted)
-        for row_number, key, code, reason in queries.registry_conflicts_with_database():
+        for row_number, key, code, reason in queries.registry_conflicts_with_database(actor=actor):
             report.rejections.append(
                 Rejection(row_number, "nik" if code.startswith("nik") else "registry_id", code, reason, key)
             )

@@ -264,3 +264,17 @@ def test_cli_import_registry_dry_run_and_apply(app, db_session, tmp_path):
     applied = runner.invoke(args=["import", "registry", str(path)])
     assert applied.exit_code == 0, applied.output
     assert len(_households("DTKS-000")) == 3
+
+
+def test_supervisor_cannot_pull_a_household_from_another_area_by_reimporting_it(app, db_session):
+    from server.auth.access import Actor
+    from server.types import Role
+
+    make_household(registry_id="DTKS-0001", region_code="64.72.02.1009")
+    supervisor = make_user("supervisor", ["64.72.01"])
+    actor = Actor(supervisor.id, supervisor.username, Role.SUPERVISOR, ("64.72.01",), None)
+    imported = import_registry(SAMPLE, "a.csv", actor=actor, dry_run=False)
+    reasons = _reasons(imported)
+    assert ("registry_id", "household.out_of_scope") in reasons[2]
+    assert _households("DTKS-0001")["DTKS-0001"].region_code == "64.72.02.1009"
+    assert set(_households("DTKS-000")) == {"DTKS-0001", "DTKS-0003"}
