@@ -56,6 +56,9 @@ def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], s
     name = q if q and number is None else None
     if name is not None and digits.isdigit():
         raise validation_error({"q": ["NIK / No. KK harus 16 angka / NIK or No. KK must be 16 digits"]})
+    if number is not None and masked_for(actor):
+        # Whoever sees numbers masked must not be able to test a full number against the registry either.
+        raise AppError(FORBIDDEN, details={"q": "search by NIK / No. KK needs an identity role"})
     after = None
     if params.get("cursor"):
         after = decode_cursor(params["cursor"], 2 if name else 3)

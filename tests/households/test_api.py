@@ -113,6 +113,7 @@ def test_viewer_gets_masked_numbers_and_no_coordinates(client, auth_headers, db_
     assert body["members"][0]["nik"] == member.nik[:6] + "********" + member.nik[-2:]
     listed = client.get("/api/v1/households", headers=auth_headers(viewer)).get_json()["data"]
     assert all(item["location"] is None and "*" in item["kk_number"] for item in listed)
+    assert client.get(f"/api/v1/households?q={member.nik}", headers=auth_headers(viewer)).status_code == 403
     reviewer = make_user("reviewer", ["64.72"])
     full = client.get(f"/api/v1/households/{household.id}", headers=auth_headers(reviewer)).get_json()["data"]
     assert full["kk_number"] == household.kk_number
