@@ -143,7 +143,9 @@ class VisitHistorySchema(Schema):
 
 
 class HouseholdDetailSchema(HouseholdSummarySchema):
-    members = fields.Method("dump_members", metadata={"type": "array", "items": {"type": "object"}})
+    members = fields.Method(
+        "dump_members", metadata={"type": "array", "items": {"$ref": "#/components/schemas/Member"}}
+    )
     aid = fields.List(fields.Nested(AidReceiptSchema))
     visits = fields.List(fields.Nested(VisitHistorySchema))
 
