@@ -16,13 +16,31 @@ export VERVAL_PROFILE ?= development
 PRIVATE_DB := $(if $(DATABASE_URL),,yes)
 DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test db db-stop lint format venv
+.PHONY: run test db db-stop lint format venv pwa chromium
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
 	@scripts/bootstrap.sh "$(VENV)"
 	@touch $@
+
+# The enumerators' PWA: npm ci + vite build, only when its sources changed (Node/npm from Debian if missing).
+PWA_SOURCES := $(shell find pwa/src pwa/public pwa/scripts -type f 2>/dev/null) pwa/index.html pwa/package.json \
+	pwa/package-lock.json pwa/vite.config.js pwa/vite.sw.config.js
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
+
+pwa: pwa/dist/.built
+
+pwa/dist/.built: $(PWA_SOURCES)
+	@command -v npm >/dev/null || { echo "make pwa: installing nodejs and npm (Debian)" >&2; \
+		$(AS_ROOT) apt-get update -qq && $(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	@cd pwa && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	@touch $@
+
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+chromium:
+	@test -x /usr/bin/chromium || { echo "make chromium: installing chromium (Debian)" >&2; \
+		$(AS_ROOT) apt-get update -qq && $(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 db: venv
 	@$(if $(PRIVATE_DB),scripts/devdb.sh start,true)
@@ -31,7 +49,7 @@ db: venv
 db-stop:
 	@scripts/devdb.sh stop
 
-run: db
+run: db pwa
 	@export DATABASE_URL='$(DB_URL)'; \
 	$(BIN)/flask db upgrade >/dev/null; \
 	$(BIN)/flask regions load; \
@@ -39,7 +57,7 @@ run: db
 	echo "Verval on http://localhost:$(PORT)  (demo logins, password demo-verval: admin, supervisor, reviewer, enumerator1…enumerator5, viewer)"; \
 	exec $(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'server:create_app()'
 
-test: db
+test: db pwa chromium
 	@export DATABASE_URL='$(DB_URL)' VERVAL_PROFILE=test; \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest $(PYTEST_ARGS)
 

@@ -56,6 +56,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(imports_bp, url_prefix="/api/v1")
 
+    from server.pwa.routes import bp as pwa_bp
+
+    app.register_blueprint(pwa_bp)
+
     from server.cli import register_cli
 
     register_cli(app)

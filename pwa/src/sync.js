@@ -1,0 +1,196 @@
+// The sync engine: pushes the outbox in batches, uploads photos over tus (resumable), pulls changed
+// households page by page. Runs on start, `online`, becoming visible, a timer and the button; failures
+// back off exponentially with jitter. Nothing leaves the outbox before the server confirmed it.
+import * as tus from 'tus-js-client';
+import { accessToken, api, HttpError, LoginRequired, NetworkError, refresh } from './api.js';
+import { db, getMeta, setMeta } from './db.js';
+
+const CONFIRMED = new Set(['created', 'duplicate', 'accepted_with_conflict']);
+const BATCH = 50;
+const BASE_DELAY_MS = 2000;
+const MAX_DELAY_MS = 5 * 60 * 1000;
+
+export const state = { running: false, failures: 0, nextAttemptAt: 0, lastError: null, needsLogin: false, progress: '' };
+const listeners = new Set();
+export function onChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+function notify() { for (const fn of listeners) fn(state); }
+
+export function backoffDelay(failures, random = Math.random) {
+  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+let current = null;
+/** One sync at a time; `force` ignores the backoff window (the button, `online`). */
+export function sync({ force = false } = {}) {
+  if (current) return current;
+  if (!force && Date.now() < state.nextAttemptAt) return Promise.resolve(false);
+  if (!navigator.onLine) return Promise.resolve(false);
+  current = run().finally(() => { current = null; });
+  return current;
+}
+
+async function run() {
+  state.running = true; state.lastError = null; notify();
+  try {
+    await pushVisits();
+    await uploadPhotos();
+    await pull();
+    state.failures = 0; state.nextAttemptAt = 0; state.needsLogin = false;
+    await setMeta('last_sync', new Date().toISOString());
+    return true;
+  } catch (error) {
+    if (error instanceof LoginRequired) {
+      state.needsLogin = true;
+    } else {
+      state.failures += 1;
+      state.nextAttemptAt = Date.now() + backoffDelay(state.failures);
+    }
+    state.lastError = error instanceof NetworkError ? 'network' : error.message;
+    return false;
+  } finally {
+    state.running = false; state.progress = ''; notify();
+  }
+}
+
+function errorText(result) {
+  const errors = result.errors || {};
+  if (typeof errors === 'string') return errors;
+  return Object.entries(errors).map(([field, messages]) => {
+    const list = Array.isArray(messages) ? messages : [typeof messages === 'object' ? JSON.stringify(messages) : messages];
+    return `${field}: ${list.join('; ')}`;
+  }).join('\n') || result.status;
+}
+
+async function pushVisits() {
+  for (;;) {
+    const items = (await db.outbox.orderBy('created_at').toArray())
+      .filter((item) => item.state === 'pending' || item.state === 'sending').slice(0, BATCH);
+    if (!items.length) return;
+    // Frozen from here on: a later change is a new visit, never this UUID with other content.
+    await db.outbox.bulkPut(items.map((item) => ({ ...item, state: 'sending', attempts: (item.attempts || 0) + 1 })));
+    state.progress = `push ${items.length}`; notify();
+    let response;
+    try {
+      response = await api('/api/v1/sync/push', { method: 'POST', body: { items: items.map((item) => item.payload) } });
+    } catch (error) {
+      const message = error instanceof NetworkError ? 'network' : error.message;
+      if (error instanceof HttpError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+        // The whole batch was refused (malformed): show why on each item, let the user fix it.
+        await db.outbox.bulkPut(items.map((item) => ({ ...item, state: 'refused', last_error: message, attempts: (item.attempts || 0) + 1 })));
+        continue;
+      }
+      await db.outbox.bulkPut(items.map((item) => ({ ...item, state: 'pending', last_error: message, attempts: (item.attempts || 0) + 1 })));
+      throw error;
+    }
+    const results = response.body.data.results;
+    await db.transaction('rw', db.outbox, db.photos, db.sent, async () => {
+      for (const [index, item] of items.entries()) {
+        const result = results[index] || results.find((r) => r.id === item.id);
+        if (result && CONFIRMED.has(result.status)) {
+          await db.sent.put({ id: item.id, household_id: item.household_id, payload: item.payload, status: result.status, sent_at: new Date().toISOString() });
+          await db.outbox.delete(item.id);
+          await db.photos.where('visit_id').equals(item.id).modify({ state: 'pending' });
+        } else {
+          await db.outbox.put({ ...item, state: 'refused', attempts: (item.attempts || 0) + 1, result_status: result?.status, last_error: result ? errorText(result) : 'no result' });
+        }
+      }
+    });
+    notify();
+  }
+}
+
+async function uploadPhotos() {
+  const photos = await db.photos.where('state').anyOf('pending', 'uploading').toArray();
+  for (const photo of photos) {
+    state.progress = `photo ${photo.id.slice(0, 8)}`; notify();
+    await db.photos.update(photo.id, { state: 'uploading' });
+    try {
+      await uploadWithRefresh(photo);
+    } catch (error) {
+      await db.photos.update(photo.id, { state: 'pending', last_error: error.message || String(error), attempts: (photo.attempts || 0) + 1 });
+      throw error instanceof LoginRequired ? error : new NetworkError(error.message || String(error));
+    }
+    await db.photos.delete(photo.id);
+    notify();
+  }
+}
+
+async function uploadWithRefresh(photo) {
+  try {
+    await tusUpload(photo);
+  } catch (error) {
+    if (error.status !== 401) throw error;
+    await refresh();
+    await tusUpload(photo);
+  }
+}
+
+function tusUpload(photo) {
+  return new Promise((resolve, reject) => {
+    const upload = new tus.Upload(new Blob([photo.data], { type: photo.type }), {
+      endpoint: '/api/v1/photos/uploads',
+      chunkSize: 256 * 1024,
+      retryDelays: [0, 1000, 3000],
+      metadata: { photo_id: photo.id, visit_id: photo.visit_id, sha256: photo.sha256, filetype: photo.type, filename: `${photo.id}.jpg` },
+      // Resuming is keyed by the photo id: the stored upload URL survives reloads (tus URL storage).
+      fingerprint: () => Promise.resolve(`verval-photo-${photo.id}`),
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      onBeforeRequest: async (request) => { request.setHeader('Authorization', `Bearer ${await accessToken()}`); },
+      onShouldRetry: (error) => {
+        const status = error.originalResponse ? error.originalResponse.getStatus() : 0;
+        return !(status >= 400 && status < 500 && status !== 409 && status !== 423 && status !== 429);
+      },
+      onError: (error) => {
+        error.status = error.originalResponse ? error.originalResponse.getStatus() : 0;
+        reject(error);
+      },
+      onSuccess: () => resolve(),
+    });
+    upload.findPreviousUploads().then((previous) => {
+      if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+      upload.start();
+    }, reject);
+  });
+}
+
+async function applyPage(data, nextCursor) {
+  await db.transaction('rw', db.households, db.meta, async () => {
+    if (data.households?.length) await db.households.bulkPut(data.households);
+    const gone = (data.tombstones || []).map((tomb) => tomb.household_id);
+    if (gone.length) await db.households.bulkDelete(gone);
+    if (data.reference) await db.meta.put({ key: 'reference', value: data.reference });
+    await db.meta.put({ key: 'cursor', value: nextCursor });
+  });
+}
+
+async function pull() {
+  let cursor = await getMeta('cursor');
+  let resets = 0;
+  for (;;) {
+    state.progress = 'pull'; notify();
+    const query = cursor ? `?limit=500&cursor=${encodeURIComponent(cursor)}` : '?limit=500';
+    const { status, body } = await api(`/api/v1/sync/pull${query}`, { allow: [410] });
+    if (status === 410) {
+      if (resets++) throw new Error('cursor expired twice');
+      // Households only: drafts and the outbox stay.
+      await db.transaction('rw', db.households, db.meta, async () => {
+        await db.households.clear();
+        await db.meta.delete('cursor');
+      });
+      cursor = null;
+      continue;
+    }
+    await applyPage(body.data, body.meta.next_cursor);
+    cursor = body.meta.next_cursor;
+    notify();
+    if (!body.meta.has_more) return;
+  }
+}
+
+export async function counts() {
+  const visits = await db.outbox.count();
+  const photos = await db.photos.where('state').anyOf('held', 'pending', 'uploading').count();
+  return { visits, photos };
+}

@@ -1,0 +1,1 @@
+"""The enumerators' PWA (built from `pwa/` into `pwa/dist`), served at `/`."""
