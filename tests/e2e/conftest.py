@@ -1,0 +1,205 @@
+"""Browser tests: the real server (gunicorn) on 127.0.0.1 with its own database, and Debian's Chromium
+driven by Playwright (never a downloaded browser).
+
+The server runs in a subprocess so a test can stop and start it in the middle of a sync; it keeps
+its port, because the phone's IndexedDB and service worker belong to that origin.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from server.config import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 360, "height": 640}
+DIST = PROJECT_ROOT / "pwa" / "dist"
+E2E_PASSWORD = "kata-sandi-e2e-1"
+# Near the Samarinda city hall: where the demo households and the mocked GPS are.
+CENTRE = (117.1536, -0.5022)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """gunicorn serving `server:create_app()` on a fixed port; stop() and start() keep the origin."""
+
+    def __init__(self, database_url: str, photo_dir: Path, log: Path):
+        self.database_url = database_url
+        self.photo_dir = photo_dir
+        self.log = log
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "VERVAL_PROFILE": "test",
+            "PHOTO_STORE": str(self.photo_dir),
+        }
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [str(gunicorn), "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{self.port}",
+                 "--graceful-timeout", "1", "server:create_app()"],
+                cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        """Stops the server abruptly (like a crash or a cut cable): no graceful finish of requests."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self.process = None
+
+
+@dataclass
+class Seed:
+    username: str
+    household_ids: list[str]
+
+
+def _seed(database_url: str) -> Seed:
+    """A small demo city: one enumerator with 24 assigned households (members, locations) in two kelurahan."""
+    from flask_migrate import upgrade
+
+    from server import create_app
+    from server.campaigns.models import Assignment, Campaign
+    from server.extensions import db
+    from server.regions.service import load_regions
+    from tests import factories
+
+    app = create_app({"PROFILE": "test", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        load_regions()
+        try:
+            from server.aid.catalog import seed_programs
+        except ImportError:
+            pass
+        else:
+            seed_programs()
+        user = factories.make_user("enumerator", regions=("64.72.01", "64.72.02"), username="petugas1")
+        from server.auth.passwords import hash_password
+
+        user.password_hash = hash_password(E2E_PASSWORD)
+        campaign = Campaign(name="Verval 2026", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31))
+        db.session.add(campaign)
+        db.session.flush()
+        query = sa.text(
+            "SELECT code FROM regions WHERE level = 'kelurahan' AND code LIKE '64.72.01.%' ORDER BY code LIMIT 2"
+        )
+        kelurahan = db.session.execute(query).scalars().all()
+        ids = []
+        for number in range(24):
+            lon = CENTRE[0] + (number % 6) * 0.002
+            lat = CENTRE[1] + (number // 6) * 0.002
+            household = factories.make_household(
+                head_name=f"Warga Uji {number:02d}",
+                region_code=kelurahan[number % 2],
+                rt=f"{number % 3 + 1:03d}",
+                location=f"SRID=4326;POINT({lon} {lat})",
+                location_accuracy_m=10.0,
+            )
+            factories.make_member(household, name=f"Warga Uji {number:02d}", relationship_code=1)
+            factories.make_member(household, name=f"Anak Uji {number:02d}", relationship_code=3, sex=2)
+            db.session.add(Assignment(campaign_id=campaign.id, household_id=household.id, enumerator_id=user.id))
+            ids.append(str(household.id))
+        db.session.commit()
+        username = user.username
+        db.session.remove()
+        db.engine.dispose()
+    return Seed(username=username, household_ids=ids)
+
+
+@pytest.fixture(scope="session")
+def e2e_database(create_database) -> tuple[str, Seed]:
+    if not (DIST / "index.html").is_file():
+        pytest.fail("pwa/dist is not built: run `make pwa`")
+    url = create_database("_e2e")
+    return url, _seed(url)
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_database, tmp_path_factory):
+    url, _ = e2e_database
+    server = LiveServer(url, tmp_path_factory.mktemp("photos"), tmp_path_factory.mktemp("log") / "server.log")
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def db_engine(e2e_database):
+    engine = sa.create_engine(e2e_database[0], poolclass=sa.pool.NullPool)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seed(e2e_database) -> Seed:
+    return e2e_database[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_phone(browser, server: LiveServer):
+    """A fresh phone: its own storage, 360x640, geolocation allowed and mocked with an accuracy."""
+    context = browser.new_context(
+        base_url=server.url,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="id-ID",
+        timezone_id="Asia/Makassar",
+        service_workers="allow",
+    )
+    context.grant_permissions(["geolocation"], origin=server.url)
+    context.set_geolocation({"longitude": CENTRE[0] + 0.0001, "latitude": CENTRE[1] + 0.0001, "accuracy": 12})
+    return context
