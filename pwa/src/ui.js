@@ -21,7 +21,14 @@ export function esc(value) {
 
 function go(hash) { location.hash = hash; }
 
-export async function route() {
+let routing = Promise.resolve();
+/** Renders the screen of the current hash; calls are queued so a slower older render never lands last. */
+export function route() {
+  routing = routing.then(renderRoute, renderRoute);
+  return routing;
+}
+
+async function renderRoute() {
   for (const fn of cleanup) fn();
   cleanup = [];
   const [, name, arg] = (location.hash || '#/list').split('/');
@@ -49,8 +56,8 @@ export async function renderStatus() {
     <div class="bar">
       <span class="pill ${online ? 'on' : 'off'}" data-testid="online">${online ? t('online') : t('offline')}</span>
       <span data-testid="last-sync">${t('last_sync')}: ${last ? new Date(last).toLocaleString(getLang() === 'en' ? 'en-GB' : 'id-ID') : t('never')}</span>
-      <a href="#/outbox" class="counts"><span data-testid="unsent-visits" title="${t('unsent_visits')}">✉ ${visits}</span>
-      <span data-testid="unsent-photos" title="${t('unsent_photos')}">📷 ${photos}</span></a>
+      <a href="#/outbox" class="counts"><span data-testid="unsent-visits" data-count="${visits}" title="${t('unsent_visits')}">✉ ${visits}</span>
+      <span data-testid="unsent-photos" data-count="${photos}" title="${t('unsent_photos')}">${t('photo')} ${photos}</span></a>
       <button id="sync-btn" class="small" ${syncState.running ? 'disabled' : ''}>${syncState.running ? t('syncing') : t('sync_now')}</button>
     </div>
     <div class="bar sub">
@@ -146,9 +153,19 @@ async function renderList() {
         <strong>${esc(h.head_name)}</strong><span class="badge ${st}">${t(`status_${st}`)}</span>
         <small>${esc(h.address)} · ${t('rt')} ${esc(h.rt)}/${esc(h.rw)} · ${esc(h.kelurahan_name || h.region_code)}${dist != null ? ` · ${dist < 1 ? t('m', { d: Math.round(dist * 1000) }) : t('km', { d: dist.toFixed(1) })}` : ''}</small></a></li>`;
     }).join('')}</ul>`;
-  const rerender = () => renderList();
+  const rerender = () => route();
   const q$ = document.getElementById('q');
-  q$.oninput = () => { listState.q = q$.value; clearTimeout(q$._t); q$._t = setTimeout(async () => { await rerender(); const again = document.getElementById('q'); again.focus(); again.setSelectionRange(again.value.length, again.value.length); }, 250); };
+  q$.oninput = () => {
+    listState.q = q$.value;
+    clearTimeout(q$._t);
+    q$._t = setTimeout(async () => {
+      if (document.getElementById('q') !== q$) return; // the user has left the list meanwhile
+      await rerender();
+      const again = document.getElementById('q');
+      if (again) { again.focus(); again.setSelectionRange(again.value.length, again.value.length); }
+    }, 250);
+  };
+  cleanup.push(() => clearTimeout(q$._t));
   document.getElementById('kel').onchange = (e) => { listState.kel = e.target.value; listState.rt = ''; rerender(); };
   document.getElementById('rt').onchange = (e) => { listState.rt = e.target.value; rerender(); };
   document.getElementById('st').onchange = (e) => { listState.status = e.target.value; rerender(); };

@@ -67,7 +67,7 @@ class LiveServer:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [str(gunicorn), "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{self.port}",
-                 "--graceful-timeout", "1", "server:create_app()"],
+                 "--graceful-timeout", "1", "--access-logfile", "-", "server:create_app()"],
                 cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + 30
@@ -201,5 +201,8 @@ def new_phone(browser, server: LiveServer):
         service_workers="allow",
     )
     context.grant_permissions(["geolocation"], origin=server.url)
+    # The page's console and errors end up in the test's captured output, shown when a test fails.
+    context.on("console", lambda message: print(f"[console.{message.type}] {message.text}"))
+    context.on("weberror", lambda error: print(f"[page error] {error.error}"))
     context.set_geolocation({"longitude": CENTRE[0] + 0.0001, "latitude": CENTRE[1] + 0.0001, "accuracy": 12})
     return context
