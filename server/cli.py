@@ -13,3 +13,11 @@ def register_cli(app: Flask) -> None:
     from server.imports.cli import import_cli
 
     app.cli.add_command(import_cli)
+
+    from server.aid.cli import programs_cli
+
+    app.cli.add_command(programs_cli)
+
+    from server.demo.cli import demo_data_command
+
+    app.cli.add_command(demo_data_command)

@@ -7,30 +7,14 @@ outlives a failed import.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
+from server.bulk import copy_rows
 from server.extensions import db
 from server.imports.models import AidMatchProposal, DataImport, ImportRejection
 from server.regions.models import Region
-
-NULL = "\\N"
-
-
-def _copy(table: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
-    """COPY rows into `table` through the session's own connection (same transaction)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        writer.writerow([NULL if value is None else value for value in row])
-    buffer.seek(0)
-    raw = db.session.connection().connection
-    with raw.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')", buffer)
 
 
 def _execute(sql: str, **params) -> sa.CursorResult:
@@ -76,7 +60,7 @@ def stage_registry_rows(rows: list) -> None:
         ) ON COMMIT DROP
         """
     )
-    _copy(
+    copy_rows(
         "_registry_rows",
         STAGE_COLUMNS,
         (
@@ -259,7 +243,7 @@ def list_imports(*, limit: int = 50) -> list[DataImport]:
 def add_rejections(*, import_id: int, rejections: list) -> None:
     if not rejections:
         return
-    _copy(
+    copy_rows(
         "data_import_rejections",
         ("import_id", "row_number", '"column"', "record_key", "code", "reason"),
         ((import_id, item.row_number, item.column, item.record_key, item.code, item.reason) for item in rejections),
@@ -317,7 +301,7 @@ def match_aid_rows(
         "CREATE TEMP TABLE _aid_rows (row_number integer, number varchar(16), name varchar(200), "
         "region_code varchar(13), amount numeric(14, 2), status varchar(14)) ON COMMIT DROP"
     )
-    _copy(
+    copy_rows(
         "_aid_rows",
         ("row_number", "number", "name", "region_code", "amount", "status"),
         ((r.row_number, r.number, r.name, r.region_code, r.amount, r.status) for r in rows),
@@ -393,7 +377,7 @@ def _apply_receipts(items, *, program_id, family, period_start, period_end, impo
         "CREATE TEMP TABLE _aid_apply (household_id uuid, member_id uuid, amount numeric(14, 2), "
         "status varchar(14)) ON COMMIT DROP"
     )
-    _copy(
+    copy_rows(
         "_aid_apply",
         ("household_id", "member_id", "amount", "status"),
         (

@@ -1,0 +1,253 @@
+"""A synthetic but realistic Samarinda registry, generated deterministically from a seed (no database here).
+
+Shape follows the city's 2021 registry: 42,124 households of which 30,199 were confirmed, the rest already
+known dead, moved, not found or duplicated. Households lie around their kelurahan (a point scattered
+around its kecamatan centroid), welfare deciles lean poor, families have 1-8 members with NIKs and
+No. KKs that pass `server.households.identity`, and aid is spread over the catalogue with deliberate
+stacking (two programs of one purpose at once) and gaps (poor, present families with no aid at all).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from server.types import Presence, RegistryStatus, VerificationStatus
+
+CONFIRMED_SHARE = 30_199 / 42_124
+# How the unconfirmed rest of the registry splits (moved, deceased, not found, duplicate).
+UNCONFIRMED_SPLIT = (
+    (RegistryStatus.MOVED, 0.42),
+    (RegistryStatus.DECEASED, 0.28),
+    (RegistryStatus.NOT_FOUND, 0.22),
+    (RegistryStatus.DUPLICATE, 0.08),
+)
+DECILE_WEIGHTS = (15, 14, 13, 12, 11, 10, 9, 7, 5, 4)
+SIZE_WEIGHTS = (10, 16, 22, 22, 14, 8, 5, 3)  # 1..8 members
+TODAY = date(2026, 11, 1)
+YEAR_START, YEAR_END = date(2026, 1, 1), date(2026, 12, 31)
+
+MALE = ("Ahmad", "Budi", "Joko", "Agus", "Hadi", "Eko", "Rudi", "Andi", "Syahrir", "Rahmat", "Yusuf", "Bambang")
+MALE += ("Darmawan", "Ilham", "Fajar", "Hendra", "Supriadi", "Muhammad", "Arif", "Wahyu", "Iwan", "Samsul")
+FEMALE = ("Siti", "Nur", "Rina", "Sri", "Dewi", "Wati", "Yanti", "Aminah", "Fitri", "Rahma", "Lestari", "Hasanah")
+FEMALE += ("Nurhayati", "Kartini", "Ratna", "Aisyah", "Maryam", "Indah", "Wulan", "Sulastri", "Juwita", "Erna")
+FAMILY = ("Santoso", "Fauzi", "Pratama", "Hidayat", "Saputra", "Wijaya", "Kurniawan", "Rahman", "Syamsuddin")
+FAMILY += ("Hamzah", "Nugroho", "Setiawan", "Gunawan", "Firmansyah", "Ramadhan", "Hakim", "Sinaga", "Lubis")
+STREETS = ("Jl. Pangeran Antasari", "Jl. Juanda", "Jl. Slamet Riyadi", "Jl. Cipto Mangunkusumo", "Jl. Suryanata")
+STREETS += ("Jl. Pramuka", "Jl. Wahid Hasyim", "Jl. Lambung Mangkurat", "Jl. Sultan Alimuddin", "Jl. Gerilya")
+STREETS += ("Jl. KH. Mas Mansyur", "Jl. Bung Tomo", "Jl. Padat Karya", "Jl. Trikora", "Gg. Masjid", "Gg. Keluarga")
+BIRTH_PLACES = ("Samarinda",) * 8 + ("Balikpapan", "Tenggarong", "Bontang", "Banjarmasin", "Makassar", "Surabaya")
+
+
+@dataclass
+class DemoMember:
+    id: uuid.UUID
+    nik: str
+    name: str
+    sex: int
+    birth_date: date
+    birth_place: str
+    relationship_code: int
+    presence_status: Presence
+
+
+@dataclass
+class DemoHousehold:
+    id: uuid.UUID
+    registry_id: str
+    kk_number: str
+    head_name: str
+    address: str
+    rt: str
+    rw: str
+    region_code: str
+    decile: int
+    lon: float | None
+    lat: float | None
+    accuracy_m: float | None
+    registry_status: RegistryStatus
+    verification_status: VerificationStatus
+    members: list[DemoMember] = field(default_factory=list)
+
+
+@dataclass
+class DemoReceipt:
+    program_code: str
+    household_id: uuid.UUID | None
+    member_id: uuid.UUID | None
+    period_start: date
+    period_end: date
+    amount: int
+    status: str
+
+
+@dataclass
+class DemoCity:
+    households: list[DemoHousehold]
+    receipts: list[DemoReceipt]
+
+
+class _Numbers:
+    """Hands out NIK / No. KK serials so that no two people or families share a number."""
+
+    def __init__(self) -> None:
+        self._serials: Counter[str] = Counter()
+
+    def next(self, prefix: str) -> str:
+        self._serials[prefix] += 1
+        return f"{prefix}{self._serials[prefix]:04d}"
+
+
+def generate_city(households: int, seed: int, kelurahan: list[tuple[str, str, float, float]]) -> DemoCity:
+    """`kelurahan`: (kelurahan code, kecamatan code, kecamatan lat, kecamatan lon) for every kelurahan."""
+    rng = random.Random(seed)
+    numbers = _Numbers()
+    centres = {code: (lat + rng.gauss(0, 0.015), lon + rng.gauss(0, 0.015)) for code, _, lat, lon in kelurahan}
+    statuses = _registry_statuses(rng, households)
+    result: list[DemoHousehold] = []
+    receipts: list[DemoReceipt] = []
+    for index in range(households):
+        # Round-robin over kelurahan first so that any N covers all 59 of them.
+        code, kecamatan, _, _ = kelurahan[index % len(kelurahan)]
+        household = _household(rng, numbers, index, code, kecamatan, centres[code], statuses[index])
+        result.append(household)
+        receipts.extend(_aid(rng, household))
+    return DemoCity(result, receipts)
+
+
+def _uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _registry_statuses(rng: random.Random, households: int) -> list[RegistryStatus]:
+    """Exactly the registry's confirmed share (30,199 of 42,124), the rest split as observed, shuffled."""
+    confirmed = round(households * CONFIRMED_SHARE)
+    statuses, weights = zip(*UNCONFIRMED_SPLIT, strict=True)
+    result = [RegistryStatus.ACTIVE] * confirmed + rng.choices(statuses, weights, k=households - confirmed)
+    rng.shuffle(result)
+    return result
+
+
+def _household(rng, numbers, index, region_code, kecamatan_code, centre, status) -> DemoHousehold:
+    region6 = kecamatan_code.replace(".", "")
+    has_location = rng.random() < 0.9
+    lat, lon = centre
+    household = DemoHousehold(
+        id=_uuid(rng),
+        registry_id=f"DTKS-{index + 1:06d}",
+        kk_number=numbers.next(region6 + _ddmmyy(_random_date(rng, date(2005, 1, 1), date(2025, 12, 31)))),
+        head_name="",
+        address=f"{rng.choice(STREETS)} No. {rng.randint(1, 250)}",
+        rt=f"{rng.randint(1, 45):03d}",
+        rw=f"{rng.randint(1, 12):03d}",
+        region_code=region_code,
+        decile=rng.choices(range(1, 11), DECILE_WEIGHTS)[0],
+        lon=round(lon + rng.gauss(0, 0.006), 6) if has_location else None,
+        lat=round(lat + rng.gauss(0, 0.006), 6) if has_location else None,
+        accuracy_m=round(rng.uniform(4, 40), 1) if has_location else None,
+        registry_status=status,
+        # Households already known gone were settled by an earlier round; the rest await this one.
+        verification_status=VerificationStatus.UNVERIFIED
+        if status == RegistryStatus.ACTIVE
+        else VerificationStatus.APPROVED,
+    )
+    household.members = _members(rng, numbers, region6, status)
+    household.head_name = household.members[0].name
+    return household
+
+
+def _members(rng, numbers, region6, status) -> list[DemoMember]:
+    size = rng.choices(range(1, 9), SIZE_WEIGHTS)[0]
+    family = rng.choice(FAMILY)
+    head_female = rng.random() < 0.2
+    head_birth = _random_date(rng, date(1950, 1, 1), date(2000, 12, 31))
+    people = [(1, head_female, head_birth)]
+    if size >= 2 and rng.random() < 0.85:
+        people.append((2, not head_female, head_birth + timedelta(days=rng.randint(-2500, 2500))))
+    youngest_parent = max(birth for _, _, birth in people)
+    while len(people) < size:
+        roll = rng.random()
+        if roll < 0.78:
+            earliest = max(youngest_parent + timedelta(days=365 * 17), date(1975, 1, 1))
+            people.append((3, rng.random() < 0.5, _random_date(rng, earliest, TODAY - timedelta(days=30))))
+        elif roll < 0.88 and head_birth.year >= 1965:
+            latest = head_birth - timedelta(days=365 * 17)
+            people.append((6, rng.random() < 0.6, _random_date(rng, latest - timedelta(days=365 * 20), latest)))
+        elif roll < 0.95:
+            people.append((5, rng.random() < 0.5, _random_date(rng, date(2012, 1, 1), TODAY - timedelta(days=30))))
+        else:
+            people.append((8, rng.random() < 0.5, _random_date(rng, date(1960, 1, 1), date(2008, 12, 31))))
+    presence = {
+        RegistryStatus.DECEASED: Presence.DECEASED,
+        RegistryStatus.MOVED: Presence.MOVED,
+        RegistryStatus.NOT_FOUND: Presence.NOT_FOUND,
+        RegistryStatus.DUPLICATE: Presence.DUPLICATE,
+    }.get(status)
+    members = []
+    for relationship, female, born in people:
+        day = born.day + (40 if female else 0)
+        nik = numbers.next(f"{region6}{day:02d}{born.month:02d}{born.year % 100:02d}")
+        given = rng.choice(FEMALE if female else MALE)
+        name = f"{given} {family}" if relationship in (1, 3, 5) else f"{given} {rng.choice(FAMILY)}"
+        member_presence = presence or (Presence.DECEASED if rng.random() < 0.02 else Presence.PRESENT)
+        members.append(
+            DemoMember(
+                id=_uuid(rng),
+                nik=nik,
+                name=name,
+                sex=2 if female else 1,
+                birth_date=born,
+                birth_place=rng.choice(BIRTH_PLACES),
+                relationship_code=relationship,
+                presence_status=member_presence,
+            )
+        )
+    return members
+
+
+def _aid(rng, household: DemoHousehold) -> list[DemoReceipt]:
+    """Receipts of one household: poorer deciles get more; some get stacked programs, some poor ones none."""
+    receipts: list[DemoReceipt] = []
+    poor = household.decile <= 4
+    active = household.registry_status == RegistryStatus.ACTIVE
+    # Gaps: a share of poor, present families the agencies never reached.
+    if active and household.decile <= 2 and rng.random() < 0.12:
+        return receipts
+
+    def family(code, start, end, amount, chance):
+        if rng.random() < chance:
+            status = "disbursed" if end < TODAY else rng.choice(("disbursed", "disbursed", "listed"))
+            receipts.append(DemoReceipt(code, household.id, None, start, end, amount, status))
+            return True
+        return False
+
+    # Gone households still on agency lists are exactly what verval must catch.
+    listed = 1.0 if active else 0.35
+    has_pkh = family("PKH", YEAR_START, YEAR_END, 3_000_000, (0.55 if poor else 0.08) * listed)
+    has_bpnt = family("BPNT", YEAR_START, YEAR_END, 2_400_000, (0.6 if poor else 0.12) * listed)
+    # Stacking: the province's and the city's programs on top of the national one of the same purpose.
+    family("KALTIM-BSTR", YEAR_START, YEAR_END, 1_200_000, 0.18 if has_pkh else 0.03)
+    family("SMD-SSN", YEAR_START, YEAR_END, 1_800_000, 0.15 if has_bpnt else 0.03)
+    family("BST-COVID", date(2020, 4, 1), date(2021, 12, 31), 6_600_000, 0.45 if poor else 0.15)
+    family("BLT-BBM-2022", date(2022, 9, 1), date(2022, 12, 31), 600_000, 0.4 if poor else 0.1)
+    family("BLT-ELNINO-2023", date(2023, 11, 1), date(2023, 12, 31), 400_000, 0.35 if poor else 0.08)
+    for member in household.members:
+        if member.presence_status != Presence.PRESENT and active:
+            continue
+        if rng.random() < (0.7 if poor else 0.25) * listed:
+            receipts.append(DemoReceipt("PBI-JK", None, member.id, YEAR_START, YEAR_END, 504_000, "disbursed"))
+        age = (TODAY - member.birth_date).days // 365
+        if member.relationship_code in (3, 5) and 6 <= age <= 18 and rng.random() < (0.5 if poor else 0.1):
+            receipts.append(DemoReceipt("PIP", None, member.id, YEAR_START, YEAR_END, 750_000, "disbursed"))
+    return receipts
+
+
+def _random_date(rng: random.Random, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
+
+
+def _ddmmyy(day: date) -> str:
+    return f"{day.day:02d}{day.month:02d}{day.year % 100:02d}"

@@ -1,0 +1,139 @@
+"""SQL for the demo city: COPY of generated households, members and receipts; the demo campaign's assignments."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from server.bulk import copy_rows
+from server.demo.generator import DemoCity
+from server.extensions import db
+from server.types import HouseholdSource, ReceiptSource
+
+HOUSEHOLD_COLUMNS = (
+    "id",
+    "registry_id",
+    "kk_number",
+    "head_name",
+    "address",
+    "rt",
+    "rw",
+    "region_code",
+    "decile",
+    "location",
+    "location_accuracy_m",
+    "registry_status",
+    "verification_status",
+    "source",
+)
+MEMBER_COLUMNS = (
+    "id",
+    "household_id",
+    "nik",
+    "name",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "relationship_code",
+    "presence_status",
+)
+RECEIPT_COLUMNS = (
+    "program_id",
+    "household_id",
+    "member_id",
+    "period_start",
+    "period_end",
+    "amount",
+    "source",
+    "status",
+)
+
+
+def household_count() -> int:
+    return db.session.execute(sa.text("SELECT count(*) FROM households")).scalar_one()
+
+
+def program_ids() -> dict[str, int]:
+    return dict(db.session.execute(sa.text("SELECT code, id FROM aid_programs")).all())
+
+
+def copy_city(city: DemoCity, programs: dict[str, int]) -> None:
+    copy_rows(
+        "households",
+        HOUSEHOLD_COLUMNS,
+        (
+            (
+                h.id,
+                h.registry_id,
+                h.kk_number,
+                h.head_name,
+                h.address,
+                h.rt,
+                h.rw,
+                h.region_code,
+                h.decile,
+                None if h.lon is None else f"SRID=4326;POINT({h.lon} {h.lat})",
+                h.accuracy_m,
+                h.registry_status.value,
+                h.verification_status.value,
+                HouseholdSource.REGISTRY.value,
+            )
+            for h in city.households
+        ),
+    )
+    copy_rows(
+        "members",
+        MEMBER_COLUMNS,
+        (
+            (
+                m.id,
+                h.id,
+                m.nik,
+                m.name,
+                m.sex,
+                m.birth_date,
+                m.birth_place,
+                m.relationship_code,
+                m.presence_status.value,
+            )
+            for h in city.households
+            for m in h.members
+        ),
+    )
+    copy_rows(
+        "aid_receipts",
+        RECEIPT_COLUMNS,
+        (
+            (
+                programs[r.program_code],
+                r.household_id,
+                r.member_id,
+                r.period_start,
+                r.period_end,
+                r.amount,
+                ReceiptSource.AGENCY_LIST.value,
+                r.status,
+            )
+            for r in city.receipts
+        ),
+    )
+
+
+def assign_kelurahan(*, campaign_id: int, enumerator_id: int, assigned_by_id: int, region_codes: list[str]) -> int:
+    """Assign every still-registered household of these kelurahan to the enumerator."""
+    return db.session.execute(
+        sa.text(
+            """
+            INSERT INTO assignments (campaign_id, household_id, enumerator_id, assigned_by_id)
+            SELECT :campaign_id, id, :enumerator_id, :assigned_by_id
+              FROM households
+             WHERE region_code = ANY(:region_codes) AND registry_status = 'active'
+             ORDER BY id
+            """
+        ),
+        {
+            "campaign_id": campaign_id,
+            "enumerator_id": enumerator_id,
+            "assigned_by_id": assigned_by_id,
+            "region_codes": region_codes,
+        },
+    ).rowcount

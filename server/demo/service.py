@@ -1,0 +1,110 @@
+"""Loading the demo city: reference data, the generated registry (bulk COPY), one user per role with the
+demo password, and a running campaign with each enumerator's kelurahan assigned to them.
+
+The demo password is a public string, so the production profile refuses to create these accounts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+
+from server.aid.catalog import seed_programs
+from server.audit.service import record
+from server.auth.models import User, UserScope
+from server.auth.passwords import hash_password
+from server.campaigns.models import Campaign
+from server.config import DEMO_PASSWORD
+from server.demo import queries
+from server.demo.generator import generate_city
+from server.errors import CONFLICT, FORBIDDEN, AppError
+from server.extensions import db
+from server.regions.queries import kelurahan_with_kecamatan_centroids
+from server.regions.service import load_regions
+from server.types import Role
+
+CITY = "64.72"
+ENUMERATORS = 5
+KELURAHAN_PER_ENUMERATOR = 2
+
+
+def load_demo_city(*, households: int, seed: int, if_empty: bool = False) -> dict[str, Any]:
+    """Generate and load the demo city; returns what was loaded (`skipped` when `if_empty` found data)."""
+    if not current_app.config["ALLOW_DEMO_PASSWORD"]:
+        raise AppError(FORBIDDEN, message="Data demo ditolak di produksi / demo data is refused in production")
+    existing = queries.household_count()
+    if existing:
+        if if_empty:
+            return {"skipped": True, "households": existing}
+        raise AppError(
+            CONFLICT,
+            message=f"Basis data sudah berisi {existing} rumah tangga / database already holds {existing} households",
+        )
+    load_regions()
+    seed_programs()
+    kelurahan = kelurahan_with_kecamatan_centroids()
+    city = generate_city(households, seed, kelurahan)
+    queries.copy_city(city, queries.program_ids())
+    users = _create_users([code for code, *_ in kelurahan])
+    assigned = _create_campaign(users)
+    summary = {
+        "skipped": False,
+        "households": len(city.households),
+        "members": sum(len(h.members) for h in city.households),
+        "receipts": len(city.receipts),
+        "users": sorted(users),
+        "assignments": assigned,
+    }
+    record("demo.load", object_type="demo", object_id=seed, changes={k: v for k, v in summary.items() if k != "users"})
+    return summary
+
+
+def _create_users(kelurahan_codes: list[str]) -> dict[str, User]:
+    """admin, supervisor, reviewer, viewer over the city; enumeratorN over a few kelurahan spread across it."""
+    password_hash = hash_password(DEMO_PASSWORD)
+    step = len(kelurahan_codes) // ENUMERATORS
+    plan: dict[str, tuple[Role, str, list[str]]] = {
+        "admin": (Role.ADMIN, "Admin Dinas Sosial", []),
+        "supervisor": (Role.SUPERVISOR, "Supervisor Verval", [CITY]),
+        "reviewer": (Role.REVIEWER, "Petugas Reviu Dinsos", [CITY]),
+        "viewer": (Role.VIEWER, "Perencana Bappeda", [CITY]),
+    }
+    for number in range(1, ENUMERATORS + 1):
+        first = (number - 1) * step
+        plan[f"enumerator{number}"] = (
+            Role.ENUMERATOR,
+            f"Petugas Lapangan {number}",
+            kelurahan_codes[first : first + KELURAHAN_PER_ENUMERATOR],
+        )
+    users = {}
+    for username, (role, full_name, regions) in plan.items():
+        user = User(username=username, full_name=full_name, role=role, password_hash=password_hash)
+        user.scopes = [UserScope(region_code=code) for code in regions]
+        db.session.add(user)
+        users[username] = user
+    db.session.flush()
+    return users
+
+
+def _create_campaign(users: dict[str, User]) -> int:
+    campaign = Campaign(
+        name="Verval DTSEN Kota Samarinda 2026 Tahap II",
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 12, 31),
+        active=True,
+        created_by_id=users["supervisor"].id,
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    assigned = 0
+    for user in users.values():
+        if user.role == Role.ENUMERATOR:
+            assigned += queries.assign_kelurahan(
+                campaign_id=campaign.id,
+                enumerator_id=user.id,
+                assigned_by_id=users["supervisor"].id,
+                region_codes=user.region_codes,
+            )
+    return assigned

@@ -1,0 +1,148 @@
+"""The demo city: valid identity numbers everywhere, every kelurahan, stacking and gaps, one user per role,
+assignments inside each enumerator's area, determinism, and refusal in production."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from server import create_app
+from server.auth.models import User
+from server.auth.passwords import verify_password
+from server.config import DEMO_PASSWORD
+from server.demo.generator import generate_city
+from server.demo.service import load_demo_city
+from server.errors import AppError
+from server.extensions import db
+from server.households.identity import is_valid_kk, is_valid_nik, nik_is_female
+from server.households.models import Household, Member
+from server.regions.queries import kelurahan_with_kecamatan_centroids
+from server.types import RegistryStatus, Role
+
+HOUSEHOLDS = 400
+
+
+@pytest.fixture
+def demo_city(db_session):
+    return load_demo_city(households=HOUSEHOLDS, seed=7)
+
+
+def _scalar(sql: str):
+    return db.session.execute(sa.text(sql)).scalar_one()
+
+
+def test_households_members_and_identity_numbers_are_valid(demo_city):
+    households = db.session.execute(sa.select(Household)).scalars().all()
+    members = db.session.execute(sa.select(Member)).scalars().all()
+    assert len(households) == demo_city["households"] == HOUSEHOLDS
+    assert len(members) == demo_city["members"]
+    assert all(is_valid_kk(h.kk_number) for h in households)
+    assert all(is_valid_nik(m.nik) and nik_is_female(m.nik) == (m.sex == 2) for m in members)
+    assert len({m.nik for m in members}) == len(members)
+    assert all(m.nik.startswith("6472") for m in members)
+    sizes = Counter(m.household_id for m in members)
+    assert set(sizes.values()) <= set(range(1, 9)) and len(sizes) == HOUSEHOLDS
+    heads = {m.household_id for m in members if m.relationship_code == 1}
+    assert len(heads) == HOUSEHOLDS
+
+
+def test_every_kelurahan_is_populated_and_confirmed_share_matches_the_registry(demo_city):
+    kelurahan = {code for code, *_ in kelurahan_with_kecamatan_centroids()}
+    assert len(kelurahan) == 59
+    populated = set(db.session.execute(sa.text("SELECT DISTINCT region_code FROM households")).scalars())
+    assert populated == kelurahan
+    confirmed = _scalar("SELECT count(*) FROM households WHERE registry_status = 'active'")
+    assert confirmed == round(HOUSEHOLDS * 30_199 / 42_124)
+    gone = db.session.execute(
+        sa.text("SELECT DISTINCT registry_status FROM households WHERE registry_status <> 'active'")
+    ).scalars()
+    assert {RegistryStatus.MOVED, RegistryStatus.DECEASED} <= set(gone)
+    # Each located household lies within ~15 km of its kecamatan's centroid.
+    far = _scalar(
+        """
+        SELECT count(*) FROM households h
+          JOIN regions kel ON kel.code = h.region_code JOIN regions kec ON kec.code = kel.parent_code
+         WHERE h.location IS NOT NULL AND ST_DistanceSphere(h.location, kec.centroid) > 15000
+        """
+    )
+    assert far == 0
+
+
+def test_aid_has_stacking_and_gaps_visible_through_the_api(demo_city, client, auth_headers):
+    admin = db.session.execute(sa.select(User).where(User.username == "admin")).scalar_one()
+    headers = auth_headers(admin)
+
+    def total(query: str) -> int:
+        ids, cursor = set(), None
+        while True:
+            url = f"/api/v1/households?limit=200&{query}" + (f"&cursor={cursor}" if cursor else "")
+            body = client.get(url, headers=headers).get_json()
+            ids |= {item["id"] for item in body["data"]}
+            cursor = body["meta"].get("next_cursor")
+            if not cursor:
+                return len(ids)
+
+    assert total("has_stacking=true") > 0
+    assert total("has_no_aid=true&decile=1,2&registry_status=active") > 0
+    assert _scalar("SELECT count(DISTINCT program_id) FROM aid_receipts") == 9
+
+
+def test_one_user_per_role_with_the_demo_password_and_scoped_enumerators(demo_city):
+    users = {u.username: u for u in db.session.execute(sa.select(User)).scalars()}
+    expected = {"admin", "supervisor", "reviewer", "viewer"} | {f"enumerator{n}" for n in range(1, 6)}
+    assert set(users) == expected == set(demo_city["users"])
+    assert users["admin"].role == Role.ADMIN and users["viewer"].role == Role.VIEWER
+    assert all(verify_password(u.password_hash, DEMO_PASSWORD) for u in users.values())
+    enumerator_areas = [users[f"enumerator{n}"].region_codes for n in range(1, 6)]
+    assert all(len(areas) == 2 for areas in enumerator_areas)
+    assert len({code for areas in enumerator_areas for code in areas}) == 10
+    outside = _scalar(
+        """
+        SELECT count(*) FROM assignments a JOIN households h ON h.id = a.household_id
+         WHERE h.registry_status <> 'active'
+            OR NOT EXISTS (SELECT 1 FROM user_scopes s
+                            WHERE s.user_id = a.enumerator_id AND s.region_code = h.region_code)
+        """
+    )
+    assert outside == 0
+    assert _scalar("SELECT count(*) FROM assignments") == demo_city["assignments"] > 0
+    assert _scalar("SELECT count(*) FROM audit_log WHERE action = 'demo.load'") == 1
+
+
+def test_a_second_load_is_refused_or_skipped_with_if_empty(demo_city):
+    assert load_demo_city(households=10, seed=1, if_empty=True) == {"skipped": True, "households": HOUSEHOLDS}
+    with pytest.raises(AppError) as refused:
+        load_demo_city(households=10, seed=1)
+    assert refused.value.kind.status == 409
+    assert _scalar("SELECT count(*) FROM households") == HOUSEHOLDS
+
+
+def test_same_seed_same_city_other_seed_other_city(app):
+    with app.app_context():
+        kelurahan = kelurahan_with_kecamatan_centroids()
+    first, again, other = (generate_city(120, seed, kelurahan) for seed in (5, 5, 6))
+    assert first == again
+    assert [h.id for h in first.households] != [h.id for h in other.households]
+
+
+def test_loaded_rows_are_exactly_the_generated_ones(demo_city, app):
+    kelurahan = kelurahan_with_kecamatan_centroids()
+    city = generate_city(HOUSEHOLDS, 7, kelurahan)
+    stored = set(db.session.execute(sa.text("SELECT id, kk_number, head_name FROM households")).all())
+    assert stored == {(h.id, h.kk_number, h.head_name) for h in city.households}
+
+
+def test_cli_loads_and_production_refuses(app, database_url, db_session):
+    result = app.test_cli_runner().invoke(args=["demo-data", "--households", "30", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "30 households" in result.output
+    assert _scalar("SELECT count(*) FROM households") == 30
+
+    secrets = {"SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40}
+    production = create_app({"PROFILE": "production", "SQLALCHEMY_DATABASE_URI": database_url, **secrets})
+    with production.app_context():
+        refused = production.test_cli_runner().invoke(args=["demo-data", "--households", "5", "--if-empty"])
+    assert refused.exit_code != 0
+    assert "produksi" in refused.output and "production" in refused.output
