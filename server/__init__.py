@@ -44,6 +44,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(openapi_bp, url_prefix="/api")
 
+    from server.auth.routes import bp as auth_bp
+
+    app.register_blueprint(auth_bp, url_prefix="/api/v1")
+
     from server.households.routes import bp as households_bp
 
     app.register_blueprint(households_bp, url_prefix="/api/v1")

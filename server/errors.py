@@ -30,6 +30,9 @@ BAD_REQUEST = ErrorKind("request.bad", 400, "Permintaan tidak valid / Bad reques
 MALFORMED_JSON = ErrorKind("request.malformed_json", 400, "Isi JSON tidak valid / Malformed JSON body")
 UNAUTHORIZED = ErrorKind("auth.unauthorized", 401, "Perlu masuk / Authentication required")
 FORBIDDEN = ErrorKind("auth.forbidden", 403, "Tidak diizinkan / Not allowed")
+INVALID_CREDENTIALS = ErrorKind(
+    "auth.invalid_credentials", 401, "Nama pengguna atau kata sandi salah / Wrong username or password"
+)
 NOT_FOUND = ErrorKind("not_found", 404, "Tidak ditemukan / Not found")
 METHOD_NOT_ALLOWED = ErrorKind("request.method_not_allowed", 405, "Metode tidak diizinkan / Method not allowed")
 CONFLICT = ErrorKind("conflict", 409, "Bertentangan dengan data yang ada / Conflicts with existing data")

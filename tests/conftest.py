@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from server import create_app
-from server.extensions import db
+from server.extensions import db, limiter
 from server.regions.service import load_regions
 
 
@@ -101,6 +101,13 @@ def db_session(app) -> Iterator[scoped_session]:
 @pytest.fixture
 def client(app, db_session):
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    """Every test starts with empty login counters (in-memory limiter storage is process-wide)."""
+    with app.app_context():
+        limiter.reset()
 
 
 @pytest.fixture

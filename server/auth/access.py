@@ -85,6 +85,7 @@ def region_in_scope(actor: Actor, region_code: str) -> bool:
 
 def _authenticate() -> Actor:
     from server.auth.models import Device, User
+    from server.auth.queries import family_is_revoked
 
     verify_jwt_in_request()
     try:
@@ -94,12 +95,15 @@ def _authenticate() -> Actor:
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         raise AppError(UNAUTHORIZED, details={"reason": "account_inactive"})
-    device_claim = get_jwt().get("device")
-    device_id = uuid.UUID(device_claim) if device_claim else None
+    claims = get_jwt()
+    device_id = uuid.UUID(claims["device"]) if claims.get("device") else None
     if device_id is not None:
         device = db.session.get(Device, device_id)
         if device is None or device.revoked_at is not None or device.user_id != user.id:
             raise AppError(UNAUTHORIZED, details={"reason": "device_revoked"})
+    # Logout and stolen-token detection revoke the login's token family; its access tokens die with it.
+    if claims.get("fam") and family_is_revoked(family_id=uuid.UUID(claims["fam"])):
+        raise AppError(UNAUTHORIZED, details={"reason": "token_revoked"})
     return Actor(
         user_id=user.id,
         username=user.username,

@@ -1,0 +1,120 @@
+"""HTTP routes of sessions (`/api/v1/auth/…`): login on a device, token refresh, logout, who am I."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from flask_jwt_extended import jwt_required
+
+from server.auth import service
+from server.auth.access import current_actor, require
+from server.auth.schemas import LoginSchema, SessionSchema, TokensSchema
+from server.extensions import db, limiter
+from server.http import json_body, ok
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_account_key() -> str:
+    """Rate-limit key of the account being tried (so one address cannot guess one account quickly)."""
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    return f"login-account:{str(username or '').strip().lower()[:64]}"
+
+
+def _count_failures_only(response) -> bool:
+    return response.status_code == 401
+
+
+@bp.post("/auth/login")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account_key, deduct_when=_count_failures_only
+)
+def login():
+    """Log in on a named device; answers an access and a refresh token (public).
+    ---
+    post:
+      tags: [auth]
+      summary: Log in
+      description: >
+        The phone sends the `device_id` it got at an earlier login so the device keeps its identity.
+        Attempts are rate-limited per client address and failed attempts per account (429).
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: LoginSchema
+      responses:
+        200:
+          description: Tokens, the user and the device
+          content:
+            application/json:
+              schema: TokensResponseSchema
+        401: Unauthorized
+        422: ValidationFailed
+        429: TooManyRequests
+    """
+    tokens = service.login(**LoginSchema().load(json_body()))
+    db.session.commit()
+    return ok(TokensSchema().dump(tokens))
+
+
+@bp.post("/auth/refresh")
+@jwt_required(refresh=True)
+def refresh():
+    """Exchange the refresh token (as Bearer) for a new access and refresh token (public).
+    ---
+    post:
+      tags: [auth]
+      summary: Rotate tokens
+      description: >
+        Every refresh token works once. Presenting one that was already exchanged revokes its whole
+        family (all sessions that descend from the same login) and answers 401.
+      security: []
+      responses:
+        200:
+          description: New tokens
+          content:
+            application/json:
+              schema: TokensResponseSchema
+        401: Unauthorized
+    """
+    tokens = service.refresh()
+    db.session.commit()
+    return ok(TokensSchema().dump(tokens))
+
+
+@bp.post("/auth/logout")
+@require()
+def logout():
+    """Revoke this session and every token of this device at once.
+    ---
+    post:
+      tags: [auth]
+      summary: Log out
+      responses:
+        200:
+          description: How many refresh tokens were revoked
+    """
+    revoked = service.logout(current_actor())
+    db.session.commit()
+    return ok({"revoked_tokens": revoked})
+
+
+@bp.get("/auth/me")
+@require()
+def me():
+    """The caller's account and device.
+    ---
+    get:
+      tags: [auth]
+      summary: Who am I
+      responses:
+        200:
+          description: User and device
+          content:
+            application/json:
+              schema: SessionResponseSchema
+    """
+    return ok(SessionSchema().dump(service.describe(current_actor())))
