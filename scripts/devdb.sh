@@ -9,6 +9,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PGPORT=${VERVAL_PGPORT:-54329}
 BASE=$ROOT/.pgdata
+# When the checkout is somewhere the postgres user cannot enter (root's home), .pgdata is a link to a
+# folder of the postgres user's own, made by `start`.
+[ -L "$BASE" ] && BASE=$(readlink -f "$BASE")
 DATA=$BASE/data
 RUN=$BASE/run
 LOG=$BASE/postgres.log
@@ -35,7 +38,20 @@ ensure_packages() {
 
 # initdb and postgres refuse to run as root: as root, the cluster belongs to the postgres system user.
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# As root, the cluster runs as postgres, which must be able to reach it.
+link_if_unreachable() {
+  [ "$(id -u)" = 0 ] && [ ! -e "$BASE" ] || return 0
+  as_owner test -x "$ROOT" && return 0
+  local home
+  home=/var/lib/postgresql/verval-$(printf %s "$ROOT" | md5sum | cut -c1-12)
+  say "postgres cannot enter $ROOT; keeping the cluster in $home (linked from .pgdata)"
+  mkdir -p "$home"
+  chown postgres:postgres "$home"
+  ln -s "$home" "$ROOT/.pgdata"
+  BASE=$home DATA=$home/data RUN=$home/run LOG=$home/postgres.log
 }
 
 url() {
@@ -46,6 +62,7 @@ start() {
   ensure_packages
   local bin
   bin=$(pg_bin_dir)
+  link_if_unreachable
   mkdir -p "$BASE"
   if [ ! -f "$DATA/PG_VERSION" ]; then
     say "creating the project cluster in .pgdata/"
