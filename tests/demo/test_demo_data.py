@@ -16,7 +16,7 @@ from server.demo.generator import generate_city
 from server.demo.service import load_demo_city
 from server.errors import AppError
 from server.extensions import db
-from server.households.identity import is_valid_kk, is_valid_nik, nik_is_female
+from server.households.identity import is_valid_kk, is_valid_nik, nik_birth_date, nik_is_female
 from server.households.models import Household, Member
 from server.regions.queries import kelurahan_with_kecamatan_centroids
 from server.types import RegistryStatus, Role
@@ -46,6 +46,30 @@ def test_households_members_and_identity_numbers_are_valid(demo_city):
     assert set(sizes.values()) <= set(range(1, 9)) and len(sizes) == HOUSEHOLDS
     heads = {m.household_id for m in members if m.relationship_code == 1}
     assert len(heads) == HOUSEHOLDS
+
+
+def test_identity_numbers_name_real_kecamatan_and_encode_each_birth_date(demo_city):
+    kecamatan = set(
+        db.session.execute(sa.text("SELECT replace(code, '.', '') FROM regions WHERE level = 'kecamatan'")).scalars()
+    )
+    assert len(kecamatan) == 10
+    members = db.session.execute(sa.select(Member)).scalars().all()
+    kks = db.session.execute(sa.select(Household.kk_number)).scalars().all()
+    assert {m.nik[:6] for m in members} <= kecamatan and {kk[:6] for kk in kks} <= kecamatan
+    assert all(nik_birth_date(m.nik).strftime("%d%m%y") == m.birth_date.strftime("%d%m%y") for m in members)
+    assert all(m.nik[12:] != "0000" for m in members) and all(kk[12:] != "0000" for kk in kks)
+
+
+def test_bulk_load_still_stamps_every_household_and_assignment_for_the_sync_pull(demo_city):
+    """COPY fires the stamp_change triggers: each row gets its own change_seq and this transaction's xid."""
+    for table in ("households", "assignments"):
+        stamps = db.session.execute(
+            sa.text(
+                f"SELECT count(*), count(DISTINCT change_seq), min(change_seq), "
+                f"bool_and(change_xid = pg_current_xact_id()::text::bigint) FROM {table}"
+            )
+        ).one()
+        assert stamps[0] == stamps[1] > 0 and stamps[2] > 0 and stamps[3], table
 
 
 def test_every_kelurahan_is_populated_and_confirmed_share_matches_the_registry(demo_city):
