@@ -53,6 +53,7 @@ run: db pwa
 	@export DATABASE_URL='$(DB_URL)'; \
 	$(BIN)/flask db upgrade >/dev/null; \
 	$(BIN)/flask regions load; \
+	$(BIN)/flask programs seed; \
 	$(BIN)/flask demo-data --households $(HOUSEHOLDS) --seed $(SEED) --if-empty; \
 	echo "Verval on http://localhost:$(PORT)  (demo logins, password demo-verval: admin, supervisor, reviewer, enumerator1…enumerator5, viewer)"; \
 	exec $(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'server:create_app()'
