@@ -48,6 +48,18 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(auth_bp, url_prefix="/api/v1")
 
+    from server.users.routes import bp as users_bp
+
+    app.register_blueprint(users_bp, url_prefix="/api/v1")
+
+    from server.audit.routes import bp as audit_bp
+
+    app.register_blueprint(audit_bp, url_prefix="/api/v1")
+
+    from server.visits.routes import bp as visits_bp
+
+    app.register_blueprint(visits_bp, url_prefix="/api/v1")
+
     from server.households.routes import bp as households_bp
 
     app.register_blueprint(households_bp, url_prefix="/api/v1")

@@ -18,6 +18,10 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(programs_cli)
 
+    from server.users.cli import users_cli
+
+    app.cli.add_command(users_cli)
+
     from server.demo.cli import demo_data_command
 
     app.cli.add_command(demo_data_command)

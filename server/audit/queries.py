@@ -2,9 +2,50 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import sqlalchemy as sa
+
 from server.audit.models import AuditEntry
 from server.extensions import db
 
 
 def insert_entry(**values) -> None:
     db.session.add(AuditEntry(**values))
+
+
+def list_entries(
+    *,
+    after_id: int | None,
+    limit: int,
+    actor_id: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[AuditEntry]:
+    """Newest first, keyset by id (ids grow with time)."""
+    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if after_id is not None:
+        query = query.where(AuditEntry.id < after_id)
+    if actor_id is not None:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    if actor is not None:
+        query = query.where(AuditEntry.actor_username == actor)
+    if action is not None:
+        query = query.where(
+            AuditEntry.action.startswith(action, autoescape=True)
+            if action.endswith(".")
+            else AuditEntry.action == action
+        )
+    if object_type is not None:
+        query = query.where(AuditEntry.object_type == object_type)
+    if object_id is not None:
+        query = query.where(AuditEntry.object_id == object_id)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
+    return list(db.session.execute(query).scalars())

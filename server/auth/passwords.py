@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from server.config import DEMO_PASSWORD
+
 _hasher = PasswordHasher()
 
 
@@ -17,3 +19,43 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+MIN_LENGTH = 10
+# The passwords every guessing list starts with (and Indonesian favourites); refused whatever the length.
+COMMON = frozenset(
+    {
+        "1234567890",
+        "12345678910",
+        "0123456789",
+        "password123",
+        "password1234",
+        "passw0rd123",
+        "qwertyuiop",
+        "1q2w3e4r5t",
+        "iloveyou123",
+        "bismillah123",
+        "indonesia123",
+        "katasandi123",
+        "samarinda123",
+        "rahasia12345",
+        "admin12345",
+        "administrator",
+        "dinassosial",
+        "verval12345",
+    }
+)
+
+
+def password_problems(password: str, *, username: str, allow_demo: bool) -> list[str]:
+    """Why `password` may not be set (bilingual messages); empty when it meets the policy."""
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(f"Minimal {MIN_LENGTH} karakter / at least {MIN_LENGTH} characters")
+    if password.strip().lower() == username.strip().lower():
+        problems.append("Tidak boleh sama dengan nama pengguna / must differ from the username")
+    if password.lower() in COMMON or len(set(password)) < 4:
+        problems.append("Terlalu mudah ditebak / too easy to guess")
+    if password == DEMO_PASSWORD and not allow_demo:
+        problems.append("Kata sandi demo tidak boleh dipakai di produksi / the demo password is refused in production")
+    return problems

@@ -41,9 +41,14 @@ def lock_refresh_token(*, jti: uuid.UUID) -> RefreshToken | None:
 
 
 def revoke_tokens(
-    *, at: datetime, family_id: uuid.UUID | None = None, device_id: uuid.UUID | None = None, user_id: int | None = None
+    *,
+    at: datetime,
+    family_id: uuid.UUID | None = None,
+    device_id: uuid.UUID | None = None,
+    user_id: int | None = None,
+    except_family_id: uuid.UUID | None = None,
 ) -> int:
-    """Revoke every live refresh token of a family, a device or a user; returns how many."""
+    """Revoke every live refresh token of a family, a device or a user (but one family); returns how many."""
     query = sa.update(RefreshToken).where(RefreshToken.revoked_at.is_(None))
     if family_id is not None:
         query = query.where(RefreshToken.family_id == family_id)
@@ -51,6 +56,8 @@ def revoke_tokens(
         query = query.where(RefreshToken.device_id == device_id)
     if user_id is not None:
         query = query.where(RefreshToken.user_id == user_id)
+    if except_family_id is not None:
+        query = query.where(RefreshToken.family_id != except_family_id)
     return db.session.execute(query.values(revoked_at=at).execution_options(synchronize_session=False)).rowcount
 
 

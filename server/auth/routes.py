@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, current_app, request
-from flask_jwt_extended import jwt_required
+from flask_jwt_extended import get_jwt, jwt_required
 
 from server.auth import service
 from server.auth.access import current_actor, require
 from server.auth.schemas import LoginSchema, SessionSchema, TokensSchema
 from server.extensions import db, limiter
 from server.http import json_body, ok
+from server.users.schemas import PasswordChangeSchema
+from server.users.service import change_own_password
 
 bp = Blueprint("auth", __name__)
 
@@ -118,3 +122,30 @@ def me():
               schema: SessionResponseSchema
     """
     return ok(SessionSchema().dump(service.describe(current_actor())))
+
+
+@bp.post("/auth/password")
+@require()
+def change_password():
+    """Change one's own password; every other session of the user ends.
+    ---
+    post:
+      tags: [auth]
+      summary: Change password
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: PasswordChangeSchema
+      responses:
+        200:
+          description: How many refresh tokens of other sessions were revoked
+        422: ValidationFailed
+    """
+    data = PasswordChangeSchema().load(json_body())
+    family = get_jwt().get("fam")
+    revoked = change_own_password(
+        current_actor(), data["current_password"], data["new_password"], uuid.UUID(family) if family else None
+    )
+    db.session.commit()
+    return ok({"revoked_tokens": revoked})

@@ -7,9 +7,6 @@ Every write checks the caller's `If-Match` version against the row locked `FOR U
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,6 +20,7 @@ from server.extensions import db
 from server.households import queries
 from server.households.models import Household, Member
 from server.households.schemas import HouseholdDetailSchema, HouseholdSummarySchema, MemberSchema
+from server.pagination import decode_cursor, encode_cursor
 from server.types import Presence, RegistryStatus, Role, TombstoneReason
 
 # What an enumerator may correct directly; the rest goes through a visit and its review.
@@ -32,20 +30,6 @@ MERGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 def masked_for(actor: Actor) -> bool:
     return actor.role not in IDENTITY_ROLES
-
-
-def encode_cursor(key: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, size: int) -> list:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error) as error:
-        raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
-    if not isinstance(key, list) or len(key) != size:
-        raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]})
-    return key
 
 
 def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], str | None]:

@@ -1,0 +1,1 @@
+"""User management (admin): accounts, roles, area scopes, devices, password resets; the first admin by CLI."""

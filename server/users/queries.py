@@ -1,0 +1,46 @@
+"""SQL for user management: listing accounts, known region codes, a user's devices."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from server.auth.models import Device, User
+from server.extensions import db
+from server.regions.models import Region
+
+
+def list_users(*, role: str | None = None, active: bool | None = None) -> list[User]:
+    query = sa.select(User).order_by(User.username)
+    if role is not None:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.active == active)
+    return list(db.session.execute(query).scalars())
+
+
+def get_user(*, user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def username_taken(*, username: str) -> bool:
+    return db.session.execute(sa.select(sa.exists().where(User.username == username))).scalar_one()
+
+
+def unknown_region_codes(*, codes: list[str]) -> list[str]:
+    known = set(db.session.execute(sa.select(Region.code).where(Region.code.in_(codes))).scalars())
+    return [code for code in codes if code not in known]
+
+
+def devices_of(*, user_id: int) -> list[Device]:
+    query = sa.select(Device).where(Device.user_id == user_id).order_by(Device.created_at)
+    return list(db.session.execute(query).scalars())
+
+
+def get_device(*, device_id) -> Device | None:
+    return db.session.get(Device, device_id)
+
+
+def add_user(user: User) -> User:
+    db.session.add(user)
+    db.session.flush()
+    return user
