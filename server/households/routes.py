@@ -88,6 +88,7 @@ def list_households():
     """
     params = HouseholdListQuerySchema().load(request.args)
     items, next_cursor = service.list_households(current_actor(), params)
+    db.session.commit()
     return ok(items, meta={"next_cursor": next_cursor, "limit": params["limit"]})
 
 
@@ -152,6 +153,7 @@ def household_detail(household_id: uuid.UUID):
         404: NotFound
     """
     detail = service.household_detail(current_actor(), household_id)
+    db.session.commit()
     return ok(detail, headers=_etag(detail["version"]))
 
 

@@ -73,6 +73,11 @@ def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], s
         last = rows[-1]
         key = [last["score"], str(last["id"])] if name else [last["region_code"], last["head_name"], str(last["id"])]
         next_cursor = encode_cursor(key)
+    # A page of names (and numbers) is a bulk read of personal data: who looked, how, how many. The search
+    # text itself stays out of the log (it may be a NIK).
+    filters = {key: str(value) for key, value in params.items() if key not in ("q", "cursor")}
+    search = "number" if number else ("name" if name else None)
+    record("household.list", object_type="household", changes={"rows": len(rows), "search": search, **filters})
     return HouseholdSummarySchema(many=True, masked=masked_for(actor)).dump(rows), next_cursor
 
 
@@ -82,7 +87,7 @@ def _split(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def household_detail(actor: Actor, household_id: uuid.UUID) -> dict[str, Any]:
+def household_detail(actor: Actor, household_id: uuid.UUID, *, audit_read: bool = True) -> dict[str, Any]:
     """The household with members, aid receipts and visit history (an enumerator sees only their visits)."""
     row = queries.get_household_summary(actor=actor, household_id=household_id)
     if row is None:
@@ -92,6 +97,8 @@ def household_detail(actor: Actor, household_id: uuid.UUID) -> dict[str, Any]:
     row["visits"] = queries.visits_of(
         household_id=household_id, enumerator_id=actor.user_id if actor.role == Role.ENUMERATOR else None
     )
+    if audit_read:  # after a write, the write's own audit row already says who touched it
+        record("household.read", object_type="household", object_id=household_id)
     return HouseholdDetailSchema(masked=masked_for(actor)).dump(row)
 
 
@@ -151,7 +158,7 @@ def update_household(
         _bump(household)
         db.session.flush()
         record("household.update", object_type="household", object_id=household.id, changes=diff)
-    return household_detail(actor, household_id)
+    return household_detail(actor, household_id, audit_read=False)
 
 
 def _location_of(household_id: uuid.UUID) -> dict | None:
@@ -277,7 +284,10 @@ def merge_households(
             **moved,
         },
     )
-    return {"survivor": household_detail(actor, survivor_id), "merged": {"id": str(duplicate_id), **moved}}
+    return {
+        "survivor": household_detail(actor, survivor_id, audit_read=False),
+        "merged": {"id": str(duplicate_id), **moved},
+    }
 
 
 def export_households(actor: Actor, region: str | None) -> tuple[int, Iterator[tuple]]:

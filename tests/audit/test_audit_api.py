@@ -92,3 +92,20 @@ def test_admin_queries_by_actor_action_object_and_time_with_pages(client, auth_h
     assert client.get("/api/v1/audit?since=kemarin", headers=headers).status_code == 422
     assert client.get("/api/v1/audit", headers=auth_headers(make_user("supervisor"))).status_code == 403
     assert query("action=audit.read")["data"], "reading the audit trail is itself audited"
+
+
+def test_household_reads_are_audited_without_the_search_text(client, auth_headers, db_session):
+    household = make_household()
+    nik = make_nik(8765)
+    make_member(household, nik=nik)
+    reviewer = make_user("reviewer", ["64.72"])
+    headers = auth_headers(reviewer)
+    assert client.get(f"/api/v1/households?q={nik}", headers=headers).get_json()["data"][0]["id"] == str(household.id)
+    assert client.get(f"/api/v1/households/{household.id}", headers=headers).status_code == 200
+    rows = [row for row in _entries() if row.actor_id == reviewer.id]
+    assert [(row.action, row.object_id) for row in rows] == [
+        ("household.list", None),
+        ("household.read", str(household.id)),
+    ]
+    assert rows[0].changes["search"] == "number" and rows[0].changes["rows"] == 1
+    assert nik not in json.dumps([row.changes for row in rows])
