@@ -34,6 +34,8 @@ class BaseConfig:
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
     JSON_SORT_KEYS = False
+    # A phone that has not synced for longer than this must resync from scratch (410 on its cursor).
+    SYNC_CURSOR_MAX_AGE_DAYS = _int_env("SYNC_CURSOR_MAX_AGE_DAYS", 30)
     ALLOW_DEMO_PASSWORD = True
 
 

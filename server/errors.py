@@ -47,6 +47,10 @@ UNSUPPORTED_MEDIA = ErrorKind(
 )
 VALIDATION = ErrorKind("validation.failed", 422, "Data tidak valid / Invalid data")
 RATE_LIMITED = ErrorKind("request.rate_limited", 429, "Terlalu banyak percobaan / Too many requests")
+SYNC_CURSOR_INVALID = ErrorKind("sync.cursor_invalid", 400, "Kursor sinkronisasi tidak valid / Invalid sync cursor")
+SYNC_CURSOR_EXPIRED = ErrorKind(
+    "sync.cursor_expired", 410, "Kursor kedaluwarsa: sinkronkan ulang dari awal / Cursor expired: resync from scratch"
+)
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")
 

@@ -1,0 +1,1 @@
+"""Offline sync: the pull of what changed for a phone since its cursor (the push lives with visits)."""
