@@ -153,7 +153,7 @@ class HouseholdDetailSchema(HouseholdSummarySchema):
         return MemberSchema(many=True, masked=self.masked).dump(row["members"])
 
 
-def _nik_field(value: str | None) -> None:
+def nik_field(value: str | None) -> None:
     if value is None:
         return
     checked = check_nik(value)
@@ -161,7 +161,7 @@ def _nik_field(value: str | None) -> None:
         raise ValidationError(checked.reasons)
 
 
-def _kk_field(value: str | None) -> None:
+def kk_field(value: str | None) -> None:
     if value is None:
         return
     checked = check_kk(value)
@@ -173,7 +173,7 @@ class HouseholdPatchSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    kk_number = fields.String(allow_none=True, validate=_kk_field)
+    kk_number = fields.String(allow_none=True, validate=kk_field)
     head_name = fields.String(validate=validate.Length(min=1, max=200))
     address = fields.String(allow_none=True, validate=validate.Length(max=500))
     rt = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{1,3}$"))
@@ -195,7 +195,7 @@ class MemberWriteSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    nik = fields.String(allow_none=True, validate=_nik_field)
+    nik = fields.String(allow_none=True, validate=nik_field)
     name = fields.String(validate=validate.Length(min=1, max=200))
     sex = fields.Integer(validate=validate.OneOf([1, 2]))
     birth_date = fields.Date(allow_none=True)

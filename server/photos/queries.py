@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 
 from server.extensions import db
 from server.photos.models import Photo
@@ -17,9 +19,20 @@ def photos_by_ids(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, Photo]:
     return {p.id: p for p in rows}
 
 
-def missing_photo_ids(*, visit_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(
-        db.session.scalars(
-            sa.select(Photo.id).where(Photo.visit_id == visit_id, Photo.uploaded_at.is_(None)).order_by(Photo.id)
-        )
+def add_declared_photos(*, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.session.execute(insert(Photo).values(rows).on_conflict_do_nothing(index_elements=[Photo.id]))
+
+
+def missing_photo_ids_by_visit(*, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    missing: dict[uuid.UUID, list[uuid.UUID]] = {visit_id: [] for visit_id in visit_ids}
+    if not visit_ids:
+        return missing
+    rows = db.session.execute(
+        sa.select(Photo.visit_id, Photo.id)
+        .where(Photo.visit_id.in_(visit_ids), Photo.uploaded_at.is_(None))
+        .order_by(Photo.visit_id, Photo.id)
     )
+    for visit_id, photo_id in rows:
+        missing[visit_id].append(photo_id)
+    return missing

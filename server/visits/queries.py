@@ -1,5 +1,5 @@
-"""SQL for reading visits within the caller's reach: staff see visits of households in their area,
-an enumerator only their own visits."""
+"""SQL for visits: reading them within the caller's reach (staff: households in their area; an
+enumerator: their own visits), and the set-based lookups and inserts of the sync push."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 
+from server.aid.models import AidProgram
 from server.auth.access import Actor, in_scope
+from server.campaigns.models import Assignment, Campaign
 from server.extensions import db
 from server.households.models import Household
+from server.regions.models import Region
 from server.types import Role
 from server.visits.models import Visit
 
@@ -77,3 +81,94 @@ def list_visits(
     if household_id:
         query = query.where(Visit.household_id == household_id)
     return [_row(row) for row in db.session.execute(query)]
+
+
+# --- the sync push ------------------------------------------------------------------------------------
+
+
+def stored_visits(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """Visits already stored under these client ids (a replayed or conflicting push)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Visit.id, Visit.household_id, Visit.enumerator_id, Visit.content_hash, Visit.received_at, Visit.flags
+        ).where(Visit.id.in_(ids))
+    )
+    return {row.id: row for row in rows}
+
+
+def households_for_push(*, ids: list[uuid.UUID], user_id: int) -> dict[uuid.UUID, Any]:
+    """Version and region of each household, and the active campaign that assigns it to this user (if any)."""
+    if not ids:
+        return {}
+    live = (
+        sa.select(Assignment.campaign_id)
+        .join(Campaign, Campaign.id == Assignment.campaign_id)
+        .where(
+            Assignment.household_id == Household.id,
+            Assignment.enumerator_id == user_id,
+            Assignment.unassigned_at.is_(None),
+            Campaign.active,
+        )
+        .order_by(Assignment.campaign_id.desc())
+        .limit(1)
+        .correlate(Household)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Household.id, Household.version, Household.region_code, Household.source, live.label("campaign_id")
+        ).where(Household.id.in_(ids))
+    )
+    return {row.id: row for row in rows}
+
+
+def earlier_visits(*, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+    """Visits already stored for these households (to flag a second visit of the same household)."""
+    if not household_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Visit.id, Visit.household_id, Visit.campaign_id, Visit.enumerator_id).where(
+            Visit.household_id.in_(household_ids)
+        )
+    )
+    found: dict[uuid.UUID, list[Any]] = {}
+    for row in rows:
+        found.setdefault(row.household_id, []).append(row)
+    return found
+
+
+def program_codes() -> set[str]:
+    return set(db.session.execute(sa.select(AidProgram.code)).scalars())
+
+
+def kelurahan_codes(*, codes: list[str]) -> set[str]:
+    if not codes:
+        return set()
+    query = sa.select(Region.code).where(Region.code.in_(codes), Region.level == "kelurahan")
+    return set(db.session.execute(query).scalars())
+
+
+def insert_visits(*, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert visits; returns the ids actually inserted (a concurrent twin may have won the others)."""
+    if not rows:
+        return set()
+    statement = insert(Visit).values(rows).on_conflict_do_nothing(index_elements=[Visit.id]).returning(Visit.id)
+    return set(db.session.execute(statement).scalars())
+
+
+def add_proposed_households(*, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.session.execute(insert(Household).values(rows).on_conflict_do_nothing(index_elements=[Household.id]))
+
+
+def mark_visited(*, household_ids: list[uuid.UUID]) -> None:
+    """Households awaiting a visit now have one (this also sends them, with their last visit, to the phones)."""
+    if household_ids:
+        db.session.execute(
+            sa.update(Household)
+            .where(Household.id.in_(household_ids), Household.verification_status.in_(["unverified", "revisit"]))
+            .values(verification_status="visited", updated_at=sa.func.now())
+            .execution_options(synchronize_session=False)
+        )

@@ -1,4 +1,5 @@
-"""HTTP routes for reading visits (`/api/v1/visits…`): staff in their area, enumerators their own.
+"""HTTP routes of visits: the phones' push (`/api/v1/sync/push`) and reading them (`/api/v1/visits…`):
+staff in their area, enumerators their own.
 
 Viewers never see visits (they hold answers about named people, photos and exact positions).
 """
@@ -14,10 +15,11 @@ from server.audit.service import record
 from server.auth.access import current_actor, require
 from server.errors import NOT_FOUND, AppError, validation_error
 from server.extensions import db
-from server.http import ok
+from server.http import json_body, ok
 from server.pagination import decode_cursor, encode_cursor
 from server.types import Role
-from server.visits import queries
+from server.visits import push, queries
+from server.visits.push_schemas import PushBatchSchema
 from server.visits.schemas import VisitListQuerySchema, VisitSchema
 
 bp = Blueprint("visits", __name__)
@@ -86,3 +88,36 @@ def get_visit(visit_id: uuid.UUID):
     record("visit.read", object_type="visit", object_id=visit_id)
     db.session.commit()
     return ok(VisitSchema().dump(visit))
+
+
+@bp.post("/sync/push")
+@require(Role.ENUMERATOR)
+def push_visits():
+    """A batch of visits from a phone (1-500); one result per item, in order.
+    ---
+    post:
+      tags: [sync]
+      summary: Push visits
+      description: >
+        Each item: `created`, `duplicate` (same id and content: the stored result again), `conflict`
+        (same id, other content: not stored), `invalid` (field errors; not stored, the rest is), or
+        `accepted_with_conflict` (stored and flagged: older household version or a second visit).
+        `visit.missing_photos` lists declared photos whose bytes have not arrived. See docs/sync-protocol.md.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: PushBatchSchema
+      responses:
+        200:
+          description: One result per item
+          content:
+            application/json:
+              schema: PushResponseSchema
+        403: Forbidden
+        422: ValidationFailed
+    """
+    batch = PushBatchSchema().load(json_body())
+    results = push.push(current_actor(), batch["items"], batch["sent_at"])
+    db.session.commit()
+    return ok({"results": results})

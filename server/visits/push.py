@@ -1,0 +1,314 @@
+"""The sync push: a batch of visits from a phone, one result per item, nothing lost, nothing doubled.
+
+Each item is validated on its own (a bad item is reported `invalid` and the rest of the batch is kept).
+The visit's client UUID makes the write idempotent: the same UUID with the same content (a retry after a
+lost answer) returns the stored result as `duplicate`; with other content it is a `conflict`, never an
+overwrite, because a sent visit is frozen. A visit made against an older household version, or a second
+visit of a household that already has one, is stored and flagged (`accepted_with_conflict`) for the
+reviewer: field work is never dropped. Lookups are set-based (a few queries per batch, not per item) and
+the visits go in with one multi-row INSERT … ON CONFLICT DO NOTHING, so a twin request racing this one
+cannot make a duplicate either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from server.audit.service import record
+from server.auth.access import Actor, region_in_scope
+from server.extensions import db
+from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
+from server.types import HouseholdSource, RegistryStatus, VerificationStatus
+from server.visits import queries
+from server.visits.push_schemas import VisitPushSchema
+
+CREATED, DUPLICATE, CONFLICT = "created", "duplicate", "conflict"
+INVALID, ACCEPTED_WITH_CONFLICT = "invalid", "accepted_with_conflict"
+STALE_BASE_VERSION, SECOND_VISIT = "stale_base_version", "second_visit"
+
+
+@dataclass
+class _Item:
+    index: int
+    raw: Any
+    data: dict[str, Any] | None = None
+    content_hash: str | None = None
+    result: dict[str, Any] | None = None
+    flags: list[str] = field(default_factory=list)
+    campaign_id: int | None = None
+    twin_of: _Item | None = None
+
+
+def push(actor: Actor, items: list[Any], sent_at: datetime | None) -> list[dict[str, Any]]:
+    received_at = datetime.now(UTC)
+    skew = (received_at - sent_at).total_seconds() if sent_at else None
+    batch = [_Item(index, raw) for index, raw in enumerate(items)]
+    _validate(batch)
+    _settle_known_ids(batch, actor)
+    pending = [item for item in batch if item.result is None]
+    _check_households(pending, actor)
+    pending = [item for item in pending if item.result is None]
+    _check_supersedes(pending, actor)
+    pending = [item for item in pending if item.result is None]
+    _flag_second_visits(pending)
+    _store(pending, actor, received_at, skew)
+    for item in batch:
+        if item.twin_of is not None and item.result["status"] == DUPLICATE:
+            # The same content twice in one batch: the second gets whatever the first got.
+            item.result = item.twin_of.result
+    return [item.result for item in batch]
+
+
+def _validate(batch: list[_Item]) -> None:
+    schema = VisitPushSchema()
+    for item in batch:
+        if not isinstance(item.raw, dict):
+            item.result = _invalid(None, {"_schema": ["Harus objek JSON / must be a JSON object"]})
+            continue
+        try:
+            item.data = schema.load(item.raw)
+        except ValidationError as error:
+            item.result = _invalid(item.raw.get("id"), error.messages)
+            continue
+        canonical = json.dumps(item.data, sort_keys=True, default=str, separators=(",", ":"))
+        item.content_hash = hashlib.sha256(canonical.encode()).hexdigest()
+    valid = [item for item in batch if item.result is None]
+    seen: dict[uuid.UUID, _Item] = {}
+    for item in valid:
+        twin = seen.get(item.data["id"])
+        if twin is not None:
+            # The same visit twice in one batch: the second is a replay of the first, or a conflict.
+            same = twin.content_hash == item.content_hash
+            item.result = {"id": str(item.data["id"]), "status": DUPLICATE if same else CONFLICT}
+            if not same:
+                item.result["errors"] = {
+                    "id": ["Id dipakai dua kali dengan isi berbeda / id reused with other content"]
+                }
+            item.twin_of = twin
+        else:
+            seen[item.data["id"]] = item
+    known = queries.program_codes()
+    for item in valid:
+        if item.result is None:
+            unknown = sorted(set(item.data["aid_reported"]) - known)
+            if unknown:
+                item.result = _invalid(
+                    item.data["id"], {"aid_reported": [f"Program tidak dikenal / unknown: {unknown}"]}
+                )
+
+
+def _settle_known_ids(batch: list[_Item], actor: Actor) -> None:
+    """Replays: already stored under this id (same content → duplicate, other content → conflict)."""
+    candidates = [item for item in batch if item.result is None]
+    stored = queries.stored_visits(ids=[item.data["id"] for item in candidates])
+    missing = missing_photo_ids_for_visits(list(stored))
+    for item in candidates:
+        row = stored.get(item.data["id"])
+        if row is None:
+            continue
+        if row.enumerator_id == actor.user_id and row.content_hash == item.content_hash:
+            item.result = {"id": str(row.id), "status": DUPLICATE, "visit": _summary(row, missing.get(row.id, []))}
+        else:
+            item.result = {
+                "id": str(row.id),
+                "status": CONFLICT,
+                "errors": {"id": ["Kunjungan ini sudah terkirim dengan isi lain / already sent with other content"]},
+            }
+
+
+def _check_households(items: list[_Item], actor: Actor) -> None:
+    """Listed households must be assigned to this enumerator; proposals must lie in their area."""
+    households = queries.households_for_push(ids=[item.data["household_id"] for item in items], user_id=actor.user_id)
+    proposal_regions = [item.data["new_household"]["region_code"] for item in items if item.data["new_household"]]
+    kelurahan = queries.kelurahan_codes(codes=proposal_regions)
+    for item in items:
+        data, household = item.data, households.get(item.data["household_id"])
+        proposal = data["new_household"]
+        if proposal:
+            if household is not None and household.source != HouseholdSource.FIELD:
+                item.result = _invalid(data["id"], {"household_id": ["Sudah terdaftar / already a listed household"]})
+            elif proposal["region_code"] not in kelurahan or not region_in_scope(actor, proposal["region_code"]):
+                item.result = _invalid(
+                    data["id"],
+                    {"new_household": {"region_code": ["Kelurahan di luar wilayah Anda / outside your area"]}},
+                )
+            else:
+                item.campaign_id = household.campaign_id if household else None
+            continue
+        if household is None or household.campaign_id is None:
+            item.result = _invalid(
+                data["id"],
+                {"household_id": ["Rumah tangga tidak ditugaskan kepada Anda / household not assigned to you"]},
+            )
+            continue
+        item.campaign_id = household.campaign_id
+        if data["base_version"] < household.version:
+            item.flags.append(STALE_BASE_VERSION)
+        elif data["base_version"] > household.version:
+            item.result = _invalid(
+                data["id"], {"base_version": [f"Lebih baru dari server / ahead of the server ({household.version})"]}
+            )
+
+
+def _check_supersedes(items: list[_Item], actor: Actor) -> None:
+    """A correction names an earlier visit of the same household by the same enumerator."""
+    named = [item.data["supersedes_id"] for item in items if item.data["supersedes_id"]]
+    stored = queries.stored_visits(ids=named)
+    in_batch = {item.data["id"]: item for item in items}
+    for item in items:
+        target_id = item.data["supersedes_id"]
+        if target_id is None:
+            continue
+        target = stored.get(target_id)
+        target_household = target.household_id if target else None
+        target_owner = target.enumerator_id if target else None
+        if target is None and target_id in in_batch:
+            target_household, target_owner = in_batch[target_id].data["household_id"], actor.user_id
+        if (
+            target_household != item.data["household_id"]
+            or target_owner != actor.user_id
+            or target_id == item.data["id"]
+        ):
+            item.result = _invalid(
+                item.data["id"],
+                {"supersedes_id": ["Bukan kunjungan Anda ke rumah tangga ini / not your visit to this household"]},
+            )
+
+
+def _flag_second_visits(items: list[_Item]) -> None:
+    """Two phones (or two visits) for one household: keep both, flag the later for the reviewer."""
+    earlier = queries.earlier_visits(household_ids=[item.data["household_id"] for item in items])
+    seen_in_batch: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for item in items:
+        household_id = item.data["household_id"]
+        others = [row.id for row in earlier.get(household_id, [])] + seen_in_batch.get(household_id, [])
+        if any(other != item.data["supersedes_id"] for other in others):
+            item.flags.append(SECOND_VISIT)
+        seen_in_batch.setdefault(household_id, []).append(item.data["id"])
+
+
+def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float | None) -> None:
+    if not items:
+        return
+    queries.add_proposed_households(
+        rows=[_proposed_household(item.data) for item in items if item.data["new_household"]]
+    )
+    inserted = _insert(items, [_visit_row(item, actor, received_at, skew) for item in items])
+    stored = [item for item in items if item.data["id"] in inserted and item.result is None]
+    missing = declare_photos_for_visits({item.data["id"]: item.data["photos"] for item in stored})
+    queries.mark_visited(household_ids=[item.data["household_id"] for item in stored])
+    for item in stored:
+        status = ACCEPTED_WITH_CONFLICT if item.flags else CREATED
+        item.result = {
+            "id": str(item.data["id"]),
+            "status": status,
+            "visit": {
+                "id": str(item.data["id"]),
+                "household_id": str(item.data["household_id"]),
+                "received_at": received_at.isoformat(),
+                "flags": item.flags,
+                "missing_photos": [str(photo_id) for photo_id in missing[item.data["id"]]],
+            },
+        }
+        record(
+            "visit.create",
+            object_type="visit",
+            object_id=item.data["id"],
+            changes={"household_id": str(item.data["household_id"]), "outcome": item.data["outcome"], "status": status},
+        )
+    # Lost a race with a twin request carrying the same ids: settle them as that request's replays.
+    raced = [item for item in items if item.data["id"] not in inserted and item.result is None]
+    if raced:
+        _settle_known_ids(raced, actor)
+
+
+def _insert(items: list[_Item], rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """One multi-row insert; if the database still refuses something, item by item so only that one fails."""
+    try:
+        with db.session.begin_nested():
+            return queries.insert_visits(rows=rows)
+    except IntegrityError:
+        inserted: set[uuid.UUID] = set()
+        for item, row in zip(items, rows, strict=True):
+            try:
+                with db.session.begin_nested():
+                    inserted |= queries.insert_visits(rows=[row])
+            except IntegrityError:
+                item.result = _invalid(item.data["id"], {"_schema": ["Ditolak basis data / refused by the database"]})
+        return inserted
+
+
+def _visit_row(item: _Item, actor: Actor, received_at: datetime, skew: float | None) -> dict[str, Any]:
+    data, gps = item.data, item.data["gps"]
+    fixed = not gps.get("no_fix")
+    return {
+        "id": data["id"],
+        "household_id": data["household_id"],
+        "campaign_id": item.campaign_id,
+        "enumerator_id": actor.user_id,
+        "device_id": actor.device_id,
+        "supersedes_id": data["supersedes_id"],
+        "base_version": data["base_version"],
+        "device_time": data["device_time"],
+        "received_at": received_at,
+        "clock_skew_s": skew,
+        "location": f"SRID=4326;POINT({gps['lon']} {gps['lat']})" if fixed else None,
+        "location_accuracy_m": gps["accuracy_m"] if fixed else None,
+        "location_fixed_at": gps.get("fixed_at") if fixed else None,
+        "no_fix_reason": None if fixed else gps["reason"],
+        "outcome": data["outcome"],
+        "consent": data["consent"],
+        "answers": json.loads(
+            json.dumps(
+                {
+                    "members": data["members"],
+                    "house_condition": data["house_condition"],
+                    "aid_reported": data["aid_reported"],
+                    "new_household": data["new_household"],
+                },
+                default=str,
+            )
+        ),
+        "notes": data["notes"],
+        "content_hash": item.content_hash,
+        "flags": item.flags,
+        "review_status": "pending",
+    }
+
+
+def _proposed_household(data: dict[str, Any]) -> dict[str, Any]:
+    proposal = data["new_household"]
+    return {
+        "id": proposal["id"],
+        "kk_number": proposal.get("kk_number"),
+        "head_name": proposal["head_name"],
+        "address": proposal.get("address"),
+        "rt": proposal.get("rt"),
+        "rw": proposal.get("rw"),
+        "region_code": proposal["region_code"],
+        "registry_status": RegistryStatus.PROPOSED.value,
+        "verification_status": VerificationStatus.VISITED.value,
+        "source": HouseholdSource.FIELD.value,
+    }
+
+
+def _summary(row: Any, missing: list[uuid.UUID]) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "household_id": str(row.household_id),
+        "received_at": row.received_at.isoformat(),
+        "flags": row.flags,
+        "missing_photos": [str(photo_id) for photo_id in missing],
+    }
+
+
+def _invalid(visit_id: Any, errors: dict) -> dict[str, Any]:
+    return {"id": str(visit_id) if visit_id is not None else None, "status": INVALID, "errors": errors}

@@ -1,0 +1,150 @@
+"""Marshmallow schemas of the sync push: a batch of visits as the phones send them (docs/sync-protocol.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from server.households.schemas import kk_field, nik_field
+from server.visits.form import HOUSE_CONDITION, HOUSE_NUMBERS, OUTCOMES, PHOTO_KINDS, VISIT_PRESENCE
+
+MAX_ITEMS = 500
+SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="SHA-256 harus 64 heksadesimal / SHA-256 must be 64 hex digits")
+DIGITS = validate.Regexp(r"^[0-9]{1,3}$")
+
+
+class GpsSchema(Schema):
+    """A fix (lon, lat, accuracy, fix time) or an explicit "no fix" with the reason."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    lon = fields.Float(validate=validate.Range(min=94.0, max=142.0))
+    lat = fields.Float(validate=validate.Range(min=-11.5, max=6.5))
+    accuracy_m = fields.Float(validate=validate.Range(min=0, max=100_000))
+    fixed_at = fields.AwareDateTime(allow_none=True)
+    no_fix = fields.Boolean()
+    reason = fields.String(validate=validate.Length(max=200))
+
+    @validates_schema
+    def fix_or_reason(self, data: dict, **kwargs: Any) -> None:
+        if data.get("no_fix"):
+            if not data.get("reason"):
+                raise ValidationError("Alasan wajib tanpa GPS / a reason is required without a fix", "reason")
+            return
+        missing = [name for name in ("lon", "lat", "accuracy_m") if data.get(name) is None]
+        if missing:
+            raise ValidationError(
+                {name: ["Wajib bila ada GPS / required with a fix (or send no_fix)"] for name in missing}
+            )
+
+
+class MemberChangeSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    member_id = fields.UUID(allow_none=True, load_default=None)
+    presence = fields.String(required=True, validate=validate.OneOf([p["code"] for p in VISIT_PRESENCE]))
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    nik = fields.String(allow_none=True, validate=nik_field)
+    sex = fields.Integer(validate=validate.OneOf([1, 2]))
+    birth_date = fields.Date(allow_none=True)
+    relationship_code = fields.Integer(validate=validate.Range(min=1, max=8))
+
+    @validates_schema
+    def new_or_known(self, data: dict, **kwargs: Any) -> None:
+        if data["presence"] == "new":
+            missing = [name for name in ("name", "sex", "relationship_code") if data.get(name) is None]
+            if missing:
+                raise ValidationError(
+                    {name: ["Wajib untuk anggota baru / required for a new member"] for name in missing}
+                )
+        elif data.get("member_id") is None:
+            raise ValidationError("Wajib kecuali anggota baru / required unless presence is new", "member_id")
+
+
+class PhotoDeclarationSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf([k["code"] for k in PHOTO_KINDS]))
+    sha256 = fields.String(required=True, validate=SHA256)
+
+
+class NewHouseholdSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.UUID(required=True)
+    head_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kk_number = fields.String(allow_none=True, validate=kk_field)
+    address = fields.String(allow_none=True, validate=validate.Length(max=500))
+    rt = fields.String(allow_none=True, validate=DIGITS)
+    rw = fields.String(allow_none=True, validate=DIGITS)
+    region_code = fields.String(required=True, validate=validate.Length(min=13, max=13))
+
+
+def _house_condition(value: dict) -> None:
+    problems = {}
+    for key, answer in value.items():
+        if key in HOUSE_NUMBERS:
+            low, high = HOUSE_NUMBERS[key]
+            if not isinstance(answer, int | float) or isinstance(answer, bool) or not low <= answer <= high:
+                problems[key] = [f"Angka {low:g}-{high:g} / a number from {low:g} to {high:g}"]
+        elif key in HOUSE_CONDITION:
+            if answer not in {choice["code"] for choice in HOUSE_CONDITION[key]}:
+                problems[key] = ["Pilihan tidak dikenal / unknown choice"]
+        else:
+            problems[key] = ["Isian tidak dikenal / unknown field"]
+    if problems:
+        raise ValidationError(problems)
+
+
+class VisitPushSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    base_version = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1))
+    new_household = fields.Nested(NewHouseholdSchema, allow_none=True, load_default=None)
+    supersedes_id = fields.UUID(allow_none=True, load_default=None)
+    device_time = fields.AwareDateTime(required=True)
+    gps = fields.Nested(GpsSchema, required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf([o["code"] for o in OUTCOMES]))
+    consent = fields.Boolean(required=True)
+    members = fields.List(fields.Nested(MemberChangeSchema), load_default=list)
+    house_condition = fields.Dict(keys=fields.String(), load_default=dict, validate=_house_condition)
+    aid_reported = fields.List(fields.String(validate=validate.Length(max=32)), load_default=list)
+    notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=4000))
+    photos = fields.List(fields.Nested(PhotoDeclarationSchema), load_default=list, validate=validate.Length(max=20))
+
+    @validates_schema
+    def household_matches_proposal(self, data: dict, **kwargs: Any) -> None:
+        proposal = data.get("new_household")
+        if proposal and proposal["id"] != data["household_id"]:
+            raise ValidationError("Harus sama dengan new_household.id / must equal new_household.id", "household_id")
+        if not proposal and data.get("base_version") is None:
+            raise ValidationError(
+                "Wajib untuk rumah tangga terdaftar / required for a listed household", "base_version"
+            )
+
+
+class PushBatchSchema(Schema):
+    items = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_ITEMS))
+    sent_at = fields.AwareDateTime(
+        allow_none=True, load_default=None, metadata={"description": "The phone's clock when sending (clock skew)"}
+    )
+
+
+class PushResultSchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"enum": ["created", "duplicate", "conflict", "invalid", "accepted_with_conflict"]})
+    errors = fields.Dict()
+    visit = fields.Dict()
+
+
+class PushResponseSchema(Schema):
+    data = fields.Dict(metadata={"description": '{"results": [PushResult, ...]} in item order'})
