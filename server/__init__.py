@@ -64,6 +64,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(sync_bp, url_prefix="/api/v1")
 
+    from server.photos.routes import bp as photos_bp
+
+    app.register_blueprint(photos_bp, url_prefix="/api/v1")
+
     from server.households.routes import bp as households_bp
 
     app.register_blueprint(households_bp, url_prefix="/api/v1")

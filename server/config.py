@@ -26,6 +26,12 @@ class BaseConfig:
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int_env("JWT_ACCESS_MINUTES", 15))
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int_env("JWT_REFRESH_DAYS", 30))
     PHOTO_STORE = os.environ.get("PHOTO_STORE", str(PROJECT_ROOT / "var" / "photos"))
+    PHOTO_S3_BUCKET = os.environ.get("PHOTO_S3_BUCKET", "")
+    PHOTO_S3_ENDPOINT = os.environ.get("PHOTO_S3_ENDPOINT") or None
+    PHOTO_S3_REGION = os.environ.get("PHOTO_S3_REGION") or None
+    PHOTO_MAX_BYTES = _int_env("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
+    PHOTO_MAX_PIXELS = _int_env("PHOTO_MAX_PIXELS", 50_000_000)
+    UPLOAD_MAX_CHUNK_BYTES = _int_env("UPLOAD_MAX_CHUNK_BYTES", 5 * 1024 * 1024)
     # The biggest legitimate body is a photo upload chunk; everything else is far smaller.
     MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

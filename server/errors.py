@@ -51,6 +51,21 @@ SYNC_CURSOR_INVALID = ErrorKind("sync.cursor_invalid", 400, "Kursor sinkronisasi
 SYNC_CURSOR_EXPIRED = ErrorKind(
     "sync.cursor_expired", 410, "Kursor kedaluwarsa: sinkronkan ulang dari awal / Cursor expired: resync from scratch"
 )
+UPLOAD_VERSION = ErrorKind("upload.unsupported_version", 412, "Versi tus tidak didukung / Unsupported tus version")
+UPLOAD_OFFSET = ErrorKind("upload.offset_mismatch", 409, "Posisi unggahan tidak cocok / Upload-Offset mismatch")
+UPLOAD_CHECKSUM = ErrorKind("upload.checksum_mismatch", 460, "Checksum potongan tidak cocok / Chunk checksum mismatch")
+UPLOAD_TOO_LARGE = ErrorKind("upload.too_large", 413, "Unggahan terlalu besar / Upload too large")
+PHOTO_HASH_MISMATCH = ErrorKind(
+    "photo.hash_mismatch",
+    422,
+    "SHA-256 foto tidak sesuai yang dinyatakan / Photo SHA-256 differs from the declared one",
+)
+PHOTO_UNSUPPORTED = ErrorKind(
+    "photo.unsupported_type", 415, "Hanya foto JPEG, PNG atau WebP / Only JPEG, PNG or WebP photos"
+)
+PHOTO_INVALID = ErrorKind(
+    "photo.invalid_image", 422, "Berkas foto rusak atau terlalu besar / Broken or oversized image"
+)
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")
 

@@ -24,7 +24,9 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 def _protected_rules(app):
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/") and rule.rule not in PUBLIC and not rule.rule.startswith("/api/docs/"):
+        protocol_only = not (rule.methods - SKIPPED_METHODS)  # e.g. tus capability discovery (OPTIONS)
+        documentation = rule.rule in PUBLIC or rule.rule.startswith("/api/docs/")
+        if rule.rule.startswith("/api/") and not documentation and not protocol_only:
             yield rule
 
 

@@ -32,3 +32,34 @@ class Photo(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
 
     __table_args__ = (sa.CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_hex"),)
+
+
+class UploadSession(db.Model):
+    """One tus upload: its declared length and hash, how far the bytes have come, and, once complete and
+    checked, what was stored. A photo may finish uploading before the visit that names it arrives; the
+    visit's declaration then picks up the stored result from here."""
+
+    __tablename__ = "photo_uploads"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    photo_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str | None] = mapped_column(sa.String(14))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    length: Mapped[int] = mapped_column(sa.BigInteger)
+    offset: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    media_type: Mapped[str | None] = mapped_column(sa.String(32))
+    width: Mapped[int | None] = mapped_column(sa.Integer)
+    height: Mapped[int | None] = mapped_column(sa.Integer)
+    storage_key: Mapped[str | None] = mapped_column(sa.String(200))
+    thumbnail_key: Mapped[str | None] = mapped_column(sa.String(200))
+    exif_taken_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    exif_location = mapped_column(point(), nullable=True)
+
+    __table_args__ = (
+        sa.CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_hex"),
+        sa.CheckConstraint('"offset" BETWEEN 0 AND length', name="offset_within_length"),
+    )

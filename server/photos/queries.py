@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from server.extensions import db
-from server.photos.models import Photo
+from server.households.models import Household
+from server.photos.models import Photo, UploadSession
+from server.visits.models import Visit
 
 
 def photos_by_ids(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, Photo]:
@@ -36,3 +38,34 @@ def missing_photo_ids_by_visit(*, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     for visit_id, photo_id in rows:
         missing[visit_id].append(photo_id)
     return missing
+
+
+def get_upload(*, upload_id: uuid.UUID, lock: bool = False) -> UploadSession | None:
+    query = sa.select(UploadSession).where(UploadSession.id == upload_id)
+    if lock:
+        # One chunk at a time per upload: a retried PATCH racing the original waits, then sees the new offset.
+        query = query.with_for_update()
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def completed_uploads(*, photo_ids: list[uuid.UUID]) -> list[UploadSession]:
+    if not photo_ids:
+        return []
+    query = sa.select(UploadSession).where(
+        UploadSession.photo_id.in_(photo_ids), UploadSession.completed_at.is_not(None)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def visit_enumerator(*, visit_id: uuid.UUID) -> int | None:
+    return db.session.execute(sa.select(Visit.enumerator_id).where(Visit.id == visit_id)).scalar_one_or_none()
+
+
+def photo_for_reading(*, photo_id: uuid.UUID) -> Any:
+    """The photo with what decides who may see it: the visit's enumerator and the household's region."""
+    return db.session.execute(
+        sa.select(Photo, Visit.enumerator_id, Household.region_code)
+        .join(Visit, Visit.id == Photo.visit_id)
+        .join(Household, Household.id == Visit.household_id)
+        .where(Photo.id == photo_id)
+    ).first()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from server.photos import queries
+from server.photos.uploads import link_completed_uploads
 
 
 def declare_photos_for_visits(declared: dict[uuid.UUID, list[dict]]) -> dict[uuid.UUID, list[uuid.UUID]]:
@@ -24,6 +25,7 @@ def declare_photos_for_visits(declared: dict[uuid.UUID, list[dict]]) -> dict[uui
         for photo in photos
     ]
     queries.add_declared_photos(rows=rows)
+    link_completed_uploads([row["id"] for row in rows])
     missing = queries.missing_photo_ids_by_visit(visit_ids=list(declared))
     in_declared_order = {}
     for visit_id, photos in declared.items():

@@ -1,0 +1,242 @@
+"""HTTP routes of photos: the tus 1.0 upload endpoint (`/api/v1/photos/uploads…`, core + creation +
+termination + checksum, so tus-js-client and tuspy work unchanged) and reading stored photos."""
+
+from __future__ import annotations
+
+import uuid
+from functools import wraps
+
+from flask import Blueprint, Response, current_app, request
+
+from server.audit.service import record
+from server.auth.access import current_actor, region_in_scope, require
+from server.errors import NOT_FOUND, UNSUPPORTED_MEDIA, UPLOAD_VERSION, AppError
+from server.extensions import db
+from server.photos import queries, uploads
+from server.photos.storage import photo_storage
+from server.types import Role
+
+bp = Blueprint("photos", __name__)
+
+TUS_VERSION = "1.0.0"
+UPLOADERS = (Role.ENUMERATOR,)
+PHOTO_READERS = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER, Role.ENUMERATOR)
+
+
+def tus(view):
+    """Inside `require`: a tus request must speak our protocol version (412 otherwise)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.headers.get("Tus-Resumable") != TUS_VERSION:
+            raise AppError(UPLOAD_VERSION, details={"Tus-Version": TUS_VERSION})
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.after_request
+def _tus_headers(response: Response) -> Response:
+    if request.path.startswith("/api/v1/photos/uploads"):
+        response.headers["Tus-Resumable"] = TUS_VERSION
+        if response.status_code == 412:
+            response.headers["Tus-Version"] = TUS_VERSION
+    return response
+
+
+def _int_header(name: str) -> int | None:
+    value = request.headers.get(name)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+@bp.route("/photos/uploads", methods=["OPTIONS"])
+def upload_options():
+    """What this tus server supports (public, as tus clients probe it without credentials).
+    ---
+    options:
+      tags: [photos]
+      summary: tus capabilities
+      security: []
+      responses:
+        204:
+          description: Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm headers
+    """
+    response = Response(status=204)
+    response.headers.update(
+        {
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": "creation,termination,checksum",
+            "Tus-Max-Size": str(current_app.config["PHOTO_MAX_BYTES"]),
+            "Tus-Checksum-Algorithm": ",".join(uploads.CHECKSUMS),
+        }
+    )
+    return response
+
+
+@bp.post("/photos/uploads")
+@require(*UPLOADERS)
+@tus
+def create_upload():
+    """Start a resumable upload (tus creation).
+    ---
+    post:
+      tags: [photos]
+      summary: Create an upload
+      description: >
+        Headers `Upload-Length` and `Upload-Metadata` with base64 values of `photo_id`, `sha256`
+        (the photo's SHA-256 as declared by its visit), and optionally `visit_id`, `kind`, `filetype`,
+        `filename`. Answers 201 with `Location`. `Tus-Resumable: 1.0.0` on every request.
+      responses:
+        201:
+          description: Created; `Location` is the upload's URL
+        403: Forbidden
+        412: PreconditionFailed
+        413: TooLarge
+        422: ValidationFailed
+    """
+    metadata = uploads.parse_metadata(request.headers.get("Upload-Metadata"))
+    session = uploads.create_upload(current_actor(), _int_header("Upload-Length"), metadata)
+    db.session.commit()
+    response = Response(status=201)
+    response.headers["Location"] = f"/api/v1/photos/uploads/{session.id}"
+    response.headers["Upload-Offset"] = "0"
+    return response
+
+
+@bp.route("/photos/uploads/<uuid:upload_id>", methods=["HEAD"])
+@require(*UPLOADERS)
+@tus
+def upload_status(upload_id: uuid.UUID):
+    """How many bytes of the upload the server holds (tus core).
+    ---
+    head:
+      tags: [photos]
+      summary: Upload offset
+      responses:
+        200:
+          description: Upload-Offset and Upload-Length headers
+        404: NotFound
+    """
+    session = uploads.require_session(current_actor(), upload_id)
+    response = Response(status=200)
+    response.headers.update(
+        {"Upload-Offset": str(session.offset), "Upload-Length": str(session.length), "Cache-Control": "no-store"}
+    )
+    return response
+
+
+@bp.patch("/photos/uploads/<uuid:upload_id>")
+@require(*UPLOADERS)
+@tus
+def upload_chunk(upload_id: uuid.UUID):
+    """Append bytes at `Upload-Offset` (tus core; `Upload-Checksum` sha1/sha256 per chunk).
+    ---
+    patch:
+      tags: [photos]
+      summary: Upload a chunk
+      description: >
+        409 when `Upload-Offset` is not the server's offset, 460 when the chunk checksum differs.
+        With the last byte the photo is checked (SHA-256, JPEG/PNG/WebP by content, pixel limit) and stored;
+        a refused photo leaves nothing behind.
+      responses:
+        204:
+          description: Stored; `Upload-Offset` is the new offset
+        404: NotFound
+        409: Conflict
+        413: TooLarge
+        415: UnsupportedMediaType
+        422: ValidationFailed
+    """
+    if request.mimetype != "application/offset+octet-stream":
+        raise AppError(UNSUPPORTED_MEDIA, details={"expected": "application/offset+octet-stream"})
+    session = uploads.append(
+        current_actor(),
+        upload_id,
+        _int_header("Upload-Offset"),
+        request.get_data(cache=False),
+        request.headers.get("Upload-Checksum"),
+    )
+    db.session.commit()
+    response = Response(status=204)
+    response.headers["Upload-Offset"] = str(session.offset)
+    return response
+
+
+@bp.delete("/photos/uploads/<uuid:upload_id>")
+@require(*UPLOADERS)
+@tus
+def terminate_upload(upload_id: uuid.UUID):
+    """Abandon an upload: its bytes and session are removed (tus termination).
+    ---
+    delete:
+      tags: [photos]
+      summary: Terminate an upload
+      responses:
+        204:
+          description: Removed
+        404: NotFound
+    """
+    uploads.terminate(current_actor(), upload_id)
+    return Response(status=204)
+
+
+def _readable_photo(photo_id: uuid.UUID):
+    actor = current_actor()
+    found = queries.photo_for_reading(photo_id=photo_id)
+    if found is None:
+        raise AppError(NOT_FOUND)
+    photo, enumerator_id, region_code = found
+    allowed = enumerator_id == actor.user_id if actor.role == Role.ENUMERATOR else region_in_scope(actor, region_code)
+    if not allowed or photo.uploaded_at is None:
+        raise AppError(NOT_FOUND)
+    return photo
+
+
+@bp.get("/photos/<uuid:photo_id>")
+@require(*PHOTO_READERS)
+def get_photo(photo_id: uuid.UUID):
+    """The photo's original bytes (staff in the household's area; the enumerator who took it).
+    ---
+    get:
+      tags: [photos]
+      summary: Get a photo
+      responses:
+        200:
+          description: The image as uploaded
+          content:
+            image/jpeg: {}
+        403: Forbidden
+        404: NotFound
+    """
+    photo = _readable_photo(photo_id)
+    record("photo.read", object_type="photo", object_id=photo_id)
+    db.session.commit()
+    return Response(
+        photo_storage().read(photo.storage_key),
+        mimetype=photo.media_type,
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+@bp.get("/photos/<uuid:photo_id>/thumbnail")
+@require(*PHOTO_READERS)
+def get_thumbnail(photo_id: uuid.UUID):
+    """A 320 px JPEG of the photo, upright.
+    ---
+    get:
+      tags: [photos]
+      summary: Get a photo's thumbnail
+      responses:
+        200:
+          description: JPEG thumbnail
+          content:
+            image/jpeg: {}
+        403: Forbidden
+        404: NotFound
+    """
+    photo = _readable_photo(photo_id)
+    record("photo.read", object_type="photo", object_id=photo_id, changes={"thumbnail": True})
+    db.session.commit()
+    return Response(
+        photo_storage().read(photo.thumbnail_key), mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"}
+    )
