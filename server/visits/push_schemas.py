@@ -55,11 +55,9 @@ class MemberChangeSchema(Schema):
     @validates_schema
     def new_or_known(self, data: dict, **kwargs: Any) -> None:
         if data["presence"] == "new":
-            missing = [name for name in ("name", "sex", "relationship_code") if data.get(name) is None]
-            if missing:
-                raise ValidationError(
-                    {name: ["Wajib untuk anggota baru / required for a new member"] for name in missing}
-                )
+            # Only the name is indispensable at the door; the reviewer completes what the family could not say.
+            if not data.get("name"):
+                raise ValidationError("Wajib untuk anggota baru / required for a new member", "name")
         elif data.get("member_id") is None:
             raise ValidationError("Wajib kecuali anggota baru / required unless presence is new", "member_id")
 

@@ -3,11 +3,6 @@ and a closed tab, sync once back in range, survive a server stopped mid-sync, fi
 
 The tests of this module run in order on one phone (one browser context), like one enumerator's day.
 Set VERVAL_SCREENSHOTS=1 to refresh the phone-size screenshots in docs/screenshots/.
-
-NOT YET COLLECTED: these need the server's login/refresh (server/auth), sync pull/push (server/sync) and
-tus photo uploads (server/photos) of docs/sync-protocol.md, which had not landed when this was written.
-Once they exist, rename this file to `test_field_day.py` (pytest then runs it in `make test`).
-Run it now with: `.venv/bin/pytest tests/e2e/field_day_scenarios.py`.
 """
 
 from __future__ import annotations
