@@ -68,6 +68,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(photos_bp, url_prefix="/api/v1")
 
+    from server.campaigns.routes import bp as campaigns_bp
+
+    app.register_blueprint(campaigns_bp, url_prefix="/api/v1")
+
     from server.households.routes import bp as households_bp
 
     app.register_blueprint(households_bp, url_prefix="/api/v1")

@@ -78,9 +78,12 @@ def in_scope(actor: Actor, region_column: sa.ColumnElement) -> sa.ColumnElement[
 
 def region_in_scope(actor: Actor, region_code: str) -> bool:
     """The same rule as `in_scope`, for a single code already in hand."""
-    if actor.is_admin:
-        return True
-    return any(region_code == code or region_code.startswith(f"{code}.") for code in actor.region_codes)
+    return actor.is_admin or within(region_code, actor.region_codes)
+
+
+def within(region_code: str, scope_codes) -> bool:
+    """`region_code` equals or lies below one of `scope_codes` (64.72.01.1001 lies below 64.72.01)."""
+    return any(region_code == code or region_code.startswith(f"{code}.") for code in scope_codes)
 
 
 def _authenticate() -> Actor:
