@@ -69,6 +69,30 @@ def app(database_url):
     return application
 
 
+@pytest.fixture(scope="session")
+def make_committed_app(create_database):
+    """Factory: an app on a database of its own, migrated, with reference data, for tests whose work must
+    really commit (concurrency, sync cursors); data there must be unique per test, nothing is rolled back."""
+    made = []
+
+    def make(suffix: str):
+        url = create_database(suffix)
+        application = create_app({"PROFILE": "test", "SQLALCHEMY_DATABASE_URI": url})
+        with application.app_context():
+            upgrade()
+            load_regions()
+            _seed_reference_data()
+            db.session.commit()
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _seed_reference_data() -> None:
     """Programs are reference data too; seeded when the aid catalogue exists."""
     try:

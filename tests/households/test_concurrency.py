@@ -10,27 +10,15 @@ import threading
 
 import pytest
 from flask_jwt_extended import create_access_token
-from flask_migrate import upgrade
 
-from server import create_app
 from server.extensions import db
 from server.households.models import Household
-from server.regions.service import load_regions
 from tests.factories import make_household, make_user
 
 
 @pytest.fixture(scope="module")
-def separate_app(create_database):
-    url = create_database("_concurrency")
-    application = create_app({"PROFILE": "test", "SQLALCHEMY_DATABASE_URI": url})
-    with application.app_context():
-        upgrade()
-        load_regions()
-        db.session.commit()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def separate_app(make_committed_app):
+    return make_committed_app("_concurrency")
 
 
 def test_two_edits_from_the_same_version_one_wins_one_gets_412(separate_app):

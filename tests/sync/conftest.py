@@ -7,28 +7,14 @@ from datetime import date
 
 import pytest
 from flask_jwt_extended import create_access_token
-from flask_migrate import upgrade
 
-from server import create_app
-from server.aid.catalog import seed_programs
 from server.campaigns.models import Assignment, Campaign
 from server.extensions import db
-from server.regions.service import load_regions
 
 
 @pytest.fixture(scope="package")
-def sync_app(create_database):
-    url = create_database("_sync")
-    application = create_app({"PROFILE": "test", "SQLALCHEMY_DATABASE_URI": url})
-    with application.app_context():
-        upgrade()
-        load_regions()
-        seed_programs()
-        db.session.commit()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def sync_app(make_committed_app):
+    return make_committed_app("_sync")
 
 
 @pytest.fixture
