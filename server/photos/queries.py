@@ -23,7 +23,7 @@ def photos_by_ids(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, Photo]:
 
 def add_declared_photos(*, rows: list[dict[str, Any]]) -> None:
     if rows:
-        db.session.execute(insert(Photo).values(rows).on_conflict_do_nothing(index_elements=[Photo.id]))
+        db.session.execute(insert(Photo.__table__).on_conflict_do_nothing(index_elements=["id"]), rows)
 
 
 def missing_photo_ids_by_visit(*, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:

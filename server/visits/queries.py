@@ -154,13 +154,15 @@ def insert_visits(*, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert visits; returns the ids actually inserted (a concurrent twin may have won the others)."""
     if not rows:
         return set()
-    statement = insert(Visit).values(rows).on_conflict_do_nothing(index_elements=[Visit.id]).returning(Visit.id)
-    return set(db.session.execute(statement).scalars())
+    # Parameters as a list (not .values(rows)): SQLAlchemy batches them into multi-row INSERTs from one
+    # cached compiled statement instead of compiling a new statement per batch.
+    statement = insert(Visit.__table__).on_conflict_do_nothing(index_elements=["id"]).returning(Visit.__table__.c.id)
+    return set(db.session.execute(statement, rows).scalars())
 
 
 def add_proposed_households(*, rows: list[dict[str, Any]]) -> None:
     if rows:
-        db.session.execute(insert(Household).values(rows).on_conflict_do_nothing(index_elements=[Household.id]))
+        db.session.execute(insert(Household.__table__).on_conflict_do_nothing(index_elements=["id"]), rows)
 
 
 def mark_visited(*, household_ids: list[uuid.UUID]) -> None:
