@@ -71,9 +71,14 @@ HOUSEHOLD_JSON = """
                 'status', aid.status) ORDER BY aid.code), '[]'::json)
             FROM (SELECT p.code, min(ar.period_start) AS period_start, max(ar.period_end) AS period_end,
                          (array_agg(ar.status ORDER BY ar.period_end DESC))[1] AS status
-                    FROM aid_receipts ar JOIN aid_programs p ON p.id = ar.program_id
-                   WHERE ar.household_id = h.id
-                      OR ar.member_id IN (SELECT m2.id FROM members m2 WHERE m2.household_id = h.id)
+                    -- Two index lookups (family receipts, members' receipts), not one OR that scans them all.
+                    FROM (SELECT program_id, period_start, period_end, status
+                            FROM aid_receipts WHERE household_id = h.id
+                          UNION ALL
+                          SELECT r2.program_id, r2.period_start, r2.period_end, r2.status
+                            FROM members m2 JOIN aid_receipts r2 ON r2.member_id = m2.id
+                           WHERE m2.household_id = h.id) ar
+                    JOIN aid_programs p ON p.id = ar.program_id
                    GROUP BY p.code) aid),
         'last_visit', (SELECT json_build_object(
                 'id', v.id, 'outcome', v.outcome, 'device_time', v.device_time,
