@@ -43,7 +43,10 @@ class HouseholdListQuerySchema(Schema):
         validate=validate.Regexp(r"^(10|[1-9])(,(10|[1-9]))*$"),
         metadata={"description": "Comma-separated deciles 1-10, e.g. 1,2,3"},
     )
-    program = fields.String(metadata={"description": "Program code: households receiving it (family or member)"})
+    program = fields.String(
+        validate=validate.Regexp(r"^[A-Z0-9][A-Z0-9_-]{1,31}$"),
+        metadata={"description": "Program code: households receiving it (family or member)"},
+    )
     has_stacking = fields.Boolean(metadata={"description": "Same-category programs with overlapping periods"})
     has_no_aid = fields.Boolean(metadata={"description": "No listed or disbursed aid at all"})
     q = fields.String(
