@@ -18,6 +18,14 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(programs_cli)
 
+    from server.sync.cli import sync_cli
+
+    app.cli.add_command(sync_cli)
+
+    from server.photos.cli import photos_cli
+
+    app.cli.add_command(photos_cli)
+
     from server.users.cli import users_cli
 
     app.cli.add_command(users_cli)

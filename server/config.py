@@ -32,6 +32,7 @@ class BaseConfig:
     PHOTO_MAX_BYTES = _int_env("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
     PHOTO_MAX_PIXELS = _int_env("PHOTO_MAX_PIXELS", 50_000_000)
     UPLOAD_MAX_CHUNK_BYTES = _int_env("UPLOAD_MAX_CHUNK_BYTES", 5 * 1024 * 1024)
+    UPLOAD_MAX_AGE_DAYS = _int_env("UPLOAD_MAX_AGE_DAYS", 14)
     # The biggest legitimate body is a photo upload chunk; everything else is far smaller.
     MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

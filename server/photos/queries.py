@@ -69,3 +69,8 @@ def photo_for_reading(*, photo_id: uuid.UUID) -> Any:
         .join(Household, Household.id == Visit.household_id)
         .where(Photo.id == photo_id)
     ).first()
+
+
+def unfinished_uploads_before(*, moment) -> list[UploadSession]:
+    query = sa.select(UploadSession).where(UploadSession.completed_at.is_(None), UploadSession.created_at < moment)
+    return list(db.session.execute(query).scalars())

@@ -125,6 +125,16 @@ def link_completed_uploads(photo_ids: list[uuid.UUID]) -> None:
             _fill_photo(photo, session)
 
 
+def drop_unfinished_before(moment: datetime) -> int:
+    """Unfinished uploads started before `moment`: their partial bytes and sessions go."""
+    stale = queries.unfinished_uploads_before(moment=moment)
+    for session in stale:
+        _part_path(session).unlink(missing_ok=True)
+        db.session.delete(session)
+    db.session.flush()
+    return len(stale)
+
+
 def _checked_metadata(metadata: dict[str, str]) -> tuple[uuid.UUID, str, uuid.UUID | None, str | None]:
     errors = {}
     try:

@@ -128,3 +128,7 @@ def programs_for_phones() -> list[dict[str, Any]]:
         sa.text("SELECT code, name, unit, category, level FROM aid_programs ORDER BY level, code")
     ).mappings()
     return [dict(row) for row in rows]
+
+
+def delete_tombstones_before(*, at) -> int:
+    return db.session.execute(sa.text("DELETE FROM sync_tombstones WHERE created_at < :at"), {"at": at}).rowcount

@@ -47,9 +47,9 @@ def sha(data: bytes) -> str:
 
 @pytest.fixture
 def store(sync_app, tmp_path):
-    sync_app.config["PHOTO_STORE"] = str(tmp_path / "store")
+    original, sync_app.config["PHOTO_STORE"] = sync_app.config["PHOTO_STORE"], str(tmp_path / "store")
     yield tmp_path / "store"
-    sync_app.config["PHOTO_STORE"] = str(tmp_path / "unused")
+    sync_app.config["PHOTO_STORE"] = original
 
 
 @pytest.fixture
