@@ -61,7 +61,8 @@ export function refresh() {
       });
       const json = await readBody(response);
       if (response.status === 401 || response.status === 403 || response.status === 422) {
-        await setMeta('auth', { ...auth, access_token: null, refresh_token: null });
+        // `expired` makes the login screen say why (and that the outbox is safe), even after a reload.
+        await setMeta('auth', { ...auth, access_token: null, refresh_token: null, expired: true });
         throw new LoginRequired(json?.error?.message || 'refresh refused');
       }
       if (!response.ok) throw new HttpError(response.status, json);

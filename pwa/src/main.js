@@ -13,11 +13,10 @@ if ('serviceWorker' in navigator) {
   window.addEventListener('load', () => navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {}));
 }
 
-async function storageInfo() {
-  if (!navigator.storage) return;
-  const persisted = navigator.storage.persist ? await navigator.storage.persist().catch(() => false) : false;
-  const { usage, quota } = navigator.storage.estimate ? await navigator.storage.estimate() : {};
-  await setMeta('storage', { persisted, usage, quota });
+/** Asks the browser not to evict our data under storage pressure (the outbox may hold days of work). */
+async function requestPersistence() {
+  if (!navigator.storage?.persist) return;
+  await setMeta('storage_persisted', await navigator.storage.persist().catch(() => false));
 }
 
 let lastRunning = false;
@@ -36,7 +35,7 @@ setInterval(() => sync(), TIMER_MS);
 
 (async () => {
   await db.open();
-  await storageInfo();
+  await requestPersistence();
   await renderStatus();
   await route();
   sync();

@@ -108,12 +108,43 @@ async function uploadPhotos() {
     try {
       await uploadWithRefresh(photo);
     } catch (error) {
-      await db.photos.update(photo.id, { state: 'pending', last_error: error.message || String(error), attempts: (photo.attempts || 0) + 1 });
+      const attempts = (photo.attempts || 0) + 1;
+      if (isRefusal(error)) {
+        // The server said no for good (bad bytes, too big, not this phone's visit): keep the photo with
+        // the reason for the outbox, and go on with the others and the pull instead of retrying forever.
+        await db.photos.update(photo.id, { state: 'refused', last_error: refusalText(error), attempts });
+        notify();
+        continue;
+      }
+      await db.photos.update(photo.id, { state: 'pending', last_error: error.message || String(error), attempts });
       throw error instanceof LoginRequired ? error : new NetworkError(error.message || String(error));
     }
     await db.photos.delete(photo.id);
     notify();
   }
+}
+
+/** A tus answer that retrying cannot change: 4xx other than auth, offset conflicts and rate limits. */
+function isRefusal(error) {
+  return error.status >= 400 && error.status < 500 && ![401, 409, 423, 429].includes(error.status);
+}
+
+function refusalText(error) {
+  const text = error.originalResponse?.getBody?.() || '';
+  try {
+    const body = JSON.parse(text);
+    const fields = body.error?.details?.fields;
+    const detail = fields ? Object.entries(fields).map(([field, messages]) => `${field}: ${[].concat(messages).join('; ')}`).join('\n') : '';
+    return [body.error?.message, detail].filter(Boolean).join('\n') || `HTTP ${error.status}`;
+  } catch {
+    return `HTTP ${error.status}`;
+  }
+}
+
+/** Puts a refused photo back in the queue (after the office fixed the cause) and syncs. */
+export async function retryPhoto(id) {
+  await db.photos.update(id, { state: 'pending', last_error: null });
+  return sync({ force: true });
 }
 
 async function uploadWithRefresh(photo) {
@@ -157,7 +188,12 @@ function tusUpload(photo) {
 
 async function applyPage(data, nextCursor) {
   await db.transaction('rw', db.households, db.meta, async () => {
-    if (data.households?.length) await db.households.bulkPut(data.households);
+    if (data.households?.length) {
+      // A household may come twice across rounds (see server/sync/service.py); never go back a version.
+      const stored = await db.households.bulkGet(data.households.map((h) => h.id));
+      const fresh = data.households.filter((h, i) => !stored[i] || (stored[i].version ?? 0) <= (h.version ?? 0));
+      await db.households.bulkPut(fresh);
+    }
     const gone = (data.tombstones || []).map((tomb) => tomb.household_id);
     if (gone.length) await db.households.bulkDelete(gone);
     if (data.reference) await db.meta.put({ key: 'reference', value: data.reference });
@@ -191,6 +227,6 @@ async function pull() {
 
 export async function counts() {
   const visits = await db.outbox.count();
-  const photos = await db.photos.where('state').anyOf('held', 'pending', 'uploading').count();
+  const photos = await db.photos.where('state').anyOf('held', 'pending', 'uploading', 'refused').count();
   return { visits, photos };
 }

@@ -4,7 +4,7 @@ import { HttpError, login, logout, getAuth } from './api.js';
 import { db, getMeta, uuid } from './db.js';
 import { getLang, refLabel, setLang, t } from './i18n.js';
 import { distanceKm, POOR_ACCURACY_M, preparePhoto, watchBestFix } from './media.js';
-import { counts, state as syncState, sync } from './sync.js';
+import { counts, retryPhoto, state as syncState, sync } from './sync.js';
 
 const OUTCOMES = ['found', 'not_found', 'moved_within', 'moved_outside', 'deceased', 'duplicate', 'merged', 'refused', 'building_gone'];
 const PRESENCE = ['present', 'moved', 'deceased', 'not_found'];
@@ -33,7 +33,7 @@ async function renderRoute() {
   cleanup = [];
   const [, name, arg] = (location.hash || '#/list').split('/');
   const auth = await getAuth();
-  if (!auth?.access_token && !auth?.refresh_token) return renderLogin();
+  if (!auth?.access_token && !auth?.refresh_token) return renderLogin(Boolean(auth?.expired) || syncState.needsLogin);
   if (syncState.needsLogin && name !== 'login') return renderLogin(true);
   switch (name) {
     case 'hh': return renderDetail(arg);
@@ -50,8 +50,11 @@ export async function renderStatus() {
   const el = document.getElementById('status');
   const { visits, photos } = await counts();
   const last = await getMeta('last_sync');
-  const storage = (await getMeta('storage')) || {};
+  // Read on every render: photos and pulls change the usage.
+  const storage = navigator.storage?.estimate ? await navigator.storage.estimate().catch(() => ({})) : {};
+  const persisted = await getMeta('storage_persisted', false);
   const online = navigator.onLine;
+  const auth = await getAuth();
   el.innerHTML = `
     <div class="bar">
       <span class="pill ${online ? 'on' : 'off'}" data-testid="online">${online ? t('online') : t('offline')}</span>
@@ -61,11 +64,27 @@ export async function renderStatus() {
       <button id="sync-btn" class="small" ${syncState.running ? 'disabled' : ''}>${syncState.running ? t('syncing') : t('sync_now')}</button>
     </div>
     <div class="bar sub">
-      <span>${t('storage')}: ${storage.usage != null ? `${(storage.usage / 1048576).toFixed(1)} / ${(storage.quota / 1048576).toFixed(0)} MB` : '–'}${storage.persisted ? ` (${t('storage_persisted')})` : ''}</span>
+      <span data-testid="storage">${t('storage')}: ${storage.usage != null ? `${(storage.usage / 1048576).toFixed(1)} / ${(storage.quota / 1048576).toFixed(0)} MB` : '–'}${persisted ? ` (${t('storage_persisted')})` : ''}</span>
       ${syncState.lastError ? `<span class="err" data-testid="sync-error">${syncState.lastError === 'network' ? t('error_network') : esc(syncState.lastError)}</span>` : ''}
       <button id="lang-btn" class="small link">${t('language')}</button>
+      ${auth?.refresh_token ? `<button id="logout-btn" class="small link" data-testid="logout">${t('logout')}</button>` : ''}
     </div>`;
   el.querySelector('#sync-btn').onclick = () => sync({ force: true });
+  el.querySelector('#logout-btn')?.addEventListener('click', async () => {
+    // Logging out never throws work away: unsent visits, photos and drafts must go (or be finished) first.
+    const drafts = await db.drafts.count();
+    if (visits || photos || drafts) { window.alert(t('logout_unsent', { v: visits, p: photos, d: drafts })); return; }
+    if (!window.confirm(t('logout_confirm'))) return;
+    await logout();
+    // The next person on this phone must not see these households: clear them and pull from scratch.
+    await db.transaction('rw', db.households, db.sent, db.meta, async () => {
+      await db.households.clear();
+      await db.sent.clear();
+      await db.meta.bulkDelete(['cursor', 'reference', 'last_sync']);
+    });
+    renderStatus();
+    route();
+  });
   el.querySelector('#lang-btn').onclick = () => { setLang(getLang() === 'id' ? 'en' : 'id'); renderStatus(); route(); };
 }
 
@@ -101,14 +120,25 @@ function renderLogin(expired = false) {
 }
 
 // ---------- household list ----------
-async function localStatus(household) {
-  if (household.verification_status === 'revisit' || household.last_visit?.review_status === 'revisit') {
-    const sentAfter = await db.sent.where('household_id').equals(household.id).count();
-    if (!sentAfter) return 'revisit';
+/** What the phone knows about each household's visits, read once per render (not per household). */
+async function visitIndex() {
+  const [unsent, sent] = await Promise.all([db.outbox.toArray(), db.sent.toArray()]);
+  const latestSent = new Map();
+  for (const visit of sent) {
+    const at = Date.parse(visit.payload.device_time);
+    if (!(latestSent.get(visit.household_id) >= at)) latestSent.set(visit.household_id, at);
   }
-  if (await db.outbox.where('household_id').equals(household.id).count()) return 'visited';
-  if (await db.sent.where('household_id').equals(household.id).count()) return 'sent';
-  if (household.last_visit || ['visited', 'approved', 'rejected'].includes(household.verification_status)) return 'sent';
+  return { unsent: new Set(unsent.map((v) => v.household_id)), latestSent };
+}
+
+function localStatus(household, index) {
+  const sentAt = index.latestSent.get(household.id);
+  // Sent back for a revisit stays so until this phone sends a visit newer than the one sent back.
+  const revisit = household.verification_status === 'revisit' || household.last_visit?.review_status === 'revisit';
+  const revisitedAfter = sentAt !== undefined && (!household.last_visit || sentAt > Date.parse(household.last_visit.device_time));
+  if (revisit && !revisitedAfter) return 'revisit';
+  if (index.unsent.has(household.id)) return 'visited';
+  if (sentAt !== undefined || household.last_visit || ['visited', 'approved', 'rejected'].includes(household.verification_status)) return 'sent';
   return 'todo';
 }
 
@@ -116,8 +146,8 @@ async function renderList() {
   const all = await db.households.toArray();
   const kelurahan = [...new Map(all.map((h) => [h.region_code, h.kelurahan_name || h.region_code])).entries()].sort((a, b) => a[1].localeCompare(b[1]));
   const rts = [...new Set(all.filter((h) => !listState.kel || h.region_code === listState.kel).map((h) => h.rt))].sort();
-  const statuses = new Map();
-  for (const h of all) statuses.set(h.id, await localStatus(h));
+  const index = await visitIndex();
+  const statuses = new Map(all.map((h) => [h.id, localStatus(h, index)]));
   const q = listState.q.trim().toLowerCase();
   let rows = all.filter((h) => (!listState.kel || h.region_code === listState.kel)
     && (!listState.rt || h.rt === listState.rt)
@@ -205,8 +235,17 @@ async function renderDetail(id) {
       ${lv?.review_comment ? `<h2>${t('reviewer_notes')}</h2><p class="warn" data-testid="review-comment">${esc(lv.review_comment)}</p>` : ''}
       <button class="primary" id="start" data-testid="start-visit">${draft ? t('continue_draft') : t('start_visit')}</button>
       ${sent.length && !draft ? `<button id="correct" data-testid="correct-visit">${t('correct_visit')}</button>` : ''}
+      ${draft ? `<button id="discard" data-testid="discard-draft">${t('discard_draft')}</button>` : ''}
     </section>`;
   document.getElementById('start').onclick = () => go(`#/visit/${id}`);
+  document.getElementById('discard')?.addEventListener('click', async () => {
+    if (!window.confirm(t('discard_confirm'))) return;
+    await db.transaction('rw', db.drafts, db.photos, async () => {
+      await db.photos.where('visit_id').equals(draft.visit_id).delete();
+      await db.drafts.delete(id);
+    });
+    route();
+  });
   const correct = document.getElementById('correct');
   if (correct) {
     correct.onclick = async () => {
@@ -297,6 +336,8 @@ async function renderVisit(householdId) {
           return `<label class="photo">${t(`kind_${kind}`)} ${have.length ? `<span class="ok" data-testid="photo-ok-${kind}">✓ ${have.length}</span>` : ''}
             <input type="file" accept="image/*" capture="environment" data-kind="${kind}" data-testid="photo-${kind}"></label>`;
         }).join('')}
+        <ul class="thumbs" data-testid="photo-list">${photos.map((p) => `<li><img alt="${t(`kind_${p.kind}`)}" data-thumb="${p.id}">
+          <small>${t(`kind_${p.kind}`)}</small><button type="button" class="small" data-remove-photo="${p.id}" data-testid="remove-photo">${t('remove')}</button></li>`).join('')}</ul>
         <p id="photo-msg" class="muted" data-testid="photo-msg"></p>
       </fieldset>
       <p id="draft-msg" class="muted" data-testid="draft-msg"></p>
@@ -305,15 +346,28 @@ async function renderVisit(householdId) {
     </form>`;
 
   const form = document.getElementById('visit');
+  // Thumbnails from the stored bytes; their object URLs are released when the screen goes.
+  for (const img of form.querySelectorAll('[data-thumb]')) {
+    const photo = photos.find((p) => p.id === img.dataset.thumb);
+    const url = URL.createObjectURL(new Blob([photo.data], { type: photo.type }));
+    img.src = url;
+    cleanup.push(() => URL.revokeObjectURL(url));
+  }
+  form.querySelectorAll('[data-remove-photo]').forEach((button) => {
+    button.onclick = async () => { await db.photos.delete(button.dataset.removePhoto); await save(); route(); };
+  });
   let fix = draft.gps || null;
+  let latest = null;
   const gpsEl = document.getElementById('gps');
   const showFix = (error) => {
     if (fix) {
-      gpsEl.innerHTML = `${t('gps_accuracy', { m: Math.round(fix.accuracy_m) })} (${fix.lat.toFixed(5)}, ${fix.lon.toFixed(5)})${fix.accuracy_m > POOR_ACCURACY_M ? ` <span class="warn" data-testid="gps-poor">${t('gps_poor')}</span>` : ''}`;
-    } else gpsEl.textContent = error === 'denied' ? t('gps_denied') : t('gps_waiting');
+      const now = latest && latest !== fix ? ` · ${t('gps_now', { m: Math.round(latest.accuracy_m) })}` : '';
+      gpsEl.innerHTML = `${t('gps_accuracy', { m: Math.round(fix.accuracy_m) })} (${fix.lat.toFixed(5)}, ${fix.lon.toFixed(5)})${now}${fix.accuracy_m > POOR_ACCURACY_M ? ` <span class="warn" data-testid="gps-poor">${t('gps_poor')}</span>` : ''}`;
+    } else gpsEl.textContent = error === 'denied' ? t('gps_denied') : error ? t('gps_none') : t('gps_waiting');
   };
   showFix();
-  cleanup.push(watchBestFix(({ best, error }) => {
+  cleanup.push(watchBestFix(({ best, latest: reading, error }) => {
+    if (reading) latest = reading;
     if (best && (!fix || best.accuracy_m <= fix.accuracy_m)) { fix = best; draft.gps = fix; save(); }
     showFix(error);
   }));
@@ -349,11 +403,10 @@ async function renderVisit(householdId) {
       msg.textContent = `${t('photo_saved')}: ${photo.width}×${photo.height}, ${Math.round(photo.size / 1024)} KB`;
     }
     await save();
-    const badge = document.createElement('span');
-    badge.className = 'ok'; badge.dataset.testid = `photo-ok-${el.dataset.kind}`;
-    badge.textContent = '✓';
-    el.parentElement.querySelector('.ok')?.remove();
-    el.parentElement.insertBefore(badge, el);
+    // Redraw with the new thumbnail where the enumerator was (everything typed is in the draft already).
+    const y = window.scrollY;
+    await route();
+    window.scrollTo(0, y);
   });
   form.querySelector('#add-member').onclick = async () => { f.members.push({ member_id: null, presence: 'new', name: '' }); await save(); renderVisit(householdId); };
   form.querySelectorAll('[data-remove]').forEach((b) => { b.onclick = async () => { f.members.splice(Number(b.dataset.remove), 1); await save(); renderVisit(householdId); }; });
@@ -395,7 +448,9 @@ function localIsoTime(date) {
 // ---------- outbox ----------
 async function renderOutbox() {
   const visits = await db.outbox.orderBy('created_at').toArray();
-  const photos = await db.photos.where('state').anyOf('held', 'pending', 'uploading').toArray();
+  const photos = await db.photos.where('state').anyOf('held', 'pending', 'uploading', 'refused').toArray();
+  const drafts = await db.drafts.toArray();
+  const names = new Map((await db.households.bulkGet(drafts.map((d) => d.household_id))).filter(Boolean).map((h) => [h.id, h.head_name]));
   app().innerHTML = `
     <nav class="tabs"><a href="#/list">${t('households')}</a><a class="active" href="#/outbox">${t('outbox')}</a><a href="#/propose">${t('propose')}</a></nav>
     ${!visits.length && !photos.length ? `<p class="muted" data-testid="outbox-empty">${t('outbox_empty')}</p>` : ''}
@@ -405,9 +460,16 @@ async function renderOutbox() {
         <small>${t('outcome')}: ${t(`outcome_${v.payload.outcome}`)} · ${t('attempts')}: ${v.attempts || 0}</small>
         ${v.last_error ? `<pre class="err" data-testid="outbox-error">${esc(v.last_error === 'network' ? t('error_network') : v.last_error)}</pre>` : ''}
         ${v.state === 'refused' ? `<button data-fix="${v.id}" data-testid="fix-resend">${t('fix_resend')}</button>` : ''}</li>`).join('')}
-      ${photos.map((p) => `<li class="outbox-item" data-testid="outbox-photo" data-state="${p.state}">${t('photo')}: ${t(`kind_${p.kind}`)} · ${Math.round(p.size / 1024)} KB <span class="badge">${t(`state_${p.state}`)}</span>
-        ${p.last_error ? `<pre class="err">${esc(p.last_error)}</pre>` : ''}</li>`).join('')}
-    </ul>`;
+      ${photos.map((p) => `<li class="outbox-item ${p.state}" data-testid="outbox-photo" data-id="${p.id}" data-state="${p.state}">${t('photo')}: ${t(`kind_${p.kind}`)} · ${Math.round(p.size / 1024)} KB <span class="badge">${t(`state_${p.state}`)}</span>
+        ${p.last_error ? `<pre class="err" data-testid="outbox-error">${esc(p.last_error)}</pre>` : ''}
+        ${p.state === 'refused' ? `<button data-retry-photo="${p.id}" data-testid="retry-photo">${t('retry')}</button>` : ''}</li>`).join('')}
+    </ul>
+    ${drafts.length ? `<h2>${t('drafts')}</h2><ul class="list" data-testid="drafts">${drafts.map((d) => `<li><a href="#/visit/${d.household_id}" data-testid="draft-item">
+      <strong>${esc(d.new_household ? `${t('proposed')}: ${d.new_household.head_name}` : names.get(d.household_id) || d.household_id)}</strong>
+      <small>${t('draft_saved')} ${esc(new Date(d.updated_at).toLocaleString(getLang() === 'en' ? 'en-GB' : 'id-ID'))}</small></a></li>`).join('')}</ul>` : ''}`;
+  app().querySelectorAll('[data-retry-photo]').forEach((button) => {
+    button.onclick = async () => { await retryPhoto(button.dataset.retryPhoto); renderStatus(); route(); };
+  });
   app().querySelectorAll('[data-fix]').forEach((button) => {
     button.onclick = async () => {
       const item = await db.outbox.get(button.dataset.fix);
@@ -457,4 +519,3 @@ async function renderPropose() {
   };
 }
 
-export { logout };

@@ -14,11 +14,12 @@ import random
 import time
 
 import pytest
+import requests
 import sqlalchemy as sa
 from PIL import Image
 
 from server.config import PROJECT_ROOT
-from tests.e2e.conftest import E2E_PASSWORD, new_phone
+from tests.e2e.conftest import CENTRE, E2E_PASSWORD, new_phone
 
 pytestmark = pytest.mark.e2e
 SHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -98,7 +99,7 @@ def record_visit(page, name: str, notes: str, photos: dict[str, str], before_sub
     page.get_by_test_id("outcome").select_option("found")
     page.get_by_test_id("consent").check()
     page.get_by_test_id("notes").fill(notes)
-    page.wait_for_function("document.querySelector('[data-testid=gps-status]').textContent.includes('±12 m')")
+    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent.includes('±12 m')")
     for kind, path in photos.items():
         page.get_by_test_id(f"photo-{kind}").set_input_files(str(path))
         page.get_by_test_id(f"photo-ok-{kind}").wait_for(timeout=TIMEOUT)
@@ -319,3 +320,144 @@ def test_refused_visit_shows_the_reason_and_is_resent_fixed(phone, db_engine):
             sa.text("SELECT answers FROM visits WHERE id = :id"), {"id": resent[0]["id"]}
         ).scalar()
     assert "6472015505240003" in str(answers)
+
+
+def test_gps_keeps_the_best_fix_warns_when_poor_and_a_draft_can_be_thrown_away(phone, files):
+    page = phone["page"]
+    context = phone["context"]
+    lon, lat = CENTRE[0] + 0.0002, CENTRE[1] + 0.0002
+    context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 80})
+    open_household(page, "Warga Uji 05")
+    page.get_by_test_id("start-visit").click()
+    gps = page.get_by_test_id("gps-status")
+    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent.includes('±80 m')")
+    assert page.get_by_test_id("gps-poor").is_visible()
+    context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 8})
+    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent.startsWith('Akurasi ±8 m')")
+    assert page.get_by_test_id("gps-poor").count() == 0
+    # A worse reading later is shown live but does not replace the best fix.
+    context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 35})
+    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent.includes('±35 m')")
+    assert gps.inner_text().startswith("Akurasi ±8 m")
+    draft = page.evaluate("verval.db.drafts.toArray()")
+    assert [d["gps"]["accuracy_m"] for d in draft] == [8]
+
+    # A photo taken by mistake can be removed before saving.
+    page.get_by_test_id("photo-living_room").set_input_files(str(files["front_d.jpg"][0]))
+    page.get_by_test_id("photo-ok-living_room").wait_for(timeout=TIMEOUT)
+    page.locator("[data-testid=photo-list] img").wait_for()
+    page.get_by_test_id("remove-photo").click()
+    page.get_by_test_id("photo-ok-living_room").wait_for(state="detached")
+    assert page.evaluate("verval.db.photos.count()") == 0
+
+    # A draft started by mistake can be thrown away (after a confirmation).
+    page.goto("/#/outbox")
+    page.get_by_test_id("draft-item").wait_for()
+    open_household(page, "Warga Uji 05")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("discard-draft").click()
+    page.get_by_test_id("discard-draft").wait_for(state="detached")
+    assert page.evaluate("verval.db.drafts.count()") == 0
+    context.set_geolocation({"longitude": CENTRE[0] + 0.0001, "latitude": CENTRE[1] + 0.0001, "accuracy": 12})
+
+
+def test_proposed_household_saved_without_a_gps_fix_records_why(phone, files, db_engine, live_server):
+    page = phone["page"]
+    context = phone["context"]
+    context.set_offline(True)
+    context.clear_permissions()  # no location permission: the visit is saved without a fix, with a reason
+    page.goto("/#/propose")
+    page.get_by_test_id("propose-head").fill("Keluarga Usulan Lapangan")
+    page.get_by_label("Alamat").fill("Jl. Baru Gang 3")
+    page.get_by_label("RT", exact=True).fill("4")
+    page.get_by_label("RW", exact=True).fill("2")
+    page.get_by_role("button", name="Mulai kunjungan").click()
+    page.get_by_test_id("visit-form").wait_for()
+    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent === 'Izin lokasi ditolak'")
+    page.get_by_test_id("consent").check()
+    page.get_by_label("Alasan tanpa lokasi").fill("Izin lokasi ditolak di HP")
+    page.get_by_test_id("photo-house_front").set_input_files(str(files["front_d.jpg"][0]))
+    page.get_by_test_id("photo-ok-house_front").wait_for(timeout=TIMEOUT)
+    page.get_by_test_id("save-send").click()
+    page.get_by_test_id("outbox").wait_for()
+    wait_counts(page, 1, 1)
+    item = outbox(page)[0]
+    assert item["payload"]["gps"] == {"no_fix": True, "reason": "Izin lokasi ditolak di HP"}
+    assert item["payload"]["household_id"] == item["payload"]["new_household"]["id"]
+    photo_sha = page.evaluate("verval.db.photos.toArray()")[0]["sha256"]
+
+    context.grant_permissions(["geolocation"], origin=live_server.url)
+    context.set_offline(False)
+    wait_counts(page, 0, 0, timeout=60000)
+    assert_stored_once(db_engine, live_server, [item["id"]], [photo_sha])
+    with db_engine.connect() as connection:
+        visit = connection.execute(
+            sa.text(
+                "SELECT v.location, v.no_fix_reason, h.head_name, h.registry_status, h.source, h.rt, h.rw "
+                "FROM visits v JOIN households h ON h.id = v.household_id WHERE v.id = :id"
+            ),
+            {"id": item["id"]},
+        ).one()
+    assert visit.location is None and visit.no_fix_reason == "Izin lokasi ditolak di HP"
+    assert (visit.head_name, visit.registry_status, visit.source) == ("Keluarga Usulan Lapangan", "proposed", "field")
+    assert (visit.rt, visit.rw) == ("004", "002")
+
+
+def test_a_session_ended_on_the_server_keeps_the_outbox_and_asks_to_log_in(phone, files, seed, db_engine, live_server):
+    page = phone["page"]
+    context = phone["context"]
+    context.set_offline(True)
+    record_visit(page, "Warga Uji 06", "Sesi berakhir", {"bathroom": files["front_d.jpg"][0]})
+    wait_counts(page, 1, 1)
+    visit_id = outbox(page)[0]["id"]
+    photo_sha = page.evaluate("verval.db.photos.toArray()")[0]["sha256"]
+    # The supervisor (or the enumerator elsewhere) ends this phone's session while it is offline.
+    token = page.evaluate("verval.db.meta.get('auth')")["value"]["access_token"]
+    response = requests.post(f"{live_server.url}/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+
+    context.set_offline(False)
+    page.get_by_test_id("login-again").wait_for(timeout=TIMEOUT)
+    assert len(outbox(page)) == 1 and page.evaluate("verval.db.photos.count()") == 1
+    page.get_by_label("Nama pengguna").fill(seed.username)
+    page.get_by_label("Kata sandi").fill(E2E_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    wait_counts(page, 0, 0, timeout=60000)
+    assert_stored_once(db_engine, live_server, [visit_id], [photo_sha])
+
+
+def set_photo_bytes(page, data: bytes) -> None:
+    page.evaluate(
+        "async (bytes) => { const [p] = await verval.db.photos.toArray();"
+        " await verval.db.photos.update(p.id, { data: new Uint8Array(bytes).buffer }); }",
+        list(data),
+    )
+
+
+def test_a_refused_photo_shows_why_does_not_block_the_sync_and_is_sent_again(phone, files, db_engine, live_server):
+    page = phone["page"]
+    context = phone["context"]
+    context.set_offline(True)
+    record_visit(page, "Warga Uji 07", "Foto rusak", {"kitchen": files["front_d.jpg"][0]})
+    visit_id = outbox(page)[0]["id"]
+    photo_sha = page.evaluate("verval.db.photos.toArray()")[0]["sha256"]
+    # The stored bytes no longer match their SHA-256 (a flash-memory fault): the server must refuse them.
+    good = files["front_d.jpg"][0].read_bytes()
+    set_photo_bytes(page, good[:-200])
+    before = page.evaluate("verval.db.meta.get('last_sync').then(m => m.value)")
+
+    context.set_offline(False)
+    wait_until(page, "verval.db.photos.toArray().then(p => p.length === 1 && p[0].state === 'refused')")
+    # The visit went, and the pull still ran after the refusal.
+    wait_until(page, f"verval.db.meta.get('last_sync').then(m => m.value > {before!r})")
+    assert outbox(page) == []
+    page.goto("/#/outbox")
+    item = page.locator("[data-testid=outbox-photo][data-state=refused]")
+    reason = item.get_by_test_id("outbox-error").inner_text()
+    assert "SHA-256" in reason
+    wait_counts(page, 0, 1)
+
+    set_photo_bytes(page, good)
+    item.get_by_test_id("retry-photo").click()
+    wait_counts(page, 0, 0, timeout=60000)
+    assert_stored_once(db_engine, live_server, [visit_id], [photo_sha])
