@@ -4,6 +4,7 @@
 import * as tus from 'tus-js-client';
 import { accessToken, api, HttpError, LoginRequired, NetworkError, refresh } from './api.js';
 import { db, getMeta, setMeta } from './db.js';
+import { t } from './i18n.js';
 
 const CONFIRMED = new Set(['created', 'duplicate', 'accepted_with_conflict']);
 const BATCH = 50;
@@ -53,13 +54,22 @@ async function run() {
   }
 }
 
-function errorText(result) {
+/** The server's field errors as lines a person can read: "Anggota keluarga 3 › NIK: …" (nested paths flattened). */
+export function errorText(result) {
   const errors = result.errors || {};
   if (typeof errors === 'string') return errors;
-  return Object.entries(errors).map(([field, messages]) => {
-    const list = Array.isArray(messages) ? messages : [typeof messages === 'object' ? JSON.stringify(messages) : messages];
-    return `${field}: ${list.join('; ')}`;
-  }).join('\n') || result.status;
+  const lines = [];
+  const walk = (value, path) => {
+    if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) {
+      lines.push(`${path.join(' › ')}: ${value.join('; ')}`);
+    } else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) walk(inner, [...path, /^\d+$/.test(key) ? String(Number(key) + 1) : t(key)]);
+    } else {
+      lines.push(`${path.join(' › ')}: ${value}`);
+    }
+  };
+  walk(errors, []);
+  return lines.join('\n') || result.status;
 }
 
 async function pushVisits() {

@@ -46,6 +46,15 @@ async function renderRoute() {
 }
 
 // ---------- status bar ----------
+/** Time only for today, day/month and time otherwise: the bar must fit one line on a 360 px phone. */
+function shortTime(iso) {
+  const date = new Date(iso);
+  const locale = getLang() === 'en' ? 'en-GB' : 'id-ID';
+  const time = date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  if (date.toDateString() === new Date().toDateString()) return time;
+  return `${date.toLocaleDateString(locale, { day: 'numeric', month: 'short' })} ${time}`;
+}
+
 export async function renderStatus() {
   const el = document.getElementById('status');
   const { visits, photos } = await counts();
@@ -55,19 +64,21 @@ export async function renderStatus() {
   const persisted = await getMeta('storage_persisted', false);
   const online = navigator.onLine;
   const auth = await getAuth();
+  const mb = (bytes) => (bytes / 1048576).toFixed(1);
+  const storageTitle = storage.usage != null ? `${t('storage')}: ${mb(storage.usage)} / ${mb(storage.quota)} MB${persisted ? ` (${t('storage_persisted')})` : ''}` : '';
   el.innerHTML = `
     <div class="bar">
       <span class="pill ${online ? 'on' : 'off'}" data-testid="online">${online ? t('online') : t('offline')}</span>
-      <span data-testid="last-sync">${t('last_sync')}: ${last ? new Date(last).toLocaleString(getLang() === 'en' ? 'en-GB' : 'id-ID') : t('never')}</span>
       <a href="#/outbox" class="counts"><span data-testid="unsent-visits" data-count="${visits}" title="${t('unsent_visits')}">✉ ${visits}</span>
       <span data-testid="unsent-photos" data-count="${photos}" title="${t('unsent_photos')}">${t('photo')} ${photos}</span></a>
       <button id="sync-btn" class="small" ${syncState.running ? 'disabled' : ''}>${syncState.running ? t('syncing') : t('sync_now')}</button>
     </div>
     <div class="bar sub">
-      <span data-testid="storage">${t('storage')}: ${storage.usage != null ? `${(storage.usage / 1048576).toFixed(1)} / ${(storage.quota / 1048576).toFixed(0)} MB` : '–'}${persisted ? ` (${t('storage_persisted')})` : ''}</span>
-      ${syncState.lastError ? `<span class="err" data-testid="sync-error">${syncState.lastError === 'network' ? t('error_network') : esc(syncState.lastError)}</span>` : ''}
+      <span data-testid="last-sync">${t('last_sync')}: ${last ? shortTime(last) : t('never')}</span>
+      <span data-testid="storage" title="${esc(storageTitle)}">${storage.usage != null ? `${mb(storage.usage)} MB` : ''}</span>
       <button id="lang-btn" class="small link">${t('language')}</button>
       ${auth?.refresh_token ? `<button id="logout-btn" class="small link" data-testid="logout">${t('logout')}</button>` : ''}
+      ${syncState.lastError ? `<span class="err" data-testid="sync-error">${syncState.lastError === 'network' ? t('error_network') : esc(syncState.lastError)}</span>` : ''}
     </div>`;
   el.querySelector('#sync-btn').onclick = () => sync({ force: true });
   el.querySelector('#logout-btn')?.addEventListener('click', async () => {
@@ -333,11 +344,11 @@ async function renderVisit(householdId) {
       <fieldset><legend>${t('photos')}</legend>
         ${PHOTO_KINDS.map((kind) => {
           const have = photos.filter((p) => p.kind === kind);
-          return `<label class="photo">${t(`kind_${kind}`)} ${have.length ? `<span class="ok" data-testid="photo-ok-${kind}">✓ ${have.length}</span>` : ''}
-            <input type="file" accept="image/*" capture="environment" data-kind="${kind}" data-testid="photo-${kind}"></label>`;
+          return `<div class="photo-kind"><strong>${t(`kind_${kind}`)}</strong> ${have.length ? `<span class="ok" data-testid="photo-ok-${kind}">✓ ${have.length}</span>` : ''}
+            ${have.length ? `<ul class="thumbs" data-testid="photo-list">${have.map((p) => `<li><img alt="${t(`kind_${p.kind}`)}" data-thumb="${p.id}">
+              <button type="button" class="small" data-remove-photo="${p.id}" data-testid="remove-photo">${t('remove')}</button></li>`).join('')}</ul>` : ''}
+            <label class="take">${t('take_photo')}<input type="file" accept="image/*" capture="environment" data-kind="${kind}" data-testid="photo-${kind}"></label></div>`;
         }).join('')}
-        <ul class="thumbs" data-testid="photo-list">${photos.map((p) => `<li><img alt="${t(`kind_${p.kind}`)}" data-thumb="${p.id}">
-          <small>${t(`kind_${p.kind}`)}</small><button type="button" class="small" data-remove-photo="${p.id}" data-testid="remove-photo">${t('remove')}</button></li>`).join('')}</ul>
         <p id="photo-msg" class="muted" data-testid="photo-msg"></p>
       </fieldset>
       <p id="draft-msg" class="muted" data-testid="draft-msg"></p>

@@ -138,6 +138,11 @@ def test_login_first_sync_then_offline_reload_lists_households(phone, seed):
     page.wait_for_function("document.querySelectorAll('[data-testid=household-item]').length === 24", timeout=TIMEOUT)
     page.wait_for_function("!document.querySelector('[data-testid=last-sync]').textContent.includes('belum')")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # Nearest first, from the (mocked) current position.
+    page.get_by_test_id("sort").select_option("distance")
+    page.wait_for_function("document.querySelector('[data-testid=household-item] small')?.textContent.endsWith(' m')")
+    first = page.get_by_test_id("household-item").first.inner_text()
+    assert "Warga Uji 00" in first, first
     shot(page, "2-households")
     auth = page.evaluate("verval.db.meta.get('auth')")
     assert auth["value"]["refresh_token"] and auth["value"]["device"]["id"]
@@ -168,6 +173,9 @@ def test_two_visits_offline_survive_reload_and_a_closed_tab(phone, files):
         assert page.get_by_test_id("notes").input_value() == "Kunjungan kedua"
         assert page.get_by_test_id("photo-ok-family_card").is_visible()
         shot(page, "4-visit-form")
+        page.get_by_test_id("gps-status").scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, 120)")
+        shot(page, "5-visit-gps-photos")
 
     record_visit(
         page,
@@ -191,7 +199,7 @@ def test_two_visits_offline_survive_reload_and_a_closed_tab(phone, files):
     page.get_by_test_id("outbox-photo").nth(2).wait_for()
     assert len(page.get_by_test_id("outbox-visit").all()) == 2
     assert len(page.get_by_test_id("outbox-photo").all()) == 3
-    shot(page, "5-outbox")
+    shot(page, "6-outbox")
     photos = page.evaluate("verval.db.photos.toArray().then(p => p.map(x => [x.sha256, x.width, x.height, x.type]))")
     # Small JPEGs are stored as taken; the big one was compressed on the phone to at most 1600 px.
     assert files["front_a.jpg"][1] in [p[0] for p in photos]
@@ -299,7 +307,7 @@ def test_refused_visit_shows_the_reason_and_is_resent_fixed(phone, db_engine):
     item.wait_for()
     reason = item.get_by_test_id("outbox-error").inner_text()
     assert "nik" in reason.lower()
-    shot(page, "6-outbox-refused")
+    shot(page, "7-outbox-refused")
 
     item.get_by_test_id("fix-resend").click()
     page.get_by_test_id("visit-form").wait_for()
@@ -371,6 +379,7 @@ def test_proposed_household_saved_without_a_gps_fix_records_why(phone, files, db
     page.get_by_label("Alamat").fill("Jl. Baru Gang 3")
     page.get_by_label("RT", exact=True).fill("4")
     page.get_by_label("RW", exact=True).fill("2")
+    shot(page, "8-propose")
     page.get_by_role("button", name="Mulai kunjungan").click()
     page.get_by_test_id("visit-form").wait_for()
     page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent === 'Izin lokasi ditolak'")
