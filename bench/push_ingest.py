@@ -1,0 +1,207 @@
+"""Benchmark of the sync push: visits/s through the full HTTP path beside PostgreSQL's own insert rate.
+
+    DATABASE_URL=... .venv/bin/python bench/push_ingest.py [--households 42124] [--clients 4] [--batches 20]
+                                                           [--photos 2]
+
+Creates a scratch database `verval_bench_push` (dropped at the end) holding the demo city, gives each
+client its own enumerator with whole kelurahan assigned through the campaigns service, starts gunicorn
+with 4 workers on a free port, and lets `--clients` threads (one login/device each) post `--batches`
+batches of 100 first visits each to POST /api/v1/sync/push: every member marked present, house
+condition, aid reported, `--photos` photo declarations per visit, GPS. Bodies are serialised before the
+clock starts, so the clients measure the server. Every result must be `created` and the database must
+hold exactly the visits sent.
+
+Baseline, same run: the stored visit rows are read back and inserted into `bench_visits_copy` (LIKE
+visits INCLUDING ALL: the same columns, defaults, checks and indexes, GiST included) with
+psycopg2.extras.execute_values in batches of 100, one commit per batch, first from one connection,
+then from `--clients` connections at once. Target: push at least 1,000 visits/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import random
+import statistics
+import threading
+import time
+import uuid
+
+import psycopg2
+import psycopg2.extras
+import sqlalchemy as sa
+from harness import access_log, gunicorn, load_demo, login, make_enumerators, scratch_database
+from sqlalchemy.engine import make_url
+
+BATCH = 100
+NAME = "verval_bench_push"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=42124)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--batches", type=int, default=20, help="batches of 100 visits per client")
+    parser.add_argument("--photos", type=int, default=2, help="photo declarations per visit")
+    args = parser.parse_args()
+    with scratch_database(NAME) as url:
+        print(f"demo-data {args.households} households: {load_demo(url, args.households):.1f} s")
+        per_client = args.batches * BATCH
+        enumerators = make_enumerators(url, [per_client] * args.clients, "pushbench")
+        bodies = {username: _bodies(url, ids[:per_client], args.photos) for username, ids in enumerators}
+        with gunicorn(url, workers=4) as (base, log):
+            sessions = {username: login(base, username) for username in bodies}
+            elapsed, latencies = _push_all(base, sessions, bodies)
+            server_ms = [micros / 1000 for status, _size, micros in access_log(log, "/api/v1/sync/push")]
+        total = per_client * args.clients
+        stored = _count_visits(url)
+        if stored != total:
+            raise SystemExit(f"stored {stored} visits, sent {total}")
+        http_rate = total / elapsed
+        one, many = _baseline(url, args.clients)
+    print(f"visits: {total} in batches of {BATCH} from {args.clients} clients, {args.photos} photos declared each")
+    print(
+        f"HTTP push (gunicorn 4 workers):   {http_rate:8.0f} visits/s  ({elapsed:.2f} s; per batch: client "
+        f"median {statistics.median(latencies) * 1000:.0f} ms, p95 {_p95(latencies) * 1000:.0f} ms; "
+        f"server median {statistics.median(server_ms):.0f} ms)"
+    )
+    print(f"PostgreSQL execute_values, 1 conn: {one:8.0f} rows/s   ratio HTTP/PG {http_rate / one:.2f}")
+    print(f"PostgreSQL execute_values, {args.clients} conn: {many:8.0f} rows/s   ratio HTTP/PG {http_rate / many:.2f}")
+    print(f"target >= 1000 visits/s: {'OK' if http_rate >= 1000 else 'BELOW TARGET'}")
+
+
+def _bodies(url: str, household_ids: list[str], photos: int) -> list[bytes]:
+    """The JSON bodies of one client's batches, built and serialised before timing."""
+    rng = random.Random(household_ids[0])
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                """
+                SELECT h.id::text, h.version, coalesce(ST_X(h.location), 117.15) AS lon,
+                       coalesce(ST_Y(h.location), -0.5) AS lat,
+                       coalesce(array_agg(m.id::text) FILTER (WHERE m.id IS NOT NULL), '{}') AS members
+                  FROM households h LEFT JOIN members m ON m.household_id = h.id
+                 WHERE h.id = ANY(CAST(:ids AS uuid[])) GROUP BY h.id
+                """
+            ),
+            {"ids": household_ids},
+        ).all()
+    engine.dispose()
+    items = [
+        {
+            "id": str(uuid.uuid4()),
+            "household_id": row.id,
+            "base_version": row.version,
+            "device_time": "2026-11-28T09:12:00+08:00",
+            "gps": {
+                "lon": round(row.lon + rng.uniform(-1e-4, 1e-4), 6),
+                "lat": round(row.lat + rng.uniform(-1e-4, 1e-4), 6),
+                "accuracy_m": round(rng.uniform(4, 30), 1),
+                "fixed_at": "2026-11-28T09:11:40+08:00",
+            },
+            "outcome": "found",
+            "consent": True,
+            "members": [{"member_id": member, "presence": "present"} for member in row.members],
+            "house_condition": {"floor": "cement", "wall": "wood", "lighting": "pln_900", "floor_area": 36},
+            "aid_reported": ["PKH", "BPNT"],
+            "notes": "Rumah panggung, akses gang sempit",
+            "photos": [
+                {"id": str(uuid.uuid4()), "kind": kind, "sha256": rng.randbytes(32).hex()}
+                for kind in ["house_front", "kitchen", "living_room", "bathroom"][:photos]
+            ],
+        }
+        for row in rows
+    ]
+    return [
+        json.dumps({"items": items[start : start + BATCH], "sent_at": "2026-11-28T10:00:00+08:00"}).encode()
+        for start in range(0, len(items), BATCH)
+    ]
+
+
+def _push_all(base: str, sessions: dict, bodies: dict[str, list[bytes]]) -> tuple[float, list[float]]:
+    """All clients at once, each posting its batches one after the other; (wall time, per-batch latencies)."""
+    start = threading.Barrier(len(sessions) + 1)
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    def client(username: str) -> None:
+        session = sessions[username]
+        start.wait()
+        for body in bodies[username]:
+            sent = time.perf_counter()
+            response = session.post(
+                f"{base}/api/v1/sync/push", data=body, headers={"Content-Type": "application/json"}, timeout=120
+            )
+            latencies.append(time.perf_counter() - sent)
+            if response.status_code != 200:
+                failures.append(f"{response.status_code} {response.text[:300]}")
+                return
+            statuses = {result["status"] for result in response.json()["data"]["results"]}
+            if statuses != {"created"}:
+                failures.append(f"unexpected statuses {statuses}: {response.text[:300]}")
+                return
+
+    threads = [threading.Thread(target=client, args=(username,)) for username in sessions]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if failures:
+        raise SystemExit(f"push failed: {failures[0]}")
+    return elapsed, latencies
+
+
+def _count_visits(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        count = connection.execute(sa.text("SELECT count(*) FROM visits")).scalar_one()
+    engine.dispose()
+    return count
+
+
+def _baseline(url: str, connections: int) -> tuple[float, float]:
+    """Rows/s inserting the stored visits into a copy table in batches of 100 (1, then N connections)."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with contextlib.closing(psycopg2.connect(dsn)) as setup, setup, setup.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_visits_copy (LIKE visits INCLUDING ALL)")
+        cursor.execute("SELECT * FROM visits ORDER BY received_at, id")
+        columns = [column.name for column in cursor.description]
+        rows = [
+            tuple(psycopg2.extras.Json(value) if isinstance(value, dict | list) else value for value in row)
+            for row in cursor.fetchall()
+        ]
+    sql = f"INSERT INTO bench_visits_copy ({', '.join(columns)}) VALUES %s"
+
+    def insert(part: list[tuple]) -> None:
+        with contextlib.closing(psycopg2.connect(dsn)) as connection, connection.cursor() as cursor:
+            for start in range(0, len(part), BATCH):
+                psycopg2.extras.execute_values(cursor, sql, part[start : start + BATCH], page_size=BATCH)
+                connection.commit()
+
+    def timed(parts: list[list[tuple]]) -> float:
+        with contextlib.closing(psycopg2.connect(dsn)) as connection, connection, connection.cursor() as cursor:
+            cursor.execute("TRUNCATE bench_visits_copy")
+        threads = [threading.Thread(target=insert, args=(part,)) for part in parts]
+        began = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return len(rows) / (time.perf_counter() - began)
+
+    one = timed([rows])
+    many = timed([rows[index::connections] for index in range(connections)])
+    return one, many
+
+
+def _p95(values: list[float]) -> float:
+    return sorted(values)[int(len(values) * 0.95) - 1]
+
+
+if __name__ == "__main__":
+    main()
