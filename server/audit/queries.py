@@ -14,6 +14,10 @@ def insert_entry(**values) -> None:
     db.session.add(AuditEntry(**values))
 
 
+def insert_entries(*, rows: list[dict]) -> None:
+    db.session.execute(sa.insert(AuditEntry.__table__), rows)
+
+
 def list_entries(
     *,
     after_id: int | None,

@@ -22,7 +22,7 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from server.audit.service import record
+from server.audit.service import record_many
 from server.auth.access import Actor, region_in_scope
 from server.extensions import db
 from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
@@ -218,12 +218,21 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
                 "missing_photos": [str(photo_id) for photo_id in missing[item.data["id"]]],
             },
         }
-        record(
-            "visit.create",
-            object_type="visit",
-            object_id=item.data["id"],
-            changes={"household_id": str(item.data["household_id"]), "outcome": item.data["outcome"], "status": status},
-        )
+    record_many(
+        "visit.create",
+        object_type="visit",
+        entries=[
+            (
+                item.data["id"],
+                {
+                    "household_id": str(item.data["household_id"]),
+                    "outcome": item.data["outcome"],
+                    "status": item.result["status"],
+                },
+            )
+            for item in stored
+        ],
+    )
     # Lost a race with a twin request carrying the same ids: settle them as that request's replays.
     raced = [item for item in items if item.data["id"] not in inserted and item.result is None]
     if raced:

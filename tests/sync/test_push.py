@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from server.audit.models import AuditEntry
 from server.extensions import db
 from server.households.models import Household
 from server.visits.models import Visit
@@ -66,6 +67,10 @@ def test_replaying_a_push_any_number_of_times_leaves_the_same_state(sync_ctx, sy
         assert [r["visit"]["id"] for r in again] == [r["visit"]["id"] for r in first]
     stored = _stored([item["id"] for item in items])
     assert len(stored) == 3 and {v.content_hash for v in stored} and all(v.review_status == "pending" for v in stored)
+    audited = db.session.execute(
+        sa.select(AuditEntry.object_id).where(AuditEntry.action == "visit.create", AuditEntry.actor_id == enumerator.id)
+    ).scalars()
+    assert sorted(audited) == sorted(item["id"] for item in items)  # once each, replays add nothing
     assert stored[0].answers["house_condition"]["floor_area"] == 36
 
 
