@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -139,7 +140,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def gunicorn(url: str, workers: int = 4, **env: str) -> Iterator[tuple[str, Path]]:
     """gunicorn serving the app on the scratch database; yields (base URL, access log path).
-    The access log records each request's path, status, response bytes and server time in microseconds."""
+    The access log records each request's path, status, response bytes and server time in microseconds;
+    read it inside the block (the folder with the log and the photo store goes when gunicorn stops)."""
     port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="verval-bench-"))
     log = folder / "access.log"
@@ -175,6 +177,7 @@ def gunicorn(url: str, workers: int = 4, **env: str) -> Iterator[tuple[str, Path
     finally:
         process.terminate()
         process.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def login(base: str, username: str) -> requests.Session:
