@@ -261,20 +261,28 @@ async function renderDetail(id) {
   if (correct) {
     correct.onclick = async () => {
       const last = sent.sort((a, b) => a.sent_at.localeCompare(b.sent_at)).at(-1);
-      await db.drafts.put(draftFromPayload(last.payload, { supersedes_id: last.id }));
+      // A correction is made against the household as the phone knows it now.
+      await db.drafts.put(draftFromPayload(last.payload, { supersedes_id: last.id, base_version: h.version ?? null }, h));
       go(`#/visit/${id}`);
     };
   }
 }
 
 // ---------- visit form ----------
-function draftFromPayload(payload, extra = {}) {
+/** A new draft (new visit UUID) from a visit already made: for a correction or to fix a refused visit.
+ * Members get their names back from the household; the original GPS fix is kept (the enumerator may no
+ * longer be at the door), so the form does not watch the position again. */
+function draftFromPayload(payload, extra = {}, household = null) {
+  const names = new Map((household?.members || []).map((m) => [m.id, m.name]));
+  const fix = payload.gps && !payload.gps.no_fix ? payload.gps : null;
   return {
     household_id: payload.household_id, visit_id: uuid(), updated_at: Date.now(),
     base_version: payload.base_version, new_household: payload.new_household, supersedes_id: payload.supersedes_id || null,
+    gps: fix, keep_gps: Boolean(fix),
     form: {
       outcome: payload.outcome, consent: payload.consent, notes: payload.notes || '',
-      members: payload.members, house_condition: payload.house_condition || {}, aid_reported: payload.aid_reported || [],
+      members: payload.members.map((m) => (m.member_id ? { ...m, name: names.get(m.member_id) ?? m.name ?? '' } : { ...m })),
+      house_condition: payload.house_condition || {}, aid_reported: payload.aid_reported || [],
       no_fix_reason: payload.gps?.no_fix ? payload.gps.reason : '',
     },
     ...extra,
@@ -377,11 +385,13 @@ async function renderVisit(householdId) {
     } else gpsEl.textContent = error === 'denied' ? t('gps_denied') : error ? t('gps_none') : t('gps_waiting');
   };
   showFix();
-  cleanup.push(watchBestFix(({ best, latest: reading, error }) => {
-    if (reading) latest = reading;
-    if (best && (!fix || best.accuracy_m <= fix.accuracy_m)) { fix = best; draft.gps = fix; save(); }
-    showFix(error);
-  }));
+  if (!draft.keep_gps) {
+    cleanup.push(watchBestFix(({ best, latest: reading, error }) => {
+      if (reading) latest = reading;
+      if (best && (!fix || best.accuracy_m <= fix.accuracy_m)) { fix = best; draft.gps = fix; save(); }
+      showFix(error);
+    }));
+  }
 
   async function save() {
     draft.updated_at = Date.now();
@@ -486,7 +496,7 @@ async function renderOutbox() {
       const item = await db.outbox.get(button.dataset.fix);
       // The refused visit was not stored, so the fix goes out as a new visit UUID; its photos (never
       // uploaded: they wait for an accepted visit) move over to it.
-      const draft = draftFromPayload(item.payload);
+      const draft = draftFromPayload(item.payload, {}, await db.households.get(item.household_id));
       await db.transaction('rw', db.outbox, db.photos, db.drafts, async () => {
         await db.photos.where('visit_id').equals(item.id).modify({ visit_id: draft.visit_id, state: 'draft' });
         await db.drafts.put(draft);

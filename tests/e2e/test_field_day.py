@@ -470,3 +470,32 @@ def test_a_refused_photo_shows_why_does_not_block_the_sync_and_is_sent_again(pho
     item.get_by_test_id("retry-photo").click()
     wait_counts(page, 0, 0, timeout=60000)
     assert_stored_once(db_engine, live_server, [visit_id], [photo_sha])
+
+
+def test_a_sent_visit_is_corrected_by_a_new_visit_that_supersedes_it(phone, db_engine):
+    page = phone["page"]
+    original = phone["visit_ids"][0]
+    open_household(page, "Warga Uji 00")
+    page.get_by_test_id("correct-visit").click()
+    page.get_by_test_id("visit-form").wait_for()
+    # The form starts from the sent visit, with the members' names and the original GPS fix.
+    assert page.get_by_test_id("notes").input_value() == "Kunjungan pertama"
+    assert "Anak Uji 00" in page.get_by_test_id("visit-form").inner_text()
+    assert page.get_by_test_id("gps-status").inner_text().startswith("Akurasi ±12 m")
+    page.get_by_test_id("notes").fill("Koreksi: anak sedang sekolah")
+    page.get_by_test_id("save-send").click()
+    wait_until(page, "verval.db.sent.toArray().then(s => s.some(v => v.payload.notes.startsWith('Koreksi')))")
+    wait_counts(page, 0, 0)
+    with db_engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT id::text, supersedes_id::text, notes, ST_AsText(location) AS location FROM visits"
+                " WHERE household_id = (SELECT household_id FROM visits WHERE id = :id) ORDER BY received_at"
+            ),
+            {"id": original},
+        ).all()
+    assert len(rows) == 2
+    first, correction = rows
+    assert (first.id, first.notes, first.supersedes_id) == (original, "Kunjungan pertama", None)
+    assert correction.supersedes_id == original and correction.notes == "Koreksi: anak sedang sekolah"
+    assert correction.location == first.location
