@@ -17,6 +17,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from server.config import PROJECT_ROOT
 from tests.e2e.conftest import CENTRE, E2E_PASSWORD, new_phone
@@ -88,7 +89,15 @@ def open_household(page, name: str) -> None:
     page.goto("/#/list")
     page.get_by_test_id("filter-status").select_option("")
     page.get_by_test_id("search").fill(name)
-    page.locator("[data-testid=household-item]", has_text=name).first.click()
+    try:
+        page.locator("[data-testid=household-item]", has_text=name).first.click()
+    except PlaywrightTimeout:
+        state = page.evaluate(
+            "verval.db.households.count().then(n => ({households: n, hash: location.hash,"
+            " search: document.querySelector('#q')?.value,"
+            " screen: document.getElementById('app').innerText.slice(0, 600)}))"
+        )
+        raise AssertionError(f"{name} not listed: {state}") from None
     page.get_by_test_id("household-detail").wait_for()
 
 
