@@ -171,6 +171,10 @@ async function renderList() {
   } else {
     rows.sort((a, b) => (a.head_name || '').localeCompare(b.head_name || ''));
   }
+  // A redraw (a sync finished, a filter changed) must not eat what the enumerator is typing: the focused
+  // search box is kept, with its text and caret, instead of being replaced by a fresh one.
+  const typing = document.activeElement?.id === 'q' ? document.activeElement : null;
+  const caret = typing ? [typing.selectionStart, typing.selectionEnd] : null;
   const opt = (value, label, selected) => `<option value="${esc(value)}" ${selected === value ? 'selected' : ''}>${esc(label)}</option>`;
   app().innerHTML = `
     <nav class="tabs"><a class="active" href="#/list">${t('households')}</a><a href="#/outbox">${t('outbox')}</a><a href="#/propose">${t('propose')}</a></nav>
@@ -195,6 +199,11 @@ async function renderList() {
         <small>${esc(h.address)} · ${t('rt')} ${esc(h.rt)}/${esc(h.rw)} · ${esc(h.kelurahan_name || h.region_code)}${dist != null ? ` · ${dist < 1 ? t('m', { d: Math.round(dist * 1000) }) : t('km', { d: dist.toFixed(1) })}` : ''}</small></a></li>`;
     }).join('')}</ul>`;
   const rerender = () => route();
+  if (typing) {
+    document.getElementById('q').replaceWith(typing);
+    typing.focus();
+    typing.setSelectionRange(...caret);
+  }
   const q$ = document.getElementById('q');
   q$.oninput = () => {
     listState.q = q$.value;

@@ -483,7 +483,11 @@ def test_a_refused_photo_shows_why_does_not_block_the_sync_and_is_sent_again(pho
 
 def test_a_sent_visit_is_corrected_by_a_new_visit_that_supersedes_it(phone, db_engine):
     page = phone["page"]
-    original = phone["visit_ids"][0]
+    with db_engine.connect() as connection:
+        original = connection.execute(
+            sa.text("SELECT id::text FROM visits WHERE notes = 'Kunjungan pertama' AND id = ANY(CAST(:ids AS uuid[]))"),
+            {"ids": phone["visit_ids"]},
+        ).scalar_one()
     open_household(page, "Warga Uji 00")
     page.get_by_test_id("correct-visit").click()
     page.get_by_test_id("visit-form").wait_for()
