@@ -31,6 +31,11 @@ export function sync({ force = false } = {}) {
   return current;
 }
 
+/** Resolves once no sync is running (a run started before a login must not answer for after it). */
+export function whenIdle() {
+  return current ? current.catch(() => false) : Promise.resolve(false);
+}
+
 async function run() {
   state.running = true; state.lastError = null; notify();
   try {

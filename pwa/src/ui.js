@@ -4,7 +4,7 @@ import { HttpError, login, logout, getAuth } from './api.js';
 import { db, getMeta, uuid } from './db.js';
 import { getLang, refLabel, setLang, t } from './i18n.js';
 import { distanceKm, POOR_ACCURACY_M, preparePhoto, watchBestFix } from './media.js';
-import { counts, retryPhoto, state as syncState, sync } from './sync.js';
+import { counts, retryPhoto, state as syncState, sync, whenIdle } from './sync.js';
 
 const OUTCOMES = ['found', 'not_found', 'moved_within', 'moved_outside', 'deceased', 'duplicate', 'merged', 'refused', 'building_gone'];
 const PRESENCE = ['present', 'moved', 'deceased', 'not_found'];
@@ -120,6 +120,9 @@ function renderLogin(expired = false) {
     if (!navigator.onLine) { error.textContent = t('need_online_login'); return; }
     try {
       await login({ username: form.get('username'), password: form.get('password'), deviceName: form.get('device_name') || 'HP' });
+      // A sync that started before the login (at app start) fails with "login needed" when it ends: let it
+      // end first, so it cannot send the enumerator back to this screen.
+      await whenIdle();
       syncState.needsLogin = false;
       go('#/list');
       await route();
