@@ -87,7 +87,7 @@ async function pushVisits() {
     state.progress = `push ${items.length}`; notify();
     let response;
     try {
-      response = await api('/api/v1/sync/push', { method: 'POST', body: { items: items.map((item) => item.payload) } });
+      response = await api('/api/v1/sync/push', { method: 'POST', body: { items: items.map((item) => item.payload), sent_at: new Date().toISOString() } });
     } catch (error) {
       const message = error instanceof NetworkError ? 'network' : error.message;
       if (error instanceof HttpError && error.status >= 400 && error.status < 500 && error.status !== 429) {

@@ -232,6 +232,9 @@ def assert_stored_once(db_engine, live_server, visit_ids: list[str], photo_shas:
         for visit_id in visit_ids:
             count = connection.execute(sa.text("SELECT count(*) FROM visits WHERE id = :id"), {"id": visit_id}).scalar()
             assert count == 1, visit_id
+            # The phone says when it sent the batch, so the server knows the phone's clock skew.
+            skew = connection.execute(sa.text("SELECT clock_skew_s FROM visits WHERE id = :id"), {"id": visit_id})
+            assert abs(skew.scalar()) < 3600, visit_id
         rows = connection.execute(
             sa.text(
                 "SELECT id, sha256, uploaded_at, storage_key FROM photos WHERE visit_id = ANY(CAST(:ids AS uuid[]))"
