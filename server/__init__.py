@@ -32,6 +32,10 @@ def create_app(config: dict | str | None = None) -> Flask:
     limiter.init_app(app)
     register_error_handlers(app)
 
+    from server.boundary import register_boundary
+
+    register_boundary(app)
+
     from server.auth.jwt_handlers import register_jwt_handlers
 
     register_jwt_handlers(jwt)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import uuid
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, request
 
 from server.auth.access import current_actor, require
+from server.csvout import csv_response
 from server.errors import BAD_REQUEST, PRECONDITION_REQUIRED, AppError
 from server.extensions import db
 from server.households import service
@@ -27,21 +25,8 @@ from server.types import Role
 
 bp = Blueprint("households", __name__)
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
 ALL_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER, Role.ENUMERATOR, Role.VIEWER)
 EDITORS = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER, Role.ENUMERATOR)
-
-
-def _cell(value) -> object:
-    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if value is None:
-        return ""
-    value = getattr(value, "value", value)
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS and not NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def _etag(version: int) -> dict[str, str]:
@@ -114,24 +99,8 @@ def export_households():
     _count, rows = service.export_households(current_actor(), region)
     db.session.commit()
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_COLUMNS)
-        for row in rows:
-            writer.writerow([_cell(value) for value in row])
-            if buffer.tell() > 65536:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="households-{stamp}.csv"', "Cache-Control": "no-store"},
-    )
+    return csv_response(EXPORT_COLUMNS, rows, filename=f"households-{stamp}.csv", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/households/<uuid:household_id>")

@@ -17,10 +17,11 @@ from typing import Any
 
 from server.aid.models import AidProgram
 from server.auth.access import Actor, region_in_scope
+from server.boundary import MESSAGE as CONTROL_MESSAGE
 from server.households.identity import check_kk, check_nik
 from server.imports import queries
-from server.imports.reader import open_sheet
-from server.imports.registry import FileRejected, Rejection, _text
+from server.imports.reader import BAD_TEXT, FileRejected, open_sheet
+from server.imports.registry import MISSING_COLUMNS, Rejection, _text, is_blank
 from server.types import ProgramUnit, ReceiptStatus
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -91,12 +92,12 @@ def run_aid_import(
     report.encoding = sheet.encoding
     missing = [column for column in (key_column, "name") if column not in sheet.columns]
     if missing:
-        raise FileRejected({"missing_columns": missing, "found_columns": sheet.columns})
+        raise FileRejected(MISSING_COLUMNS, {"missing_columns": missing, "found_columns": sheet.columns})
     kelurahan = queries.kelurahan_codes()
     rows: list[AidRow] = []
     blank = 0
     for number, raw in sheet.rows:
-        if all(_text(value) is None for key, value in raw.items() if key != "__extra__"):
+        if is_blank(raw):
             blank += 1
             continue
         row, problems = _parse(number, raw, key_column, kelurahan, actor)
@@ -140,6 +141,8 @@ def run_aid_import(
 def _parse(
     number: int, raw: dict[str, Any], key_column: str, kelurahan: set[str], actor: Actor | None
 ) -> tuple[AidRow | None, list[Rejection]]:
+    if raw.get(BAD_TEXT):
+        return None, [Rejection(number, column, "text.control_character", CONTROL_MESSAGE) for column in raw[BAD_TEXT]]
     problems: list[Rejection] = []
     name = _text(raw.get("name"))
     if name is None:

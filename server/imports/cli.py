@@ -14,6 +14,28 @@ from server.imports import service
 import_cli = AppGroup("import", help="Import the registry or an agency's recipient list.")
 
 
+def _one_line(error: Exception) -> click.ClickException:
+    """What went wrong in one line (never a traceback): the message and the fields or file problem it names."""
+    if isinstance(error, AppError):
+        fields = error.details.get("fields") or {}
+        named = "; ".join(f"{name}: {' '.join(map(str, messages))}" for name, messages in fields.items())
+        extra = {key: value for key, value in error.details.items() if key != "fields"}
+        text = error.message if not named or named.endswith(error.message) else f"{error.message} ({named})"
+        return click.ClickException(text + (f" {extra}" if extra else ""))
+    return click.ClickException(f"Impor gagal / import failed: {type(error).__name__}: {str(error)[:200]}")
+
+
+def _run(work):
+    try:
+        imported = work()
+        report = service.import_report(imported, rejection_limit=20)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        raise _one_line(error) from None
+    _echo_report(report)
+
+
 def _echo_report(report: dict) -> None:
     counts = report["counts"]
     click.echo(f"import #{report['id']} ({'dry run' if report['dry_run'] else 'applied'}), sha256 {report['sha256']}")
@@ -30,14 +52,7 @@ def _echo_report(report: dict) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate and report; change nothing.")
 def registry_command(file: Path, dry_run: bool) -> None:
     """Import a registry CSV/XLSX (one row per member with household columns)."""
-    try:
-        imported = service.import_registry(file.read_bytes(), file.name, actor=None, dry_run=dry_run)
-    except AppError as error:
-        db.session.rollback()
-        raise click.ClickException(f"{error.message}: {error.details}") from error
-    report = service.import_report(imported, rejection_limit=20)
-    db.session.commit()
-    _echo_report(report)
+    _run(lambda: service.import_registry(file.read_bytes(), file.name, actor=None, dry_run=dry_run))
 
 
 @import_cli.command("aid")
@@ -48,8 +63,8 @@ def registry_command(file: Path, dry_run: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Match and report; change nothing.")
 def aid_command(file: Path, program_code: str, period_start, period_end, dry_run: bool) -> None:
     """Import an agency's recipient list for one program and period (exact keys applied, the rest proposed)."""
-    try:
-        imported = service.import_aid(
+    _run(
+        lambda: service.import_aid(
             file.read_bytes(),
             file.name,
             program_code=program_code,
@@ -58,9 +73,4 @@ def aid_command(file: Path, program_code: str, period_start, period_end, dry_run
             actor=None,
             dry_run=dry_run,
         )
-    except AppError as error:
-        db.session.rollback()
-        raise click.ClickException(f"{error.message}: {error.details}") from error
-    report = service.import_report(imported, rejection_limit=20)
-    db.session.commit()
-    _echo_report(report)
+    )

@@ -101,8 +101,12 @@ def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str,
     rows = _execute(
         """
         SELECT DISTINCT r.row_number, r.registry_id, 'nik.in_other_household',
-               'NIK sudah terdaftar di rumah tangga lain (' || coalesce(h.registry_id, 'tanpa ID') || ') / '
-               || 'NIK is already listed in another household (' || coalesce(h.registry_id, 'no id') || ')'
+               -- Which household holds it is said only inside the caller's area (no probing across areas).
+               CASE WHEN {scope}
+                    THEN 'NIK sudah terdaftar di rumah tangga lain (' || coalesce(h.registry_id, 'tanpa ID')
+                         || ') / NIK is already listed in another household (' || coalesce(h.registry_id, 'no id')
+                         || ')'
+                    ELSE 'NIK sudah terdaftar di tempat lain / NIK is already registered elsewhere' END
           FROM _registry_rows r
           JOIN members m ON m.nik = r.nik
           JOIN households h ON h.id = m.household_id
@@ -250,12 +254,16 @@ def add_rejections(*, import_id: int, rejections: list) -> None:
     )
 
 
-def rejections_of(*, import_id: int, limit: int | None = None) -> list[ImportRejection]:
+def rejections_of(*, import_id: int, limit: int | None = None, warnings: bool | None = None) -> list[ImportRejection]:
+    """An import's rejections and warnings (codes `warning.*`); `warnings` True/False selects one kind."""
     query = (
         sa.select(ImportRejection)
         .where(ImportRejection.import_id == import_id)
         .order_by(ImportRejection.row_number, ImportRejection.id)
     )
+    if warnings is not None:
+        is_warning = ImportRejection.code.like("warning.%")
+        query = query.where(is_warning if warnings else sa.not_(is_warning))
     if limit is not None:
         query = query.limit(limit)
     return list(db.session.execute(query).scalars())

@@ -17,9 +17,11 @@ from datetime import date, datetime
 from typing import Any
 
 from server.auth.access import Actor, region_in_scope
-from server.households.identity import check_kk, check_nik
+from server.boundary import MESSAGE as CONTROL_MESSAGE
+from server.boundary import printable
+from server.households.identity import check_kk, check_nik, nik_birth_date, nik_is_female
 from server.imports import queries
-from server.imports.reader import open_sheet
+from server.imports.reader import BAD_TEXT, FileRejected, open_sheet
 
 # Our column → accepted header spellings (normalised: lower case, non-alphanumerics as "_").
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -41,6 +43,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "relationship": ("relationship", "relationship_code", "hubungan", "hub_kk", "hubungan_keluarga", "hub_krt"),
 }
 ALIASES = {alias: column for column, names in COLUMN_ALIASES.items() for alias in names}
+MISSING_COLUMNS = "Kolom wajib tidak ada / required columns missing"
 REQUIRED = ("registry_id", "kk_number", "kelurahan_code", "nik", "name", "sex", "relationship")
 HOUSEHOLD_COLUMNS = (
     "kk_number",
@@ -52,6 +55,10 @@ HOUSEHOLD_COLUMNS = (
     "decile",
     "latitude",
     "longitude",
+)
+EARLIEST_BIRTH = date(1900, 1, 1)
+BIRTH_RANGE_MESSAGE = (
+    "Tanggal lahir harus antara 1900-01-01 dan hari ini / birth date must be between 1900-01-01 and today"
 )
 # Indonesia's bounding box (Sabang to Merauke, Miangas to Rote), with a little margin.
 LON_RANGE, LAT_RANGE = (94.5, 141.5), (-11.5, 6.5)
@@ -91,15 +98,8 @@ class ParsedRow:
 class RegistryReport:
     counts: dict[str, int] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[Rejection] = field(default_factory=list)  # applied rows with something to check
     encoding: str | None = None
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be read (no header, required columns missing)."""
-
-    def __init__(self, details: dict):
-        super().__init__("file rejected")
-        self.details = details
 
 
 def _text(value: Any) -> str | None:
@@ -109,6 +109,11 @@ def _text(value: Any) -> str | None:
         value = int(value)
     text = str(value).strip()
     return text or None
+
+
+def is_blank(raw: dict[str, Any]) -> bool:
+    """A row with no text in any of the header's columns (Excel leaves such rows between blocks)."""
+    return not raw.get(BAD_TEXT) and all(_text(value) is None for key, value in raw.items() if not key.startswith("__"))
 
 
 def _int(value: Any) -> int | None:
@@ -175,9 +180,16 @@ def parse_row(
     """Validate one row; returns the parsed row or the reasons it is bad (column by column)."""
     problems: list[Rejection] = []
     key = _text(raw.get("registry_id"))
+    if key is not None:
+        key = printable(key)
 
     def bad(column: str, code: str, message: str) -> None:
         problems.append(Rejection(number, column, code, message, key))
+
+    for column in raw.get(BAD_TEXT, ()):
+        bad(column, "text.control_character", CONTROL_MESSAGE)
+    if problems:
+        return None, problems
 
     for column in REQUIRED:
         if _text(raw.get(column)) is None:
@@ -223,6 +235,9 @@ def parse_row(
         except (ValueError, TypeError):
             bad(column, f"{code}.format", message)
             values[column] = None
+    born = values["birth_date"]
+    if born is not None and not EARLIEST_BIRTH <= born <= date.today():
+        bad("birth_date", "birth_date.range", BIRTH_RANGE_MESSAGE)
     if values["decile"] is not None and not 1 <= values["decile"] <= 10:
         bad("decile", "decile.range", "Desil harus 1-10 / decile must be 1-10")
     if values["relationship"] is not None and not 1 <= values["relationship"] <= 8:
@@ -274,6 +289,38 @@ def parse_row(
         ),
         [],
     )
+
+
+def nik_warnings(row: ParsedRow) -> list[Rejection]:
+    """Birth date or sex that contradict the NIK: reported, never refused (the civil registry is sometimes wrong)."""
+    nik, member = row.member["nik"], row.member
+    warnings = []
+    encoded = nik_birth_date(nik)
+    born = member["birth_date"]
+    if encoded is not None and born is not None and f"{encoded:%d%m%y}" != f"{born:%d%m%y}":
+        warnings.append(
+            Rejection(
+                row.row_number,
+                "birth_date",
+                "warning.nik_birth_date",
+                f"Peringatan: tanggal lahir berbeda dengan NIK ({encoded:%d-%m-%y}) / "
+                f"warning: birth date differs from the one in the NIK ({encoded:%d-%m-%y})",
+                row.registry_id,
+            )
+        )
+    female = nik_is_female(nik)
+    if member["sex"] is not None and (member["sex"] == 2) != female:
+        warnings.append(
+            Rejection(
+                row.row_number,
+                "sex",
+                "warning.nik_sex",
+                "Peringatan: jenis kelamin berbeda dengan NIK (perempuan: tanggal + 40) / "
+                "warning: sex differs from the NIK (women: day + 40)",
+                row.registry_id,
+            )
+        )
+    return warnings
 
 
 def _household_problems(rows: list[ParsedRow]) -> list[Rejection]:
@@ -331,14 +378,14 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
     report.encoding = sheet.encoding
     missing = [column for column in REQUIRED if column not in sheet.columns]
     if missing:
-        raise FileRejected({"missing_columns": missing, "found_columns": sheet.columns})
+        raise FileRejected(MISSING_COLUMNS, {"missing_columns": missing, "found_columns": sheet.columns})
     kelurahan = queries.kelurahan_codes()
     rows_total = blank = 0
     households: dict[str, list[ParsedRow]] = defaultdict(list)
     bad_rows: dict[str, list[int]] = defaultdict(list)
     orphan_rejections = 0
     for number, raw in sheet.rows:
-        if all(_text(value) is None for key, value in raw.items() if key != "__extra__"):
+        if is_blank(raw):
             blank += 1
             continue
         rows_total += 1
@@ -346,6 +393,7 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
         if problems:
             report.rejections.extend(problems)
             key = _text(raw.get("registry_id"))
+            key = None if key is None else printable(key)
             if key is None:
                 orphan_rejections += 1
             else:
@@ -411,6 +459,9 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
             queries.unstage_households(sorted(db_rejected))
         write_counts = queries.apply_staged_registry(dry_run=dry_run)
     _dedupe_rejections(report)
+    for row in accepted:
+        if row.registry_id not in db_rejected:
+            report.warnings.extend(nik_warnings(row))
     rejected_households = {key for key, rows in bad_rows.items() if rows} | db_rejected
     accepted_rows = sum(1 for row in accepted if row.registry_id not in db_rejected)
     report.counts = {
@@ -422,6 +473,7 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
         "households_accepted": len(households) - len(rejected_households),
         "households_rejected": len(rejected_households),
         "rows_without_household_id": orphan_rejections,
+        "warnings": len(report.warnings),
         **write_counts,
     }
     return report

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app, request
 
 from server.auth.access import current_actor, require
+from server.boundary import check_form
+from server.csvout import csv_response
 from server.errors import NOT_FOUND, AppError, validation_error
 from server.extensions import db
 from server.http import json_body, ok
@@ -30,6 +30,7 @@ DEFAULT_IMPORT_MAX_BYTES = 200 * 1024 * 1024
 
 def _upload() -> tuple[bytes, str]:
     request.max_content_length = current_app.config.get("IMPORT_MAX_CONTENT_LENGTH", DEFAULT_IMPORT_MAX_BYTES)
+    check_form()
     upload = request.files.get("file")
     if upload is None:
         raise validation_error({"file": ["Unggah berkas CSV atau XLSX / upload a CSV or XLSX file"]})
@@ -157,15 +158,11 @@ def import_rejections_csv(import_id: int):
         404: NotFound
     """
     imported = _visible(import_id)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(("row", "column", "registry_id", "code", "reason"))
-    writer.writerows(service.rejection_rows(imported))
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="import-{imported.id}-rejections.csv"'},
+    return csv_response(
+        ("row", "column", "registry_id", "code", "reason"),
+        service.rejection_rows(imported),
+        filename=f"import-{imported.id}-rejections.csv",
+        bom=True,
     )
 
 

@@ -27,7 +27,15 @@ class ImportSummarySchema(Schema):
 class ImportReportSchema(ImportSummarySchema):
     rejections = fields.List(fields.Nested(ImportRejectionSchema))
     rejections_truncated = fields.Boolean()
-    rejections_csv = fields.String()
+    warnings = fields.List(
+        fields.Nested(ImportRejectionSchema),
+        metadata={
+            "description": "Applied rows worth a look (codes warning.*), e.g. birth date or sex contradicting"
+            " the NIK, a NIK listed in two households; also in rejections.csv"
+        },
+    )
+    warnings_truncated = fields.Boolean()
+    rejections_csv = fields.String(metadata={"description": "Every rejection and warning as CSV"})
 
 
 class AidCandidateSchema(Schema):

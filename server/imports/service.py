@@ -15,7 +15,13 @@ from server.extensions import db
 from server.imports import queries
 from server.imports.aid import run_aid_import
 from server.imports.models import AidMatchProposal, DataImport
-from server.imports.registry import FileRejected, run_registry_import
+from server.imports.reader import FileRejected
+from server.imports.registry import run_registry_import
+
+
+def file_rejected(rejected: FileRejected) -> AppError:
+    """The 422 for a file that cannot be read as a whole: `details.fields.file` names the problem."""
+    return AppError(VALIDATION, rejected.message, details={"fields": {"file": [rejected.message]}, **rejected.details})
 
 
 def sha256_of(data: bytes) -> str:
@@ -29,8 +35,7 @@ def import_registry(data: bytes, filename: str, *, actor: Actor | None, dry_run:
     try:
         report = run_registry_import(data, actor=actor, dry_run=dry_run)
     except FileRejected as rejected:
-        message = "Kolom wajib tidak ada / required columns missing"
-        raise AppError(VALIDATION, details={"fields": {"file": [message]}, **rejected.details}) from rejected
+        raise file_rejected(rejected) from rejected
     counts: dict[str, Any] = dict(report.counts)
     counts["encoding"] = report.encoding or "xlsx"
     imported = queries.add_import(
@@ -41,7 +46,7 @@ def import_registry(data: bytes, filename: str, *, actor: Actor | None, dry_run:
         dry_run=dry_run,
         counts=counts,
     )
-    queries.add_rejections(import_id=imported.id, rejections=report.rejections)
+    queries.add_rejections(import_id=imported.id, rejections=report.rejections + report.warnings)
     record(
         "import.registry" + (".dry_run" if dry_run else ""),
         object_type="data_import",
@@ -59,8 +64,20 @@ def require_import(import_id: int) -> DataImport:
     return imported
 
 
+def _item(item) -> dict[str, Any]:
+    return {
+        "row": item.row_number,
+        "column": item.column,
+        "registry_id": item.record_key,
+        "code": item.code,
+        "reason": item.reason,
+    }
+
+
 def import_report(imported: DataImport, *, rejection_limit: int = 100) -> dict[str, Any]:
-    rejections = queries.rejections_of(import_id=imported.id, limit=rejection_limit)
+    """Counts, the first rejections and the first warnings (codes `warning.*`: applied, but worth a look)."""
+    rejections = queries.rejections_of(import_id=imported.id, limit=rejection_limit, warnings=False)
+    warnings = queries.rejections_of(import_id=imported.id, limit=rejection_limit, warnings=True)
     return {
         "id": imported.id,
         "kind": imported.kind,
@@ -70,16 +87,9 @@ def import_report(imported: DataImport, *, rejection_limit: int = 100) -> dict[s
         "actor_id": imported.actor_id,
         "created_at": imported.created_at,
         "counts": imported.counts,
-        "rejections": [
-            {
-                "row": item.row_number,
-                "column": item.column,
-                "registry_id": item.record_key,
-                "code": item.code,
-                "reason": item.reason,
-            }
-            for item in rejections
-        ],
+        "rejections": [_item(item) for item in rejections],
+        "warnings": [_item(item) for item in warnings],
+        "warnings_truncated": len(warnings) == rejection_limit,
         "rejections_truncated": len(rejections) == rejection_limit,
         "rejections_csv": f"/api/v1/imports/{imported.id}/rejections.csv",
     }
@@ -127,8 +137,7 @@ def import_aid(
             dry_run=dry_run,
         )
     except FileRejected as rejected:
-        message = "Kolom wajib tidak ada / required columns missing"
-        raise AppError(VALIDATION, details={"fields": {"file": [message]}, **rejected.details}) from rejected
+        raise file_rejected(rejected) from rejected
     imported.counts = {
         **report.counts,
         "encoding": report.encoding or "xlsx",

@@ -1,0 +1,90 @@
+"""The request boundary: the one place where incoming text is checked before any route or query sees it.
+
+Every string a client sends (query arguments, path arguments, JSON bodies including their keys, plain
+form fields) and every cell of an uploaded spreadsheet (see server.imports.reader) is refused when it
+holds NUL, another C0/C1 control character (tab, line feed and carriage return are text) or a lone UTF-16
+surrogate: PostgreSQL cannot store NUL, drivers cannot encode surrogates, and nobody types the rest. The
+answer is the catalogue's 422 naming the field (`details.fields`), never a 500 from deep inside.
+
+Multipart bodies are not read here: the import routes raise their own size limit first and then call
+`check_form()` themselves (reading the form here would parse a 200 MB upload under the general limit).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Flask, request
+
+from server.errors import validation_error
+
+# C0 controls except \t \n \r, DEL, C1 controls, lone surrogates (JSON "\ud800" decodes to one).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+MESSAGE = "Berisi karakter kendali (mis. NUL) / contains a control character (e.g. NUL)"
+
+
+def bad_text(value: Any) -> bool:
+    """True when `value` is a string holding a character the boundary refuses."""
+    return isinstance(value, str) and CONTROL.search(value) is not None
+
+
+def printable(name: str) -> str:
+    """A field name safe to echo back: refused characters shown as escapes."""
+    return CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", name)[:200]
+
+
+def bad_fields_of_pairs(pairs: Iterable[tuple[str, Any]], prefix: str = "") -> list[str]:
+    bad = []
+    for key, value in pairs:
+        if bad_text(key) or bad_text(value):
+            bad.append(prefix + printable(str(key)))
+    return bad
+
+
+def bad_fields_of_json(document: Any) -> list[str]:
+    """Dotted paths (`members.0.name`) of every string or key in a JSON document that the boundary refuses."""
+    bad: list[str] = []
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                child = f"{path}.{printable(str(key))}" if path else printable(str(key))
+                if bad_text(key):
+                    bad.append(child)
+                    continue
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{index}" if path else str(index), item) for index, item in enumerate(value))
+        elif bad_text(value):
+            bad.append(path or "body")
+    return sorted(bad)
+
+
+def _refuse(fields: list[str]) -> None:
+    if fields:
+        raise validation_error({name: [MESSAGE] for name in fields[:50]})
+
+
+def check_form() -> None:
+    """Refuse control characters in the request's form fields (call after setting the upload's size limit)."""
+    _refuse(bad_fields_of_pairs(request.form.items(multi=True)))
+
+
+def check_request() -> None:
+    """before_request: query and path arguments, JSON bodies and urlencoded forms."""
+    fields = bad_fields_of_pairs(request.args.items(multi=True))
+    fields += bad_fields_of_pairs((request.view_args or {}).items())
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if body is not None:
+            fields += bad_fields_of_json(body)
+    elif request.mimetype == "application/x-www-form-urlencoded":
+        fields += bad_fields_of_pairs(request.form.items(multi=True))
+    _refuse(fields)
+
+
+def register_boundary(app: Flask) -> None:
+    app.before_request(check_request)
