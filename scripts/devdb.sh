@@ -3,6 +3,8 @@
 # own Unix socket in .pgdata/run, so it never touches a system database.
 #   scripts/devdb.sh start      install packages if missing, init the cluster once, start it, create db
 #   scripts/devdb.sh stop       stop it
+#   scripts/devdb.sh destroy    stop it and delete the cluster with all its data (wherever it lives)
+#   scripts/devdb.sh where      print the folder that holds the cluster
 #   scripts/devdb.sh url [DB]   print the DATABASE_URL for database DB (default verval)
 set -euo pipefail
 
@@ -18,21 +20,18 @@ LOG=$BASE/postgres.log
 DB_USER=verval
 
 say() { echo "devdb: $*" >&2; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 pg_bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 ensure_packages() {
   if [ -z "$(pg_bin_dir)" ]; then
-    say "installing PostgreSQL (Debian package postgresql)"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    apt_install "the project's private database" postgresql
   fi
   local version
   version=$(basename "$(dirname "$(pg_bin_dir)")")
   if [ ! -f "/usr/share/postgresql/$version/extension/postgis.control" ]; then
-    say "installing PostGIS (Debian package postgresql-$version-postgis-3)"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-$version-postgis-3" >/dev/null
+    apt_install "the project's private database" "postgresql-$version-postgis-3"
   fi
 }
 
@@ -85,12 +84,25 @@ start() {
 stop() {
   local bin
   bin=$(pg_bin_dir)
-  [ -f "$DATA/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null || true
+  [ -n "$bin" ] && [ -f "$DATA/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null || true
+}
+
+destroy() {
+  stop
+  if [ -L "$ROOT/.pgdata" ]; then
+    rm -rf "$BASE"
+    rm -f "$ROOT/.pgdata"
+  else
+    rm -rf "$ROOT/.pgdata"
+  fi
+  say "deleted the private cluster ($BASE)"
 }
 
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  destroy) destroy ;;
+  where) echo "$BASE" ;;
   url) url "${2:-}" ;;
-  *) echo "usage: $0 start|stop|url [DB]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|destroy|where|url [DB]" >&2; exit 2 ;;
 esac
