@@ -119,7 +119,7 @@ def _translate_integrity(error: IntegrityError) -> AppError:
     diag = getattr(orig, "diag", None)
     constraint = getattr(diag, "constraint_name", None)
     details = {"constraint": constraint} if constraint else {}
-    if pgcode == "23505":
+    if pgcode in ("23505", "23P01"):  # unique or exclusion (e.g. a second present head)
         return AppError(CONFLICT, details=details)
     column = getattr(diag, "column_name", None)
     field = column or constraint or "record"

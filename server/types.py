@@ -75,6 +75,7 @@ class Presence(enum.StrEnum):
     DUPLICATE = "duplicate"
     NO_DOCUMENTS = "no_documents"
     NEW = "new"
+    REMOVED = "removed"  # no longer listed by the registry file that holds its household (kept for history)
 
 
 class ProgramLevel(enum.StrEnum):

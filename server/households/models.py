@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -51,6 +51,8 @@ class Household(db.Model):
         code_enum(HouseholdSource, "household_source", 10), default=HouseholdSource.REGISTRY
     )
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("households.id"))
+    # Review flags (e.g. "nik_duplicate": a member's NIK is listed in another household too); kept until settled.
+    flags: Mapped[list] = mapped_column(JSONB, default=list, server_default=sa.text("'[]'::jsonb"))
     version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     change_seq: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
     change_xid: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
@@ -97,4 +99,13 @@ class Member(db.Model):
         sa.CheckConstraint("sex IN (1, 2)", name="sex_code"),
         sa.CheckConstraint("relationship_code BETWEEN 1 AND 8", name="relationship_code_range"),
         sa.Index("ix_members_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+        # One head among a household's present members; checked per statement, so a swap in one UPDATE works.
+        ExcludeConstraint(
+            ("household_id", "="),
+            name="ex_members_one_present_head",
+            using="btree",
+            where=sa.text("relationship_code = 1 AND presence_status = 'present'"),
+            deferrable=True,
+            initially="IMMEDIATE",
+        ),
     )

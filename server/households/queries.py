@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 from server.aid.models import AidProgram, AidReceipt
 from server.auth.access import Actor, in_scope
@@ -22,7 +23,7 @@ from server.campaigns.models import Assignment, Tombstone
 from server.extensions import db
 from server.households.models import Household, Member
 from server.regions.models import Region
-from server.types import ReceiptStatus, RegistryStatus, Role, TombstoneReason
+from server.types import Presence, ReceiptStatus, RegistryStatus, Role, TombstoneReason
 from server.visits.models import Visit
 
 # Receipts that mean the family is (or was) actually getting the aid.
@@ -179,6 +180,7 @@ def _summary_columns() -> list:
         Household.verification_status,
         Household.source,
         Household.merged_into_id,
+        Household.flags,
         Household.version,
         Household.updated_at,
         sa.func.ST_X(Household.location).label("lon"),
@@ -290,6 +292,7 @@ def households_with_nik(*, nik: str, excluding: uuid.UUID) -> list[Household]:
         .join(Member, Member.household_id == Household.id)
         .where(
             Member.nik == nik,
+            Member.presence_status != Presence.REMOVED.value,
             Household.id != excluding,
             Household.registry_status != RegistryStatus.MERGED.value,
         )
@@ -297,12 +300,45 @@ def households_with_nik(*, nik: str, excluding: uuid.UUID) -> list[Household]:
     return list(db.session.execute(query).scalars().unique())
 
 
+def add_flag(*, household_ids: list[uuid.UUID], flag: str) -> int:
+    """Add a review flag to households that lack it; how many got it."""
+    if not household_ids:
+        return 0
+    flag_json = sa.cast(sa.literal(f'["{flag}"]'), JSONB)
+    return db.session.execute(
+        sa.update(Household)
+        .where(Household.id.in_(household_ids), sa.not_(Household.flags.contains(flag_json)))
+        .values(flags=Household.flags.op("||")(flag_json))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def move_members_and_aid(*, loser: Household, survivor: Household) -> dict[str, int]:
     """Members the survivor lacks (by NIK) move over; aid follows members and family; duplicates stay as history."""
     survivor_niks = sa.select(Member.nik).where(Member.household_id == survivor.id, Member.nik.is_not(None))
+    moving = sa.and_(Member.household_id == loser.id, sa.or_(Member.nik.is_(None), Member.nik.not_in(survivor_niks)))
+    # One present head per household: a moving head becomes "other" (8) when the survivor has one already.
+    survivor_head = sa.orm.aliased(Member)
+    survivor_has_head = (
+        sa.select(survivor_head.id)
+        .where(
+            survivor_head.household_id == survivor.id,
+            survivor_head.relationship_code == 1,
+            survivor_head.presence_status == Presence.PRESENT.value,
+        )
+        .exists()
+    )
+    demoted = db.session.execute(
+        sa.update(Member)
+        .where(
+            moving, Member.relationship_code == 1, Member.presence_status == Presence.PRESENT.value, survivor_has_head
+        )
+        .values(relationship_code=8)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     moved = db.session.execute(
         sa.update(Member)
-        .where(Member.household_id == loser.id, sa.or_(Member.nik.is_(None), Member.nik.not_in(survivor_niks)))
+        .where(moving)
         .values(household_id=survivor.id, updated_at=sa.func.now())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -326,7 +362,12 @@ def move_members_and_aid(*, loser: Household, survivor: Household) -> dict[str, 
         .values(household_id=survivor.id)
         .execution_options(synchronize_session=False)
     ).rowcount
-    return {"members_moved": moved, "member_receipts_repointed": repointed, "family_receipts_moved": family}
+    return {
+        "members_moved": moved,
+        "heads_demoted": demoted,
+        "member_receipts_repointed": repointed,
+        "family_receipts_moved": family,
+    }
 
 
 def end_live_assignments(*, household_id: uuid.UUID, at: datetime) -> int:

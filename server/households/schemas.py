@@ -6,6 +6,7 @@ household coordinates: the schemas take `masked=True` for such callers.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -87,6 +88,12 @@ class HouseholdSummarySchema(_MaskingSchema):
     verification_status = fields.String()
     source = fields.String()
     merged_into_id = fields.UUID(allow_none=True)
+    flags = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Review flags kept until settled, e.g. nik_duplicate (a NIK also in another household)"
+        },
+    )
     version = fields.Integer()
     member_count = fields.Integer()
     updated_at = fields.DateTime()
@@ -194,6 +201,13 @@ class HouseholdPatchSchema(Schema):
             raise ValidationError("Tidak ada perubahan / nothing to change", "_schema")
 
 
+def plausible_birth_date(value: date | None) -> None:
+    if value is not None and not date(1900, 1, 1) <= value <= date.today():
+        raise ValidationError(
+            "Tanggal lahir harus antara 1900-01-01 dan hari ini / birth date must be between 1900-01-01 and today"
+        )
+
+
 class MemberWriteSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -201,7 +215,7 @@ class MemberWriteSchema(Schema):
     nik = fields.String(allow_none=True, validate=nik_field)
     name = fields.String(validate=validate.Length(min=1, max=200))
     sex = fields.Integer(validate=validate.OneOf([1, 2]))
-    birth_date = fields.Date(allow_none=True)
+    birth_date = fields.Date(allow_none=True, validate=plausible_birth_date)
     birth_place = fields.String(allow_none=True, validate=validate.Length(max=100))
     relationship_code = fields.Integer(validate=validate.Range(min=1, max=8))
     presence_status = fields.String(validate=validate.OneOf(PRESENCES))

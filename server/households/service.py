@@ -178,25 +178,33 @@ def _check_region(actor: Actor, code: str) -> None:
         raise validation_error({"region_code": ["Di luar wilayah Anda / outside your area"]})
 
 
-def _check_nik_unique(nik: str | None, household: Household) -> None:
+NIK_DUPLICATE = "nik_duplicate"
+
+
+def _check_nik(nik: str | None, household: Household) -> None:
+    """A NIK twice in one household is refused; a NIK listed in another household is accepted and both are
+    flagged `nik_duplicate` for review (never merged, and the other household is not named to the caller)."""
     if not nik:
         return
-    if any(member.nik == nik for member in household.members):
+    if any(member.nik == nik and member.presence_status != Presence.REMOVED for member in household.members):
         raise AppError(
             CONFLICT, details={"fields": {"nik": ["NIK sudah ada di keluarga ini / NIK already in this household"]}}
         )
     elsewhere = queries.households_with_nik(nik=nik, excluding=household.id)
     if elsewhere:
-        raise AppError(
-            CONFLICT,
-            "NIK sudah terdaftar di rumah tangga lain / NIK is already listed in another household",
-            details={"fields": {"nik": ["duplicate"]}, "households": len(elsewhere)},
+        ids = [household.id, *(other.id for other in elsewhere)]
+        flagged = queries.add_flag(household_ids=ids, flag=NIK_DUPLICATE)
+        record(
+            "household.flag",
+            object_type="household",
+            object_id=household.id,
+            changes={"flag": NIK_DUPLICATE, "households": len(ids), "newly_flagged": flagged},
         )
 
 
 def add_member(actor: Actor, household_id: uuid.UUID, expected_version: int, data: dict[str, Any]) -> dict:
     household = _locked(actor, household_id, expected_version)
-    _check_nik_unique(data.get("nik"), household)
+    _check_nik(data.get("nik"), household)
     member = Member(household_id=household.id, presence_status=Presence.NEW, **data)
     db.session.add(member)
     _bump(household)
@@ -218,7 +226,7 @@ def update_member(
     if member is None:
         raise AppError(NOT_FOUND)
     if data.get("nik") and data["nik"] != member.nik:
-        _check_nik_unique(data["nik"], household)
+        _check_nik(data["nik"], household)
     diff = {}
     for field, value in data.items():
         current = getattr(member, field)

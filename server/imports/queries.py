@@ -111,6 +111,10 @@ def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str,
           JOIN members m ON m.nik = r.nik
           JOIN households h ON h.id = m.household_id
          WHERE h.registry_id IS DISTINCT FROM r.registry_id AND h.registry_status <> 'merged'
+           AND m.presence_status <> 'removed'
+           -- A household of this same file: the file decides its members (a NIK it lists in two households
+           -- is imported and flagged, see flag_duplicate_niks; one it no longer lists there is removed).
+           AND NOT EXISTS (SELECT 1 FROM _registry_rows o WHERE o.registry_id = h.registry_id)
         UNION ALL
         SELECT r.row_number, r.registry_id, 'household.merged',
                'Rumah tangga sudah digabung ke rumah tangga lain / household was merged into another'
@@ -131,8 +135,11 @@ def unstage_households(registry_ids: list[str]) -> None:
     _execute("DELETE FROM _registry_rows WHERE registry_id = ANY(:ids)", ids=registry_ids)
 
 
-def apply_staged_registry(*, dry_run: bool) -> dict[str, int]:
+def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple], list[tuple]]:
     """Upsert staged households and members; only differing rows change and bump their household's version.
+
+    Returns the counts, the households whose members the file no longer lists ((registry_id, first row,
+    members removed, head among them)), and the rows whose NIK the file lists in two households.
 
     Blank optional cells never erase what the database holds (a field correction outlives a re-import).
     """
@@ -177,6 +184,28 @@ def apply_staged_registry(*, dry_run: bool) -> dict[str, int]:
         INSERT INTO _registry_touched SELECT id, inserted FROM upserted
         """
     )
+    # The registry is the source of truth for its households: a present member of a household in the file
+    # whom the file no longer lists is marked `removed` (kept for the visits and aid that name it). First,
+    # so that a new head can take the place of the old one (one present head per household, enforced).
+    _execute("DROP TABLE IF EXISTS _registry_removed")
+    _execute(
+        "CREATE TEMP TABLE _registry_removed (household_id uuid PRIMARY KEY, members integer, head boolean) "
+        "ON COMMIT DROP"
+    )
+    _execute(
+        """
+        WITH removed AS (
+            UPDATE members m SET presence_status = 'removed', updated_at = now()
+              FROM households h
+             WHERE m.household_id = h.id AND m.presence_status = 'present'
+               AND h.registry_id IN (SELECT registry_id FROM _registry_rows)
+               AND NOT EXISTS (SELECT 1 FROM _registry_rows r WHERE r.registry_id = h.registry_id AND r.nik = m.nik)
+            RETURNING m.household_id, m.relationship_code
+        )
+        INSERT INTO _registry_removed
+        SELECT household_id, count(*), bool_or(relationship_code = 1) FROM removed GROUP BY household_id
+        """
+    )
     updated_members = _execute(
         """
         WITH changed AS (
@@ -184,13 +213,17 @@ def apply_staged_registry(*, dry_run: bool) -> dict[str, int]:
                SET name = r.name, sex = r.sex, relationship_code = r.relationship_code,
                    birth_date = coalesce(r.birth_date, m.birth_date),
                    birth_place = coalesce(r.birth_place, m.birth_place),
+                   -- listed again after the registry had dropped them
+                   presence_status = CASE WHEN m.presence_status = 'removed' THEN 'present'
+                                          ELSE m.presence_status END,
                    updated_at = now()
               FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
              WHERE m.household_id = h.id AND m.nik = r.nik
-               AND (m.name, m.sex, m.relationship_code, m.birth_date, m.birth_place)
-                   IS DISTINCT FROM
-                   (r.name, r.sex, r.relationship_code, coalesce(r.birth_date, m.birth_date),
-                    coalesce(r.birth_place, m.birth_place))
+               AND ((m.name, m.sex, m.relationship_code, m.birth_date, m.birth_place)
+                    IS DISTINCT FROM
+                    (r.name, r.sex, r.relationship_code, coalesce(r.birth_date, m.birth_date),
+                     coalesce(r.birth_place, m.birth_place))
+                    OR m.presence_status = 'removed')
             RETURNING m.household_id
         ), inserted AS (
             INSERT INTO members (id, household_id, nik, name, sex, birth_date, birth_place, relationship_code,
@@ -205,7 +238,8 @@ def apply_staged_registry(*, dry_run: bool) -> dict[str, int]:
             UNION ALL SELECT household_id, 'inserted' FROM inserted
         ), bumped AS (
             UPDATE households h SET version = h.version + 1, updated_at = now()
-             WHERE h.id IN (SELECT household_id FROM member_changes)
+             WHERE (h.id IN (SELECT household_id FROM member_changes)
+                    OR h.id IN (SELECT household_id FROM _registry_removed))
                AND h.id NOT IN (SELECT id FROM _registry_touched)
             RETURNING h.id
         )
@@ -217,15 +251,54 @@ def apply_staged_registry(*, dry_run: bool) -> dict[str, int]:
     touched = _execute(
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM _registry_touched"
     ).one()
+    removed = _execute(
+        """
+        SELECT h.registry_id, min(r.row_number), x.members, x.head
+          FROM _registry_removed x JOIN households h ON h.id = x.household_id
+          JOIN _registry_rows r ON r.registry_id = h.registry_id
+         GROUP BY h.registry_id, x.members, x.head ORDER BY 2
+        """
+    ).all()
+    duplicates = flag_duplicate_niks()
     counts = {
         "households_inserted": touched[0],
         "households_updated": touched[1] + updated_members[2],
         "members_inserted": updated_members[1],
         "members_updated": updated_members[0],
+        "members_removed": sum(row[2] for row in removed),
+        "heads_replaced": sum(1 for row in removed if row[3]),
+        "nik_duplicates": len({row[0] for row in duplicates}),
+        "households_flagged_nik_duplicate": len({row[1] for row in duplicates}),
     }
     if savepoint is not None:
         savepoint.rollback()
-    return counts
+    return counts, [tuple(row) for row in removed], [tuple(row) for row in duplicates]
+
+
+NIK_DUPLICATE = "nik_duplicate"
+
+
+def flag_duplicate_niks() -> list[tuple[str, str, int]]:
+    """Flag `nik_duplicate` every household of the staged file whose member's NIK the file also lists in another
+    household (a flag is never cleared by an import); (nik, registry_id, row) of each such row."""
+    rows = _execute(
+        """
+        SELECT r.nik, r.registry_id, r.row_number
+          FROM _registry_rows r
+         WHERE r.nik IN (SELECT nik FROM _registry_rows GROUP BY nik HAVING count(DISTINCT registry_id) > 1)
+         ORDER BY r.row_number
+        """
+    ).all()
+    if rows:
+        _execute(
+            """
+            UPDATE households SET flags = flags || CAST(:flag AS jsonb)
+             WHERE registry_id = ANY(:ids) AND NOT flags @> CAST(:flag AS jsonb)
+            """,
+            flag=f'["{NIK_DUPLICATE}"]',
+            ids=sorted({row[1] for row in rows}),
+        )
+    return [tuple(row) for row in rows]
 
 
 # --- import records ------------------------------------------------------------------------------

@@ -5,6 +5,15 @@ is rejected whole), and the set-based load: valid rows are COPYed into a tempora
 the database (NIK already in another household, merged households), then households and members are
 upserted with statements that change (and bump the version of) only what differs. Re-importing the same
 file therefore changes nothing. A dry run does the same work inside a savepoint and rolls it back.
+
+The registry is the source of truth for the households it lists: a present member of such a household
+whom a new file no longer lists is marked `removed` (a corrected head's NIK therefore replaces the old
+head instead of adding a second one; the database allows one present head per household), reported as
+a warning. Households the file does not list are left alone (an extract may cover one kelurahan). A NIK
+the file lists in two households is imported, both households are flagged `nik_duplicate` (an import
+never clears the flag) and the rows are listed as warnings: finding such people is what verification is
+for. Birth date or sex contradicting the NIK is a warning too; a NIK already held by a household outside
+the file is a rejection, naming that household only inside the caller's area.
 """
 
 from __future__ import annotations
@@ -402,27 +411,6 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
             continue
         households[parsed.registry_id].append(parsed)
 
-    # NIKs listed in two different households of the same file: neither can be trusted.
-    nik_households: dict[str, set[str]] = defaultdict(set)
-    for key, rows in households.items():
-        for row in rows:
-            nik_households[row.member["nik"]].add(key)
-    for key, rows in households.items():
-        for row in rows:
-            others = nik_households[row.member["nik"]] - {key}
-            if others:
-                report.rejections.append(
-                    Rejection(
-                        row.row_number,
-                        "nik",
-                        "nik.duplicate_in_file",
-                        "NIK juga tercantum di rumah tangga lain dalam berkas / "
-                        "NIK is also listed in another household of the file",
-                        key,
-                    )
-                )
-                bad_rows[key].append(row.row_number)
-
     accepted: list[ParsedRow] = []
     for key, rows in households.items():
         if not bad_rows.get(key) and rows:
@@ -457,7 +445,8 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
                         )
                     )
             queries.unstage_households(sorted(db_rejected))
-        write_counts = queries.apply_staged_registry(dry_run=dry_run)
+        write_counts, removed, duplicates = queries.apply_staged_registry(dry_run=dry_run)
+        report.warnings.extend(_change_warnings(removed, duplicates))
     _dedupe_rejections(report)
     for row in accepted:
         if row.registry_id not in db_rejected:
@@ -477,6 +466,41 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
         **write_counts,
     }
     return report
+
+
+def _change_warnings(removed: list[tuple], duplicates: list[tuple]) -> list[Rejection]:
+    """What the import changed that a supervisor should see: members the file no longer lists (marked
+    `removed`, the head among them) and NIKs the file lists in two households (imported, both flagged)."""
+    warnings = []
+    for registry_id, row_number, members, head in removed:
+        head_text = (" termasuk kepala keluarga", " including the head") if head else ("", "")
+        warnings.append(
+            Rejection(
+                row_number,
+                "nik",
+                "warning.members_removed",
+                f"{members} anggota tidak tercantum lagi di berkas{head_text[0]}: ditandai removed / "
+                f"{members} member(s) no longer listed by the file{head_text[1]}: marked removed",
+                registry_id,
+            )
+        )
+    rows_by_nik: dict[str, list[int]] = defaultdict(list)
+    for nik, _registry_id, row_number in duplicates:
+        rows_by_nik[nik].append(row_number)
+    for nik, registry_id, row_number in duplicates:
+        others = ", ".join(str(number) for number in rows_by_nik[nik] if number != row_number)
+        warnings.append(
+            Rejection(
+                row_number,
+                "nik",
+                "warning.nik_duplicate",
+                f"NIK juga tercantum di rumah tangga lain dalam berkas (baris {others}): diimpor, kedua rumah tangga "
+                f"ditandai nik_duplicate / NIK also listed in another household of the file (row {others}): "
+                "imported, both households flagged nik_duplicate",
+                registry_id,
+            )
+        )
+    return warnings
 
 
 def _reject_rest(report: RegistryReport, rows: list[ParsedRow], bad: list[int]) -> None:

@@ -65,7 +65,8 @@ HOUSEHOLD_JSON = """
                 'id', m.id, 'nik', m.nik, 'name', m.name, 'sex', m.sex, 'birth_date', m.birth_date,
                 'relationship_code', m.relationship_code, 'presence_status', m.presence_status)
                 ORDER BY m.relationship_code, m.birth_date), '[]'::json)
-            FROM members m WHERE m.household_id = h.id),
+            -- members the registry no longer lists stay off the phone (staff still see them)
+            FROM members m WHERE m.household_id = h.id AND m.presence_status <> 'removed'),
         'aid', (SELECT coalesce(json_agg(json_build_object(
                 'program_code', aid.code, 'period_start', aid.period_start, 'period_end', aid.period_end,
                 'status', aid.status) ORDER BY aid.code), '[]'::json)

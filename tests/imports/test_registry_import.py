@@ -132,22 +132,25 @@ def test_messy_file_reports_every_bad_row_and_keeps_only_whole_good_households(a
     assert ("nik", "nik.birth_date") in reasons[6]
     assert reasons[5] == [("registry_id", "household.rejected")]
     assert ("kelurahan_code", "kelurahan.unknown") in reasons[7]
-    assert ("nik", "nik.duplicate_in_file") in reasons[9] and ("nik", "nik.duplicate_in_file") in reasons[11]
-    assert reasons[10] == [("registry_id", "household.rejected")]
+    # A NIK the file lists in two households is imported and both are flagged (issue 12), not refused.
+    assert reasons[9] == [("nik", "warning.nik_duplicate")] and reasons[11] == [("nik", "warning.nik_duplicate")]
+    assert reasons[10] == [("sex", "warning.nik_sex")]  # Wati: a man's NIK
     assert ("nik", "nik.scientific") in reasons[13]
     assert ("latitude", "coordinates.outside_indonesia") in reasons[14]
     assert ("nik", "nik.serial") in reasons[15] and ("name", "required") in reasons[15]
     assert 2 not in reasons and 3 not in reasons and 12 not in reasons
     households = _households("M-")
-    assert set(households) == {"M-1", "M-6"}
+    assert set(households) == {"M-1", "M-4", "M-5", "M-6"}
+    assert households["M-4"].flags == households["M-5"].flags == ["nik_duplicate"] and households["M-1"].flags == []
     members = _members(households["M-1"])
     assert members["6472015705820012"].name == "Nur\u2019aini" and members["6472015705820012"].sex == 2
     assert households["M-1"].head_name == "Slamet"
     assert households["M-6"].kk_number == "6472011503150061"
     assert set(_members(households["M-6"])) == {"6472011705800061"}
     assert counts["rows_blank"] == 2
-    assert counts["rows_total"] == 12 and counts["rows_accepted"] == 3 and counts["rows_rejected"] == 9
-    assert counts["households_rejected"] == 7 and counts["households_accepted"] == 2
+    assert counts["rows_total"] == 12 and counts["rows_accepted"] == 6 and counts["rows_rejected"] == 6
+    assert counts["households_rejected"] == 5 and counts["households_accepted"] == 4
+    assert counts["nik_duplicates"] == 1 and counts["households_flagged_nik_duplicate"] == 2
     # Nothing of a rejected household was written, not even its good rows.
     from server.extensions import db
 
