@@ -92,6 +92,12 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(pwa_bp)
 
+    from server.unit_of_work import transactional
+
+    # One unit of work per request: every view commits once at its end, or rolls back (server/unit_of_work.py).
+    for endpoint, view in app.view_functions.items():
+        app.view_functions[endpoint] = transactional(view)
+
     from server.cli import register_cli
 
     register_cli(app)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from flask import request_started
 from flask_jwt_extended import create_access_token
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
@@ -124,7 +125,14 @@ def db_session(app) -> Iterator[scoped_session]:
 
 @pytest.fixture
 def client(app, db_session):
-    return app.test_client()
+    """The test client. What the test set up before a request is committed (to the test's savepoint) when the
+    request starts, as real data would be: a request that fails rolls back its own work, not the test's."""
+
+    def commit_setup(sender, **extra):
+        db_session.commit()
+
+    with request_started.connected_to(commit_setup, app):
+        yield app.test_client()
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from server.aid.catalog import seed_programs
-from server.extensions import db
+from server.unit_of_work import unit_of_work
 
 programs_cli = AppGroup("programs", help="The aid program catalogue.")
 
@@ -12,6 +12,6 @@ programs_cli = AppGroup("programs", help="The aid program catalogue.")
 @programs_cli.command("seed")
 def seed_command() -> None:
     """Insert or restore the catalogue programs; programs added by admins are left alone."""
-    counts = seed_programs()
-    db.session.commit()
+    with unit_of_work():
+        counts = seed_programs()
     click.echo("programs: " + ", ".join(f"{count} {what}" for what, count in counts.items()))

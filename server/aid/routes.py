@@ -10,7 +10,6 @@ from server.aid import service
 from server.aid.schemas import ProgramCreateSchema, ProgramSchema, ProgramUpdateSchema
 from server.auth.access import require
 from server.errors import validation_error
-from server.extensions import db
 from server.http import json_body, ok
 from server.types import Role
 
@@ -69,7 +68,6 @@ def create_program():
         422: ValidationFailed
     """
     program = service.create_program(ProgramCreateSchema().load(json_body()))
-    db.session.commit()
     return ok(ProgramSchema().dump(program), 201)
 
 
@@ -97,5 +95,4 @@ def update_program(code: str):
         422: ValidationFailed
     """
     program = service.update_program(code, ProgramUpdateSchema().load(json_body()))
-    db.session.commit()
     return ok(ProgramSchema().dump(program))

@@ -9,7 +9,6 @@ from server.audit.schemas import AuditEntrySchema, AuditQuerySchema
 from server.audit.service import record
 from server.auth.access import require
 from server.errors import validation_error
-from server.extensions import db
 from server.http import ok
 from server.pagination import decode_cursor, encode_cursor
 from server.types import Role
@@ -45,5 +44,4 @@ def list_audit():
     entries = queries.list_entries(after_id=after_id, **params)
     next_cursor = encode_cursor([entries[-1].id]) if len(entries) == params["limit"] else None
     record("audit.read", object_type="audit_log", changes={key: str(value) for key, value in params.items()})
-    db.session.commit()
     return ok(AuditEntrySchema(many=True).dump(entries), meta={"next_cursor": next_cursor})

@@ -10,7 +10,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 from server.auth import service
 from server.auth.access import current_actor, require
 from server.auth.schemas import LoginSchema, SessionSchema, TokensSchema
-from server.extensions import db, limiter
+from server.extensions import limiter
 from server.http import json_body, ok
 from server.users.schemas import PasswordChangeSchema
 from server.users.service import change_own_password
@@ -60,7 +60,6 @@ def login():
         429: TooManyRequests
     """
     tokens = service.login(**LoginSchema().load(json_body()))
-    db.session.commit()
     return ok(TokensSchema().dump(tokens))
 
 
@@ -85,7 +84,6 @@ def refresh():
         401: Unauthorized
     """
     tokens = service.refresh()
-    db.session.commit()
     return ok(TokensSchema().dump(tokens))
 
 
@@ -102,7 +100,6 @@ def logout():
           description: How many refresh tokens were revoked
     """
     revoked = service.logout(current_actor())
-    db.session.commit()
     return ok({"revoked_tokens": revoked})
 
 
@@ -147,5 +144,4 @@ def change_password():
     revoked = change_own_password(
         current_actor(), data["current_password"], data["new_password"], uuid.UUID(family) if family else None
     )
-    db.session.commit()
     return ok({"revoked_tokens": revoked})

@@ -24,22 +24,25 @@ from server.config import DEMO_PASSWORD
 from server.errors import INVALID_CREDENTIALS, UNAUTHORIZED, AppError
 from server.extensions import db
 from server.types import Role
+from server.unit_of_work import outlive_rollback
 
 
 def login(*, username: str, password: str, device_name: str, device_id: uuid.UUID | None) -> dict[str, Any]:
     user = queries.get_user_by_username(username=username)
     refusal = _refusal(user, password)
     if refusal:
-        record(
-            "auth.login_failed",
-            object_type="user",
-            object_id=user.id if user else None,
-            actor_id=user.id if user else None,
-            actor_username=username[:64],
-            changes={"reason": refusal},
-        )
+        user_id = user.id if user else None
         # Failed attempts must survive the error answer: they are what the rate limit and audit are for.
-        db.session.commit()
+        outlive_rollback(
+            lambda: record(
+                "auth.login_failed",
+                object_type="user",
+                object_id=user_id,
+                actor_id=user_id,
+                actor_username=username[:64],
+                changes={"reason": refusal},
+            )
+        )
         raise AppError(INVALID_CREDENTIALS)
     device = _device_for(user, device_name, device_id)
     tokens = _issue(user, device, family_id=uuid.uuid4())
@@ -56,15 +59,20 @@ def refresh() -> dict[str, Any]:
     if token is None or token.revoked_at is not None:
         raise AppError(UNAUTHORIZED, details={"reason": "token_revoked"})
     if token.rotated_at is not None:
-        revoked = queries.revoke_tokens(at=now, family_id=token.family_id)
-        record(
-            "auth.refresh_reuse",
-            object_type="token_family",
-            object_id=token.family_id,
-            actor_id=token.user_id,
-            changes={"revoked_tokens": revoked},
-        )
-        db.session.commit()
+        family_id, user_id = token.family_id, token.user_id
+
+        def revoke_family() -> None:
+            # Two parties hold this token: the whole family dies, even though the answer is a refusal.
+            revoked = queries.revoke_tokens(at=now, family_id=family_id)
+            record(
+                "auth.refresh_reuse",
+                object_type="token_family",
+                object_id=family_id,
+                actor_id=user_id,
+                changes={"revoked_tokens": revoked},
+            )
+
+        outlive_rollback(revoke_family)
         raise AppError(UNAUTHORIZED, details={"reason": "token_reused"})
     user = db.session.get(User, token.user_id)
     device = db.session.get(Device, token.device_id) if token.device_id else None

@@ -7,7 +7,6 @@ from flask import Blueprint
 from server.auth.access import current_actor, require
 from server.campaigns import service
 from server.campaigns.schemas import AssignSchema, CampaignSchema, CampaignUpdateSchema, HouseholdSelectionSchema
-from server.extensions import db
 from server.http import json_body, ok
 from server.types import Role
 
@@ -58,7 +57,6 @@ def create_campaign():
         422: ValidationFailed
     """
     campaign = service.create_campaign(CampaignSchema().load(json_body()), current_actor())
-    db.session.commit()
     return ok(CampaignSchema().dump(campaign), 201)
 
 
@@ -106,7 +104,6 @@ def update_campaign(campaign_id: int):
         422: ValidationFailed
     """
     campaign = service.update_campaign(campaign_id, CampaignUpdateSchema().load(json_body()))
-    db.session.commit()
     return ok(CampaignSchema().dump(campaign))
 
 
@@ -137,7 +134,6 @@ def assign(campaign_id: int):
         422: ValidationFailed
     """
     counts = service.assign(campaign_id, AssignSchema().load(json_body()), current_actor())
-    db.session.commit()
     return ok(counts)
 
 
@@ -165,7 +161,6 @@ def unassign(campaign_id: int):
         422: ValidationFailed
     """
     counts = service.unassign(campaign_id, HouseholdSelectionSchema().load(json_body()), current_actor())
-    db.session.commit()
     return ok(counts)
 
 

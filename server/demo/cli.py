@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from server.demo.service import load_demo_city
 from server.errors import AppError
-from server.extensions import db
+from server.unit_of_work import unit_of_work
 
 
 @click.command("demo-data")
@@ -21,11 +21,10 @@ def demo_data_command(households: int, seed: int, if_empty: bool) -> None:
     """Generate a realistic synthetic Samarinda with demo users (password from DEMO_PASSWORD)."""
     started = time.perf_counter()
     try:
-        summary = load_demo_city(households=households, seed=seed, if_empty=if_empty)
+        with unit_of_work():
+            summary = load_demo_city(households=households, seed=seed, if_empty=if_empty)
     except AppError as error:
-        db.session.rollback()
         raise click.ClickException(error.message) from error
-    db.session.commit()
     if summary["skipped"]:
         click.echo(f"demo-data: database already holds {summary['households']} households; nothing loaded")
         return

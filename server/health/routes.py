@@ -11,7 +11,6 @@ from sqlalchemy.exc import DBAPIError
 
 from server import __version__
 from server.errors import DB_UNAVAILABLE, AppError
-from server.extensions import db
 from server.health import queries
 from server.http import ok
 
@@ -52,7 +51,6 @@ def health():
     try:
         facts = queries.database_facts()
     except DBAPIError as error:
-        db.session.rollback()
         raise AppError(DB_UNAVAILABLE, details={"database": "unreachable"}) from error
     return ok(
         {

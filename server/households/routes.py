@@ -10,7 +10,6 @@ from flask import Blueprint, request
 from server.auth.access import current_actor, require
 from server.csvout import csv_response
 from server.errors import BAD_REQUEST, PRECONDITION_REQUIRED, AppError
-from server.extensions import db
 from server.households import service
 from server.households.queries import EXPORT_COLUMNS
 from server.households.schemas import (
@@ -73,7 +72,6 @@ def list_households():
     """
     params = HouseholdListQuerySchema().load(request.args)
     items, next_cursor = service.list_households(current_actor(), params)
-    db.session.commit()
     return ok(items, meta={"next_cursor": next_cursor, "limit": params["limit"]})
 
 
@@ -97,7 +95,6 @@ def export_households():
     """
     region = request.args.get("region") or None
     _count, rows = service.export_households(current_actor(), region)
-    db.session.commit()
 
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return csv_response(EXPORT_COLUMNS, rows, filename=f"households-{stamp}.csv", headers={"Cache-Control": "no-store"})
@@ -122,7 +119,6 @@ def household_detail(household_id: uuid.UUID):
         404: NotFound
     """
     detail = service.household_detail(current_actor(), household_id)
-    db.session.commit()
     return ok(detail, headers=_etag(detail["version"]))
 
 
@@ -158,7 +154,6 @@ def update_household(household_id: uuid.UUID):
     expected = _if_match()
     changes = HouseholdPatchSchema().load(json_body())
     detail = service.update_household(current_actor(), household_id, expected, changes)
-    db.session.commit()
     return ok(detail, headers=_etag(detail["version"]))
 
 
@@ -192,7 +187,6 @@ def add_member(household_id: uuid.UUID):
     expected = _if_match()
     data = MemberCreateSchema().load(json_body())
     member = service.add_member(current_actor(), household_id, expected, data)
-    db.session.commit()
     return ok(member, 201, headers=_etag(expected + 1))
 
 
@@ -226,7 +220,6 @@ def update_member(household_id: uuid.UUID, member_id: uuid.UUID):
     expected = _if_match()
     data = MemberWriteSchema().load(json_body())
     member = service.update_member(current_actor(), household_id, member_id, expected, data)
-    db.session.commit()
     return ok(member)
 
 
@@ -267,5 +260,4 @@ def merge_households(household_id: uuid.UUID):
         data.get("duplicate_version"),
         data.get("reason"),
     )
-    db.session.commit()
     return ok(result, headers=_etag(result["survivor"]["version"]))

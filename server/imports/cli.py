@@ -8,8 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from server.errors import AppError
-from server.extensions import db
 from server.imports import service
+from server.unit_of_work import unit_of_work
 
 import_cli = AppGroup("import", help="Import the registry or an agency's recipient list.")
 
@@ -27,11 +27,10 @@ def _one_line(error: Exception) -> click.ClickException:
 
 def _run(work):
     try:
-        imported = work()
-        report = service.import_report(imported, rejection_limit=20)
-        db.session.commit()
+        with unit_of_work():
+            imported = work()
+            report = service.import_report(imported, rejection_limit=20)
     except Exception as error:
-        db.session.rollback()
         raise _one_line(error) from None
     _echo_report(report)
 

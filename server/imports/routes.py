@@ -10,7 +10,6 @@ from server.auth.access import current_actor, require
 from server.boundary import check_form
 from server.csvout import csv_response
 from server.errors import NOT_FOUND, AppError, validation_error
-from server.extensions import db
 from server.http import json_body, ok
 from server.imports import queries, service
 from server.imports.schemas import (  # noqa: F401 (schemas named in the docstrings)
@@ -84,7 +83,6 @@ def import_registry():
     data, filename = _upload()
     imported = service.import_registry(data, filename, actor=current_actor(), dry_run=_flag("dry_run"))
     report = service.import_report(imported)
-    db.session.commit()
     return ok(report, 201)
 
 
@@ -223,7 +221,6 @@ def import_aid():
         dry_run=_flag("dry_run"),
     )
     report = service.import_report(imported)
-    db.session.commit()
     return ok(report, 201)
 
 
@@ -285,7 +282,6 @@ def confirm_proposal(proposal_id: int):
         str(body["member_id"]) if body.get("member_id") else None,
     )
     view = service.proposal_view(proposal)
-    db.session.commit()
     return ok(view)
 
 
@@ -308,5 +304,4 @@ def reject_proposal(proposal_id: int):
     """
     proposal = service.reject_proposal(current_actor(), proposal_id)
     view = service.proposal_view(proposal)
-    db.session.commit()
     return ok(view)

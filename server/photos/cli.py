@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from server.extensions import db
 from server.photos import uploads
+from server.unit_of_work import unit_of_work
 
 photos_cli = AppGroup("photos", help="Photo store housekeeping.")
 
@@ -18,6 +18,6 @@ photos_cli = AppGroup("photos", help="Photo store housekeeping.")
 @click.option("--days", default=None, type=int, help="Age of unfinished uploads to drop (UPLOAD_MAX_AGE_DAYS).")
 def prune_uploads_command(days: int | None) -> None:
     days = days if days is not None else current_app.config["UPLOAD_MAX_AGE_DAYS"]
-    dropped = uploads.drop_unfinished_before(datetime.now(UTC) - timedelta(days=days))
-    db.session.commit()
+    with unit_of_work():
+        dropped = uploads.drop_unfinished_before(datetime.now(UTC) - timedelta(days=days))
     click.echo(f"photos: {dropped} unfinished uploads older than {days} days dropped")

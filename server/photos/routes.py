@@ -11,7 +11,6 @@ from flask import Blueprint, Response, current_app, request
 from server.audit.service import record
 from server.auth.access import current_actor, region_in_scope, require
 from server.errors import NOT_FOUND, UNSUPPORTED_MEDIA, UPLOAD_VERSION, AppError
-from server.extensions import db
 from server.photos import queries, uploads
 from server.photos.storage import photo_storage
 from server.types import Role
@@ -96,7 +95,6 @@ def create_upload():
     """
     metadata = uploads.parse_metadata(request.headers.get("Upload-Metadata"))
     session = uploads.create_upload(current_actor(), _int_header("Upload-Length"), metadata)
-    db.session.commit()
     response = Response(status=201)
     response.headers["Location"] = f"/api/v1/photos/uploads/{session.id}"
     response.headers["Upload-Offset"] = "0"
@@ -156,7 +154,6 @@ def upload_chunk(upload_id: uuid.UUID):
         request.get_data(cache=False),
         request.headers.get("Upload-Checksum"),
     )
-    db.session.commit()
     response = Response(status=204)
     response.headers["Upload-Offset"] = str(session.offset)
     return response
@@ -210,7 +207,6 @@ def get_photo(photo_id: uuid.UUID):
     """
     photo = _readable_photo(photo_id)
     record("photo.read", object_type="photo", object_id=photo_id)
-    db.session.commit()
     return Response(
         photo_storage().read(photo.storage_key),
         mimetype=photo.media_type,
@@ -236,7 +232,6 @@ def get_thumbnail(photo_id: uuid.UUID):
     """
     photo = _readable_photo(photo_id)
     record("photo.read", object_type="photo", object_id=photo_id, changes={"thumbnail": True})
-    db.session.commit()
     return Response(
         photo_storage().read(photo.thumbnail_key), mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"}
     )

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
 from server.audit.service import record
@@ -37,6 +38,7 @@ from server.photos.models import UploadSession
 from server.photos.processing import inspect
 from server.photos.storage import photo_storage, upload_dir
 from server.types import PhotoKind
+from server.unit_of_work import outlive_rollback
 
 CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
 
@@ -218,10 +220,10 @@ def _fill_photo(photo: Any, session: UploadSession) -> None:
 
 
 def _discard(session: UploadSession) -> None:
-    """Remove the partial bytes and the session, committed at once: a refusal must not leave them."""
+    """Remove the partial bytes and the session; the removal outlives the refusal's rollback."""
     _part_path(session).unlink(missing_ok=True)
-    db.session.delete(session)
-    db.session.commit()
+    upload_id = session.id
+    outlive_rollback(lambda: db.session.execute(sa.delete(UploadSession).where(UploadSession.id == upload_id)))
 
 
 def _part_path(session: UploadSession) -> Path:

@@ -3,8 +3,8 @@
 import click
 from flask.cli import AppGroup
 
-from server.extensions import db
 from server.regions.service import load_regions
+from server.unit_of_work import unit_of_work
 
 regions_cli = AppGroup("regions", help="Reference list of regions.")
 
@@ -12,6 +12,6 @@ regions_cli = AppGroup("regions", help="Reference list of regions.")
 @regions_cli.command("load")
 def load_command() -> None:
     """Upsert Samarinda's kecamatan and kelurahan (idempotent)."""
-    count = load_regions()
-    db.session.commit()
+    with unit_of_work():
+        count = load_regions()
     click.echo(f"regions: {count} loaded")

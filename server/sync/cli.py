@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from server.extensions import db
 from server.sync import queries
+from server.unit_of_work import unit_of_work
 
 sync_cli = AppGroup("sync", help="Offline sync housekeeping.")
 
@@ -19,6 +19,6 @@ def prune_command() -> None:
     """Delete tombstones no valid cursor can still need (run daily, e.g. from cron)."""
     days = current_app.config["SYNC_CURSOR_MAX_AGE_DAYS"]
     # One day of margin beyond the cursor lifetime, so a cursor issued just before the cut still finds them.
-    deleted = queries.delete_tombstones_before(at=datetime.now(UTC) - timedelta(days=days + 1))
-    db.session.commit()
+    with unit_of_work():
+        deleted = queries.delete_tombstones_before(at=datetime.now(UTC) - timedelta(days=days + 1))
     click.echo(f"sync: {deleted} tombstones older than {days + 1} days deleted")

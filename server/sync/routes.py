@@ -7,7 +7,6 @@ import gzip
 from flask import Blueprint, request
 
 from server.auth.access import current_actor, require
-from server.extensions import db
 from server.http import ok
 from server.sync import service
 from server.sync.schemas import PullQuerySchema
@@ -55,5 +54,4 @@ def pull():
     """
     params = PullQuerySchema().load(request.args)
     data, meta = service.pull(current_actor(), params["cursor"], params["limit"])
-    db.session.commit()
     return ok(data, meta=meta, headers={"Cache-Control": "no-store"})

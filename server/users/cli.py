@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from marshmallow import ValidationError
 
 from server.errors import AppError
-from server.extensions import db
+from server.unit_of_work import unit_of_work
 from server.users.schemas import UserCreateSchema
 from server.users.service import create_user
 
@@ -30,11 +30,10 @@ def create_command(username: str, full_name: str, role: str, regions: tuple[str,
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     data = {"username": username, "full_name": full_name, "role": role, "region_codes": list(regions)}
     try:
-        user = create_user(UserCreateSchema().load({**data, "password": password}))
+        with unit_of_work():
+            user = create_user(UserCreateSchema().load({**data, "password": password}))
     except ValidationError as error:
         raise click.ClickException(f"invalid: {error.messages}") from error
     except AppError as error:
-        db.session.rollback()
         raise click.ClickException(f"{error.message}: {error.details}") from error
-    db.session.commit()
     click.echo(f"user {user.username} ({user.role}) created with id {user.id}")

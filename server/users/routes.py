@@ -8,7 +8,6 @@ from flask import Blueprint, request
 
 from server.auth.access import current_actor, require
 from server.auth.schemas import UserSchema
-from server.extensions import db
 from server.http import json_body, ok
 from server.types import Role
 from server.users import service
@@ -71,7 +70,6 @@ def create_user():
         422: ValidationFailed
     """
     user = service.create_user(UserCreateSchema().load(json_body()))
-    db.session.commit()
     return ok(UserSchema().dump(user), 201)
 
 
@@ -119,7 +117,6 @@ def update_user(user_id: int):
         422: ValidationFailed
     """
     user = service.update_user(user_id, UserUpdateSchema().load(json_body()), current_actor())
-    db.session.commit()
     return ok(UserSchema().dump(user))
 
 
@@ -147,7 +144,6 @@ def reset_password(user_id: int):
         422: ValidationFailed
     """
     user = service.reset_password(user_id, PasswordResetSchema().load(json_body())["password"])
-    db.session.commit()
     return ok(UserSchema().dump(user))
 
 
@@ -189,5 +185,4 @@ def revoke_device(device_id: uuid.UUID):
         404: NotFound
     """
     device = service.revoke_device(device_id)
-    db.session.commit()
     return ok(DeviceDetailSchema().dump(device))

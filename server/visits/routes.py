@@ -14,7 +14,6 @@ from flask import Blueprint, request
 from server.audit.service import record
 from server.auth.access import current_actor, require
 from server.errors import NOT_FOUND, AppError, validation_error
-from server.extensions import db
 from server.http import json_body, ok
 from server.pagination import decode_cursor, encode_cursor
 from server.types import Role
@@ -61,7 +60,6 @@ def list_visits():
     if len(visits) == params["limit"]:
         next_cursor = encode_cursor([visits[-1]["received_at"].isoformat(), str(visits[-1]["id"])])
     record("visit.list", object_type="visit", changes={"count": len(visits)})
-    db.session.commit()
     return ok(VisitSchema(many=True).dump(visits), meta={"next_cursor": next_cursor})
 
 
@@ -86,7 +84,6 @@ def get_visit(visit_id: uuid.UUID):
     if visit is None:
         raise AppError(NOT_FOUND)
     record("visit.read", object_type="visit", object_id=visit_id)
-    db.session.commit()
     return ok(VisitSchema().dump(visit))
 
 
@@ -119,5 +116,4 @@ def push_visits():
     """
     batch = PushBatchSchema().load(json_body())
     results = push.push(current_actor(), batch["items"], batch["sent_at"])
-    db.session.commit()
     return ok({"results": results})

@@ -22,7 +22,9 @@ def _login(client, username: str, password: str = DEMO_PASSWORD):
 
 @pytest.fixture
 def demo_city(db_session):
-    return load_demo_city(households=60, seed=3)
+    city = load_demo_city(households=60, seed=3)
+    db_session.commit()  # as real data: a refused login below rolls back its own work only
+    return city
 
 
 def test_every_demo_user_logs_in_with_the_demo_password(demo_city, client):
@@ -45,7 +47,7 @@ def test_the_production_profile_refuses_the_demo_password_for_demo_accounts(demo
             response = client.post(
                 "/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD, "device_name": "x"}
             )
-            assert response.status_code == 401, username
+            assert response.status_code == 401, (username, response.get_json())
             assert response.get_json()["error"]["code"].startswith("auth.")
     reasons = db.session.execute(
         sa.select(AuditEntry.changes["reason"].astext).where(AuditEntry.action == "auth.login_failed")
