@@ -88,6 +88,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(imports_bp, url_prefix="/api/v1")
 
+    from server.jobs.routes import bp as jobs_bp
+
+    app.register_blueprint(jobs_bp, url_prefix="/api/v1")
+
     from server.pwa.routes import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)

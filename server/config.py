@@ -6,6 +6,7 @@ Every setting that differs between machines comes from the environment; nothing 
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,6 +45,20 @@ class BaseConfig:
     # A phone that has not synced for longer than this must resync from scratch (410 on its cursor).
     SYNC_CURSOR_MAX_AGE_DAYS = _int_env("SYNC_CURSOR_MAX_AGE_DAYS", 30)
     ALLOW_DEMO_PASSWORD = True
+    # Background jobs (server/jobs): uploads waiting for a worker and result files live in JOB_STORE,
+    # a folder the web processes and the workers share.
+    JOB_STORE = os.environ.get("JOB_STORE", str(PROJECT_ROOT / "var" / "jobs"))
+    # True: a job runs at once inside the request that enqueues it (tests; no worker needed).
+    JOBS_INLINE = os.environ.get("JOBS_INLINE", "").lower() in {"1", "true", "yes"}
+    JOBS_LEASE_SECONDS = _int_env("JOBS_LEASE_SECONDS", 60)
+    JOBS_HEARTBEAT_SECONDS = _int_env("JOBS_HEARTBEAT_SECONDS", 10)
+    JOBS_POLL_SECONDS = _int_env("JOBS_POLL_SECONDS", 5)
+    # /api/v1/health answers 503 when a job has waited longer than this for a worker.
+    JOBS_MAX_QUEUE_AGE_SECONDS = _int_env("JOBS_MAX_QUEUE_AGE_SECONDS", 300)
+    # Result files (exports: personal data) are deleted this long after the job finished.
+    JOBS_RESULT_MAX_AGE_DAYS = _int_env("JOBS_RESULT_MAX_AGE_DAYS", 7)
+    # A dry run of a file up to this size answers in the request; a bigger one becomes a job.
+    IMPORT_SYNC_DRY_RUN_MAX_BYTES = _int_env("IMPORT_SYNC_DRY_RUN_MAX_BYTES", 2 * 1024 * 1024)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -54,6 +69,8 @@ class TestConfig(BaseConfig):
     PROFILE = "test"
     TESTING = True
     SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"connect_timeout": 5}}
+    JOBS_INLINE = True
+    JOB_STORE = os.environ.get("JOB_STORE", str(Path(tempfile.gettempdir()) / f"verval-test-jobs-{os.getpid()}"))
 
 
 class ProductionConfig(BaseConfig):

@@ -66,6 +66,31 @@ PHOTO_UNSUPPORTED = ErrorKind(
 PHOTO_INVALID = ErrorKind(
     "photo.invalid_image", 422, "Berkas foto rusak atau terlalu besar / Broken or oversized image"
 )
+JOB_NOT_CANCELLABLE = ErrorKind(
+    "job.not_cancellable", 409, "Tugas ini tidak dapat dibatalkan lagi / This job can no longer be cancelled"
+)
+JOBS_STALLED = ErrorKind(
+    "jobs.stalled",
+    503,
+    "Antrean tugas latar tertahan: tidak ada pekerja yang mengambilnya / "
+    "Background jobs are waiting too long: no worker is taking them",
+)
+JOB_CANCELLED = ErrorKind("job.cancelled", 409, "Dibatalkan oleh pengguna / Cancelled by the user")
+JOB_NOT_FINISHED = ErrorKind("job.not_finished", 409, "Tugas belum selesai / The job has not finished")
+JOB_RESULT_GONE = ErrorKind(
+    "job.result_gone", 410, "Berkas hasil sudah dihapus (masa simpan habis) / The result file was deleted (retention)"
+)
+JOB_WORKER_LOST = ErrorKind(
+    "job.worker_lost",
+    500,
+    "Pekerja latar berhenti di tengah tugas; tidak ada data yang diubah / "
+    "The background worker stopped mid-job; no data was changed",
+)
+JOB_UPLOAD_MISSING = ErrorKind(
+    "job.upload_missing",
+    500,
+    "Berkas unggahan tugas tidak ditemukan di penyimpanan / The job's uploaded file is missing from the store",
+)
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")
 

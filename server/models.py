@@ -6,6 +6,7 @@ from server.auth.models import Device, RefreshToken, User, UserScope
 from server.campaigns.models import Assignment, Campaign, Tombstone
 from server.households.models import Household, Member
 from server.imports.models import DataImport
+from server.jobs.models import Job, JobWorker
 from server.photos.models import Photo
 from server.regions.models import Region
 from server.visits.models import Visit, VisitReview
@@ -19,6 +20,8 @@ __all__ = [
     "DataImport",
     "Device",
     "Household",
+    "Job",
+    "JobWorker",
     "Member",
     "Photo",
     "RefreshToken",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 
 from server.audit import queries
 from server.auth.masking import mask_number
@@ -25,8 +25,9 @@ def record(
     actor_id: int | None = None,
     actor_username: str | None = None,
 ) -> None:
-    """Append one audit row. Actor, device and client address default to the current request's."""
-    actor = g.get("actor") if has_request_context() else None
+    """Append one audit row. Actor, device and client address default to the current request's (a background
+    job's worker sets `g.job_actor` to the user who started it, so its rows name that user)."""
+    actor = _actor()
     queries.insert_entry(
         actor_id=actor_id if actor_id is not None else (actor.user_id if actor else None),
         actor_username=actor_username or (actor.username if actor else None),
@@ -43,7 +44,7 @@ def record_many(action: str, *, object_type: str, entries: list[tuple[Any, dict]
     """One audit row per (object id, changes), written in one statement (a sync push stores hundreds)."""
     if not entries:
         return
-    actor = g.get("actor") if has_request_context() else None
+    actor = _actor()
     common = {
         "actor_id": actor.user_id if actor else None,
         "actor_username": actor.username if actor else None,
@@ -55,6 +56,12 @@ def record_many(action: str, *, object_type: str, entries: list[tuple[Any, dict]
     queries.insert_entries(
         rows=[{**common, "object_id": str(object_id), "changes": _masked(changes)} for object_id, changes in entries]
     )
+
+
+def _actor():
+    if has_request_context():
+        return g.get("actor")
+    return g.get("job_actor") if has_app_context() else None
 
 
 def _masked(changes: dict) -> dict:

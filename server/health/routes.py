@@ -1,4 +1,5 @@
-"""`GET /api/v1/health`: is the database reachable, which PostGIS, which migration (public, no personal data)."""
+"""`GET /api/v1/health`: is the database reachable, which PostGIS, which migration, is the job queue moving
+(public, no personal data)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from flask import Blueprint, current_app
 from sqlalchemy.exc import DBAPIError
 
 from server import __version__
-from server.errors import DB_UNAVAILABLE, AppError
+from server.errors import DB_UNAVAILABLE, JOBS_STALLED, AppError
 from server.health import queries
 from server.http import ok
+from server.jobs.queries import queue_facts
 
 bp = Blueprint("health", __name__)
 
@@ -42,16 +44,34 @@ def health():
                       postgis: {type: string, nullable: true}
                       migration: {type: string, nullable: true}
                       migration_head: {type: string, nullable: true}
+                      jobs:
+                        type: object
+                        description: Background job queue (see README, "Background jobs")
+                        properties:
+                          worker_heartbeat_age_s: {type: number, nullable: true}
+                          workers_alive: {type: integer}
+                          oldest_queued_age_s: {type: number, nullable: true}
+                          max_queue_age_s: {type: integer}
+                          queued: {type: integer}
+                          running: {type: integer}
+                          inline: {type: boolean}
         503:
-          description: Database unavailable
+          description: >
+            Database unavailable, or a job has waited longer than JOBS_MAX_QUEUE_AGE_SECONDS for a worker
+            (`jobs.stalled`, details = the jobs block)
           content:
             application/json:
               schema: ErrorEnvelope
     """
     try:
         facts = queries.database_facts()
+        jobs = queue_facts(alive_seconds=3 * int(current_app.config["JOBS_HEARTBEAT_SECONDS"]))
     except DBAPIError as error:
         raise AppError(DB_UNAVAILABLE, details={"database": "unreachable"}) from error
+    jobs["max_queue_age_s"] = int(current_app.config["JOBS_MAX_QUEUE_AGE_SECONDS"])
+    jobs["inline"] = bool(current_app.config.get("JOBS_INLINE"))
+    if (jobs["oldest_queued_age_s"] or 0) > jobs["max_queue_age_s"]:
+        raise AppError(JOBS_STALLED, details={"jobs": jobs})
     return ok(
         {
             "status": "ok",
@@ -60,6 +80,7 @@ def health():
             "postgis": facts["postgis"],
             "migration": facts["migration"],
             "migration_head": _migration_head(current_app.extensions["migrate"].directory),
+            "jobs": jobs,
         }
     )
 

@@ -10,9 +10,11 @@ from flask import Blueprint, request
 from server.auth.access import current_actor, require
 from server.csvout import csv_response
 from server.errors import BAD_REQUEST, PRECONDITION_REQUIRED, AppError
+from server.households import jobs as household_jobs
 from server.households import service
 from server.households.queries import EXPORT_COLUMNS
 from server.households.schemas import (
+    HouseholdExportRequestSchema,
     HouseholdListQuerySchema,
     HouseholdPatchSchema,
     MemberCreateSchema,
@@ -20,6 +22,9 @@ from server.households.schemas import (
     MergeSchema,
 )
 from server.http import json_body, ok
+from server.jobs.routes import job_response
+from server.jobs.schemas import JobEnvelopeSchema  # noqa: F401 (named in the docstrings)
+from server.jobs.service import enqueue
 from server.types import Role
 
 bp = Blueprint("households", __name__)
@@ -98,6 +103,37 @@ def export_households():
 
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return csv_response(EXPORT_COLUMNS, rows, filename=f"households-{stamp}.csv", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/households/exports")
+@require(Role.ADMIN, Role.SUPERVISOR)
+def start_export():
+    """Start a CSV export of every household the caller may see (a whole city) as a background job.
+    ---
+    post:
+      tags: [households]
+      summary: Export households as CSV in the background (audited)
+      description: >
+        Answers `202` with the job at once. When it is done, `result.links.file` downloads the CSV (one
+        row per member, the registry import's columns); only the user who started the export may download
+        it, and the file is deleted after JOBS_RESULT_MAX_AGE_DAYS.
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema: HouseholdExportRequestSchema
+      responses:
+        202:
+          description: Accepted - the export job (Location header = its URL)
+          content:
+            application/json:
+              schema: JobEnvelopeSchema
+        403: Forbidden
+        422: ValidationFailed
+    """
+    body = HouseholdExportRequestSchema().load(request.get_json(silent=True) or {})
+    job = enqueue(household_jobs.EXPORT, {"region": body.get("region")}, actor=current_actor())
+    return job_response(job, 202)
 
 
 @bp.get("/households/<uuid:household_id>")

@@ -246,3 +246,12 @@ class HouseholdResponseSchema(Schema):
 
 class MemberResponseSchema(Schema):
     data = fields.Nested(MemberSchema)
+
+
+class HouseholdExportRequestSchema(Schema):
+    region = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^\d{2}(\.\d{2}){0,2}(\.\d{4})?$"),
+        metadata={"description": "Region code prefix (kecamatan or kelurahan); none = everything you may see"},
+    )

@@ -21,7 +21,7 @@ from server.boundary import MESSAGE as CONTROL_MESSAGE
 from server.households.identity import check_kk, check_nik
 from server.imports import queries
 from server.imports.reader import BAD_TEXT, FileRejected, open_sheet
-from server.imports.registry import MISSING_COLUMNS, Rejection, _text, is_blank
+from server.imports.registry import MISSING_COLUMNS, NoProgress, Progress, Rejection, _text, estimated_rows, is_blank
 from server.types import ProgramUnit, ReceiptStatus
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -84,7 +84,9 @@ def run_aid_import(
     actor: Actor | None,
     import_id: int,
     dry_run: bool,
+    progress: Progress | None = None,
 ) -> AidReport:
+    progress = progress or NoProgress()
     report = AidReport()
     family = program.unit == ProgramUnit.FAMILY or program.unit == "family"
     key_column = "kk_number" if family else "nik"
@@ -96,7 +98,10 @@ def run_aid_import(
     kelurahan = queries.kelurahan_codes()
     rows: list[AidRow] = []
     blank = 0
+    progress.phase("validating", estimated_rows(data))
     for number, raw in sheet.rows:
+        if number % 500 == 0:
+            progress.advance(number - 1)
         if is_blank(raw):
             blank += 1
             continue
@@ -111,6 +116,7 @@ def run_aid_import(
         "rows_blank": blank,
     }
     if rows:
+        progress.phase("applying", len(rows))
         counts |= queries.match_aid_rows(
             rows=rows,
             program_id=program.id,

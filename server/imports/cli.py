@@ -1,37 +1,44 @@
-"""`flask import registry FILE [--dry-run]` (and `flask import aid …`): the same imports as the API, from a shell."""
+"""`flask import registry FILE [--dry-run]` (and `flask import aid …`): the same import jobs as the API,
+run inline in the shell (progress on stderr), recorded as jobs started by `cli`."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from server.errors import AppError
+from server.imports import jobs as import_jobs
 from server.imports import service
+from server.jobs.service import enqueue
 from server.unit_of_work import unit_of_work
 
 import_cli = AppGroup("import", help="Import the registry or an agency's recipient list.")
 
 
-def _one_line(error: Exception) -> click.ClickException:
-    """What went wrong in one line (never a traceback): the message and the fields or file problem it names."""
-    if isinstance(error, AppError):
-        fields = error.details.get("fields") or {}
-        named = "; ".join(f"{name}: {' '.join(map(str, messages))}" for name, messages in fields.items())
-        extra = {key: value for key, value in error.details.items() if key != "fields"}
-        text = error.message if not named or named.endswith(error.message) else f"{error.message} ({named})"
-        return click.ClickException(text + (f" {extra}" if extra else ""))
-    return click.ClickException(f"Impor gagal / import failed: {type(error).__name__}: {str(error)[:200]}")
+def _progress(phase: str | None, done: int, total: int | None) -> None:
+    if sys.stderr.isatty():
+        click.echo(f"  … {phase}: {done}" + (f"/{total}" if total else ""), err=True)
 
 
-def _run(work):
-    try:
-        with unit_of_work():
-            imported = work()
-            report = service.import_report(imported, rejection_limit=20)
-    except Exception as error:
-        raise _one_line(error) from None
+def _one_line(error: dict) -> click.ClickException:
+    """Why the job failed in one line (never a traceback): its message and any details beyond the fields."""
+    extra = {key: value for key, value in (error.get("details") or {}).items() if key != "fields"}
+    return click.ClickException(str(error.get("message")) + (f" {extra}" if extra else ""))
+
+
+def _run(kind: str, path: Path, payload: dict) -> None:
+    """Run the import job inline; the job row (done or failed, with its words) is committed either way."""
+    with unit_of_work(), path.open("rb") as upload:
+        job = enqueue(
+            kind, {"filename": path.name, **payload}, actor=None, upload=upload, inline=True, on_progress=_progress
+        )
+        report = None
+        if job.state == "done":
+            report = service.import_report(service.require_import(job.result["import_id"]), rejection_limit=20)
+    if report is None:
+        raise _one_line(job.error or {})
     _echo_report(report)
 
 
@@ -51,7 +58,7 @@ def _echo_report(report: dict) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate and report; change nothing.")
 def registry_command(file: Path, dry_run: bool) -> None:
     """Import a registry CSV/XLSX (one row per member with household columns)."""
-    _run(lambda: service.import_registry(file.read_bytes(), file.name, actor=None, dry_run=dry_run))
+    _run(import_jobs.REGISTRY, file, {"dry_run": dry_run})
 
 
 @import_cli.command("aid")
@@ -62,14 +69,10 @@ def registry_command(file: Path, dry_run: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Match and report; change nothing.")
 def aid_command(file: Path, program_code: str, period_start, period_end, dry_run: bool) -> None:
     """Import an agency's recipient list for one program and period (exact keys applied, the rest proposed)."""
-    _run(
-        lambda: service.import_aid(
-            file.read_bytes(),
-            file.name,
-            program_code=program_code,
-            period_start=period_start.date(),
-            period_end=period_end.date(),
-            actor=None,
-            dry_run=dry_run,
-        )
-    )
+    payload = {
+        "program": program_code,
+        "period_start": period_start.date().isoformat(),
+        "period_end": period_end.date().isoformat(),
+        "dry_run": dry_run,
+    }
+    _run(import_jobs.AID, file, payload)

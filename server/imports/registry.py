@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from server.auth.access import Actor, region_in_scope
 from server.boundary import MESSAGE as CONTROL_MESSAGE
@@ -109,6 +109,29 @@ class RegistryReport:
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[Rejection] = field(default_factory=list)  # applied rows with something to check
     encoding: str | None = None
+
+
+class Progress(Protocol):
+    """Where an import reports its phases (a background job's context; nothing for a request's dry run)."""
+
+    def phase(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, done: int, total: int | None = None) -> None: ...
+
+
+class NoProgress:
+    def phase(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, done: int, total: int | None = None) -> None:
+        pass
+
+
+def estimated_rows(data: bytes) -> int | None:
+    """Data rows of a CSV (line count minus the header; a row spanning lines counts more); None for XLSX."""
+    from server.imports.reader import XLSX_MAGIC
+
+    return None if data[:4] == XLSX_MAGIC else max(data.count(b"\n") - 1 + (not data.endswith(b"\n")), 0)
 
 
 def _text(value: Any) -> str | None:
@@ -380,8 +403,12 @@ def _household_problems(rows: list[ParsedRow]) -> list[Rejection]:
     return problems
 
 
-def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> RegistryReport:
-    """Validate and load a registry file; the caller records the import and commits."""
+def run_registry_import(
+    data: bytes, *, actor: Actor | None, dry_run: bool, progress: Progress | None = None
+) -> RegistryReport:
+    """Validate and load a registry file; the caller records the import and commits. Phases reported:
+    validating (rows read), staging (rows staged and checked against the database), applying."""
+    progress = progress or NoProgress()
     report = RegistryReport()
     sheet = open_sheet(data, ALIASES)
     report.encoding = sheet.encoding
@@ -393,11 +420,14 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
     households: dict[str, list[ParsedRow]] = defaultdict(list)
     bad_rows: dict[str, list[int]] = defaultdict(list)
     orphan_rejections = 0
+    progress.phase("validating", estimated_rows(data))
     for number, raw in sheet.rows:
         if is_blank(raw):
             blank += 1
             continue
         rows_total += 1
+        if rows_total % 500 == 0:
+            progress.advance(rows_total + blank)
         parsed, problems = parse_row(number, raw, kelurahan, actor)
         if problems:
             report.rejections.extend(problems)
@@ -425,7 +455,9 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
 
     db_rejected: set[str] = set()
     write_counts: dict[str, int] = {}
+    progress.advance(rows_total + blank, rows_total + blank)
     if accepted:
+        progress.phase("staging", len(accepted))
         queries.stage_registry_rows(accepted)
         for row_number, key, code, reason in queries.registry_conflicts_with_database(actor=actor):
             report.rejections.append(
@@ -445,6 +477,8 @@ def run_registry_import(data: bytes, *, actor: Actor | None, dry_run: bool) -> R
                         )
                     )
             queries.unstage_households(sorted(db_rejected))
+        progress.advance(len(accepted))
+        progress.phase("applying")
         write_counts, removed, duplicates = queries.apply_staged_registry(dry_run=dry_run)
         report.warnings.extend(_change_warnings(removed, duplicates))
     _dedupe_rejections(report)

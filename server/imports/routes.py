@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from flask import Blueprint, current_app, request
+from werkzeug.datastructures import FileStorage
 
 from server.auth.access import current_actor, require
 from server.boundary import check_form
 from server.csvout import csv_response
 from server.errors import NOT_FOUND, AppError, validation_error
 from server.http import json_body, ok
+from server.imports import jobs as import_jobs
 from server.imports import queries, service
 from server.imports.schemas import (  # noqa: F401 (schemas named in the docstrings)
     AidProposalSchema,
@@ -18,6 +21,9 @@ from server.imports.schemas import (  # noqa: F401 (schemas named in the docstri
     ImportSummarySchema,
     ProposalDecisionSchema,
 )
+from server.jobs.routes import job_response
+from server.jobs.schemas import JobEnvelopeSchema  # noqa: F401 (named in the docstrings)
+from server.jobs.service import enqueue
 from server.types import Role
 
 bp = Blueprint("imports", __name__)
@@ -27,13 +33,28 @@ IMPORTERS = (Role.ADMIN, Role.SUPERVISOR)
 DEFAULT_IMPORT_MAX_BYTES = 200 * 1024 * 1024
 
 
-def _upload() -> tuple[bytes, str]:
+def _upload() -> tuple[FileStorage, int]:
+    """The uploaded file (spooled to disk by the form parser) and its size in bytes."""
     request.max_content_length = current_app.config.get("IMPORT_MAX_CONTENT_LENGTH", DEFAULT_IMPORT_MAX_BYTES)
     check_form()
     upload = request.files.get("file")
     if upload is None:
         raise validation_error({"file": ["Unggah berkas CSV atau XLSX / upload a CSV or XLSX file"]})
-    return upload.read(), upload.filename or "upload"
+    upload.stream.seek(0, os.SEEK_END)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if size == 0:
+        raise validation_error({"file": ["Berkas kosong / empty file"]})
+    return upload, size
+
+
+def _in_request(dry_run: bool, size: int) -> bool:
+    """A dry run of a small file answers at once; everything else is a background job (202)."""
+    return dry_run and size <= current_app.config["IMPORT_SYNC_DRY_RUN_MAX_BYTES"]
+
+
+def _filename(upload: FileStorage) -> str:
+    return (upload.filename or "upload")[:255]
 
 
 def _flag(name: str) -> bool:
@@ -60,6 +81,9 @@ def import_registry():
         Rows are validated one by one (NIK / No. KK structure, required columns, known kelurahan in the
         caller's area, coordinates inside Indonesia); a household with any bad row is rejected whole.
         Re-importing the same file changes nothing. `dry_run` reports without changing anything.
+        The import runs as a background job: the answer is `202` with the job (poll its `links.self`;
+        progress phases reading, validating, staging, applying; when done, `result.links.report`).
+        A dry run of a file up to IMPORT_SYNC_DRY_RUN_MAX_BYTES (2 MB) answers `201` with the report at once.
       requestBody:
         required: true
         content:
@@ -72,18 +96,31 @@ def import_registry():
                 dry_run: {type: boolean}
       responses:
         201:
-          description: The import report (counts, first rejections, link to all rejections)
+          description: Dry run of a small file - the import report (counts, first rejections, link to all)
           content:
             application/json:
               schema: {type: object, properties: {data: ImportReportSchema}}
+        202:
+          description: Accepted - the import job (Location header = its URL)
+          content:
+            application/json:
+              schema: JobEnvelopeSchema
         403: Forbidden
         413: TooLarge
         422: ValidationFailed
     """
-    data, filename = _upload()
-    imported = service.import_registry(data, filename, actor=current_actor(), dry_run=_flag("dry_run"))
-    report = service.import_report(imported)
-    return ok(report, 201)
+    upload, size = _upload()
+    dry_run = _flag("dry_run")
+    if _in_request(dry_run, size):
+        imported = service.import_registry(upload.read(), _filename(upload), actor=current_actor(), dry_run=True)
+        return ok(service.import_report(imported), 201)
+    job = enqueue(
+        import_jobs.REGISTRY,
+        {"filename": _filename(upload), "dry_run": dry_run},
+        actor=current_actor(),
+        upload=upload.stream,
+    )
+    return job_response(job, 202)
 
 
 @bp.get("/imports")
@@ -184,6 +221,8 @@ def import_aid():
         Keyed by NIK (person programs) or No. KK (family programs). Exact unique matches become receipts;
         unmatched or ambiguous rows become proposals with the most name-similar candidates (pg_trgm) in
         the row's kelurahan and the caller's area, applied only when a supervisor confirms one.
+        Runs as a background job (`202` with the job; phases reading, validating, applying); a dry run of
+        a small file answers `201` with the report at once. Program and period are checked before queuing.
       requestBody:
         required: true
         content:
@@ -199,29 +238,49 @@ def import_aid():
                 dry_run: {type: boolean}
       responses:
         201:
-          description: The import report
+          description: Dry run of a small file - the import report
           content:
             application/json:
               schema: {type: object, properties: {data: ImportReportSchema}}
+        202:
+          description: Accepted - the import job (Location header = its URL)
+          content:
+            application/json:
+              schema: JobEnvelopeSchema
         403: Forbidden
         404: NotFound
         422: ValidationFailed
     """
-    data, filename = _upload()
+    from server.aid.service import require_program
+
+    upload, size = _upload()
     program = (request.form.get("program") or "").strip()
     if not program:
         raise validation_error({"program": ["Kode program wajib / program code required"]})
-    imported = service.import_aid(
-        data,
-        filename,
-        program_code=program,
-        period_start=_form_date("period_start"),
-        period_end=_form_date("period_end"),
-        actor=current_actor(),
-        dry_run=_flag("dry_run"),
-    )
-    report = service.import_report(imported)
-    return ok(report, 201)
+    period_start, period_end = _form_date("period_start"), _form_date("period_end")
+    service.check_period(period_start, period_end)
+    require_program(program)
+    dry_run = _flag("dry_run")
+    if _in_request(dry_run, size):
+        imported = service.import_aid(
+            upload.read(),
+            _filename(upload),
+            program_code=program,
+            period_start=period_start,
+            period_end=period_end,
+            actor=current_actor(),
+            dry_run=True,
+        )
+        return ok(service.import_report(imported), 201)
+    payload = {
+        "filename": _filename(upload),
+        "program": program,
+        "period_start": period_start.isoformat(),
+        "period_end": period_end.isoformat(),
+        "dry_run": dry_run,
+    }
+    job = enqueue(import_jobs.AID, payload, actor=current_actor(), upload=upload.stream)
+    return job_response(job, 202)
 
 
 @bp.get("/imports/proposals")

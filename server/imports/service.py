@@ -16,7 +16,7 @@ from server.imports import queries
 from server.imports.aid import run_aid_import
 from server.imports.models import AidMatchProposal, DataImport
 from server.imports.reader import FileRejected
-from server.imports.registry import run_registry_import
+from server.imports.registry import Progress, run_registry_import
 
 
 def file_rejected(rejected: FileRejected) -> AppError:
@@ -28,12 +28,23 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def import_registry(data: bytes, filename: str, *, actor: Actor | None, dry_run: bool) -> DataImport:
-    """Validate and load a registry file; returns the DataImport record (counts, rejections stored)."""
+def check_not_empty(data: bytes) -> None:
     if not data.strip():
         raise validation_error({"file": ["Berkas kosong / empty file"]})
+
+
+def check_period(period_start: date, period_end: date) -> None:
+    if period_end < period_start:
+        raise validation_error({"period_end": ["Harus sesudah period_start / must not be before period_start"]})
+
+
+def import_registry(
+    data: bytes, filename: str, *, actor: Actor | None, dry_run: bool, progress: Progress | None = None
+) -> DataImport:
+    """Validate and load a registry file; returns the DataImport record (counts, rejections stored)."""
+    check_not_empty(data)
     try:
-        report = run_registry_import(data, actor=actor, dry_run=dry_run)
+        report = run_registry_import(data, actor=actor, dry_run=dry_run, progress=progress)
     except FileRejected as rejected:
         raise file_rejected(rejected) from rejected
     counts: dict[str, Any] = dict(report.counts)
@@ -109,14 +120,13 @@ def import_aid(
     period_end: date,
     actor: Actor | None,
     dry_run: bool,
+    progress: Progress | None = None,
 ) -> DataImport:
     """Match an agency's recipient list for one program and period; exact keys applied, the rest proposed."""
     from server.aid.service import require_program
 
-    if not data.strip():
-        raise validation_error({"file": ["Berkas kosong / empty file"]})
-    if period_end < period_start:
-        raise validation_error({"period_end": ["Harus sesudah period_start / must not be before period_start"]})
+    check_not_empty(data)
+    check_period(period_start, period_end)
     program = require_program(program_code)
     imported = queries.add_import(
         kind=f"aid:{program.code}"[:24],
@@ -135,6 +145,7 @@ def import_aid(
             actor=actor,
             import_id=imported.id,
             dry_run=dry_run,
+            progress=progress,
         )
     except FileRejected as rejected:
         raise file_rejected(rejected) from rejected

@@ -8,8 +8,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from server.aid.models import AidProgram, AidReceipt
-from server.imports.models import AidMatchProposal
+from server.imports.models import AidMatchProposal, DataImport
 from tests.factories import make_household, make_member, make_nik, make_user
+from tests.imports.helpers import job_of, report_of
 
 PERIOD = {"period_start": "2026-01-01", "period_end": "2026-03-31"}
 
@@ -52,8 +53,9 @@ def test_person_program_exact_nik_applied_fuzzy_name_proposed_until_confirmed(cl
         "6472011705809999,Orang Tak Dikenal Sama Sekali,64.72.01.1001,,\n"
     )
     response = _upload(client, headers, program.code, text)
-    assert response.status_code == 201, response.get_json()
-    report = response.get_json()["data"]
+    job = job_of(response)
+    assert job["kind"] == "import.aid" and job["created_by"]["id"] == supervisor.id
+    report = report_of(client, headers, response)
     counts = report["counts"]
     assert counts["exact_matches"] == 1 and counts["receipts_inserted"] == 1
     assert counts["proposals_created"] == 1 and counts["unmatched"] == 2
@@ -98,7 +100,7 @@ def test_family_program_matches_kk_and_reimport_adds_nothing(client, auth_header
     make_member(other, name="Dewi Lestari")
     headers = auth_headers(make_user("admin"))
     text = f"no_kk,nama\n{household.kk_number},Bambang Sutrisno\n6472012001209998,Dewi Lestary\n"
-    first = _upload(client, headers, program.code, text).get_json()["data"]["counts"]
+    first = report_of(client, headers, _upload(client, headers, program.code, text))["counts"]
     assert first["receipts_inserted"] == 1 and first["proposals_created"] == 1
     receipts = _receipts(db_session, program)
     assert [(r.household_id, r.member_id) for r in receipts] == [(household.id, None)]
@@ -108,7 +110,7 @@ def test_family_program_matches_kk_and_reimport_adds_nothing(client, auth_header
     ).scalar_one()
     assert proposal.candidates[0]["household_id"] == str(other.id) and proposal.candidates[0]["member_id"] is None
 
-    second = _upload(client, headers, program.code, text).get_json()["data"]["counts"]
+    second = report_of(client, headers, _upload(client, headers, program.code, text))["counts"]
     assert second["receipts_inserted"] == 0 and second["receipts_unchanged"] == 1
     assert second["proposals_created"] == 0 and second["proposals_already_open"] == 1
     assert len(_receipts(db_session, program)) == 1
@@ -131,11 +133,20 @@ def test_dry_run_applies_and_proposes_nothing(client, auth_headers, db_session):
 def test_aid_import_validation(client, auth_headers, db_session):
     program = _program(db_session, "T-PIP", "person")
     headers = auth_headers(make_user("admin"))
+    # Program and period are checked before anything is queued.
     assert _upload(client, headers, "NOPE", "nik,nama\n").status_code == 404
-    missing = _upload(client, headers, program.code, "no_kk,nama\n6472012001200001,X\n")
-    assert missing.status_code == 422 and missing.get_json()["error"]["details"]["missing_columns"] == ["nik"]
     bad_period = _upload(client, headers, program.code, "nik,nama\n", period_end="2025-01-01")
     assert bad_period.status_code == 422
+    # The file's columns are the job's business: it fails, saying why, and nothing is recorded.
+    missing = job_of(_upload(client, headers, program.code, "no_kk,nama\n6472012001200001,X\n"))
+    assert missing["state"] == "failed" and missing["result"] is None
+    assert missing["error"]["code"] == "validation.failed"
+    assert missing["error"]["details"]["missing_columns"] == ["nik"]
+    assert "wajib" in missing["error"]["message"] and "required" in missing["error"]["message"]
+    assert db_session.execute(sa.select(sa.func.count()).select_from(DataImport)).scalar_one() == 0
+    # A dry run of a small file still answers with the report at once.
+    dry = _upload(client, headers, program.code, "nik,nama\n", dry_run="true")
+    assert dry.status_code == 201 and dry.get_json()["data"]["dry_run"] is True
     enumerator = auth_headers(make_user("enumerator"))
     assert _upload(client, enumerator, program.code, "nik,nama\n").status_code == 403
 

@@ -16,6 +16,7 @@ from server.households.models import Household, Member
 from server.imports.models import DataImport
 from server.imports.service import import_registry
 from tests.factories import make_user
+from tests.imports.helpers import job_of, report_of
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = (DATA / "registry_sample.csv").read_bytes()
@@ -111,16 +112,25 @@ BROKEN = {
 def test_files_no_parser_can_read_get_422_naming_the_problem(client, auth_headers, filename, endpoint):
     make, problem = BROKEN[filename]
     admin = make_user("admin")
-    form = {"file": (io.BytesIO(make()), filename)}
-    if endpoint == "aid":
-        form |= {"program": "PKH", "period_start": "2026-01-01", "period_end": "2026-03-31"}
-    response = client.post(
-        f"/api/v1/imports/{endpoint}", data=form, headers=auth_headers(admin), content_type="multipart/form-data"
-    )
-    assert response.status_code == 422, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["details"]["problem"] == problem
-    assert error["details"]["fields"]["file"]
+
+    def post(**extra):
+        form = {"file": (io.BytesIO(make()), filename), **extra}
+        if endpoint == "aid":
+            form |= {"program": "PKH", "period_start": "2026-01-01", "period_end": "2026-03-31"}
+        return client.post(
+            f"/api/v1/imports/{endpoint}", data=form, headers=auth_headers(admin), content_type="multipart/form-data"
+        )
+
+    # A real import is a job: it fails with the same words the request's dry run answers with.
+    job = job_of(post())
+    assert job["state"] == "failed" and job["result"] is None
+    dry = post(dry_run="true")
+    assert dry.status_code == 422, dry.get_data(as_text=True)
+    for error in (job["error"], dry.get_json()["error"]):
+        assert error["code"] == "validation.failed"
+        assert error["details"]["problem"] == problem
+        assert error["details"]["fields"]["file"]
+    assert job["error"]["message"] == dry.get_json()["error"]["message"]
 
 
 # --- finding 5: one formula-neutralising CSV writer ---------------------------------------------
@@ -134,8 +144,7 @@ def test_rejections_csv_neutralises_formula_cells(client, auth_headers):
         headers=headers,
         content_type="multipart/form-data",
     )
-    assert response.status_code == 201, response.get_json()
-    download = client.get(response.get_json()["data"]["rejections_csv"], headers=headers)
+    download = client.get(report_of(client, headers, response)["rejections_csv"], headers=headers)
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows and all(row["registry_id"].startswith("'=HYPERLINK") for row in rows)
     assert not any(value.startswith(("=", "+", "@")) for row in rows for value in row.values())

@@ -15,6 +15,7 @@ from server.households.models import Household, Member
 from server.imports.models import DataImport
 from server.imports.service import import_registry
 from tests.factories import make_household, make_member, make_user
+from tests.imports.helpers import job_of, report_of
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = (DATA / "registry_sample.csv").read_bytes()
@@ -229,8 +230,15 @@ def test_api_upload_report_rejections_csv_and_permissions(client, auth_headers, 
         headers=headers,
         content_type="multipart/form-data",
     )
-    assert response.status_code == 201, response.get_json()
-    report = response.get_json()["data"]
+    job = job_of(response)
+    assert job["kind"] == "import.registry" and job["created_by"] == {
+        "id": supervisor.id,
+        "username": supervisor.username,
+    }
+    report = report_of(client, headers, response)
+    job = client.get(job["links"]["self"], headers=headers).get_json()["data"]
+    assert job["progress"]["phase"] == "applying" and job["result"]["import_id"] == report["id"]
+    assert job["result"]["counts"]["households_inserted"] == 2 and job["attempts"] == 1
     # DTKS-0002 lies in kecamatan 64.72.02: outside this supervisor's area.
     assert report["counts"]["households_inserted"] == 2
     assert {item["code"] for item in report["rejections"]} >= {"kelurahan.out_of_scope"}
@@ -252,6 +260,20 @@ def test_api_upload_report_rejections_csv_and_permissions(client, auth_headers, 
     assert forbidden.status_code == 403
     missing = client.post("/api/v1/imports/registry", data={}, headers=headers, content_type="multipart/form-data")
     assert missing.status_code == 422
+    empty = client.post(
+        "/api/v1/imports/registry",
+        data={"file": (io.BytesIO(b""), "x.csv")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert empty.status_code == 422
+    dry = client.post(
+        "/api/v1/imports/registry",
+        data={"file": (io.BytesIO(SAMPLE), "x.csv"), "dry_run": "true"},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert dry.status_code == 201 and dry.get_json()["data"]["counts"]["households_inserted"] == 0
     audit = db_session.execute(sa.select(AuditEntry).where(AuditEntry.action == "import.registry")).scalar_one()
     assert audit.actor_id == supervisor.id and audit.changes["counts"]["households_inserted"] == 2
 
