@@ -113,11 +113,16 @@ def finish_job(
     *, job_id: uuid.UUID, attempt: int, state: str, result: dict | None, error: dict | None, phase: str | None
 ) -> bool:
     """Record the outcome of the lease `attempt`; False when the lease was lost (another attempt owns the job)."""
-    statement = (
-        sa.update(Job)
-        .where(Job.id == job_id, Job.state == "running", Job.attempts == attempt)
-        .values(state=state, result=result, error=error, finished_at=sa.func.now(), worker=None, phase=phase)
-    )
+    values = {
+        "state": state,
+        "result": sa.null() if result is None else result,
+        "error": sa.null() if error is None else error,
+        "finished_at": sa.func.now(),
+        "worker": None,
+    }
+    if phase is not None:  # else the phase it stopped in stays, so a failure says where
+        values["phase"] = phase
+    statement = sa.update(Job).where(Job.id == job_id, Job.state == "running", Job.attempts == attempt).values(values)
     return db.session.execute(statement).rowcount == 1
 
 
