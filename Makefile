@@ -34,8 +34,12 @@ PWA_SOURCES := $(shell find pwa/src pwa/public pwa/scripts -type f 2>/dev/null) 
 
 pwa: pwa/dist/.built
 
+# Node trusts the machine's CA store too (Debian's, plus any TLS-inspecting proxy's CA an office installed).
+SYSTEM_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
+
 pwa/dist/.built: $(PWA_SOURCES) $(VENV)/.installed
-	@export PATH="$(CURDIR)/$(BIN):$$PATH"; \
+	@export PATH="$(CURDIR)/$(BIN):$$PATH" npm_config_update_notifier=false \
+		$(if $(SYSTEM_CA),NODE_EXTRA_CA_CERTS="$${NODE_EXTRA_CA_CERTS:-$(SYSTEM_CA)}"); \
 	cd pwa && npm ci --no-audit --no-fund && npm run --silent build
 	@touch $@
 
