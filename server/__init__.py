@@ -13,7 +13,10 @@ __version__ = "0.1.0"
 
 def create_app(config: dict | str | None = None) -> Flask:
     """Build the app. `config` is a profile name or a dict of overrides on the environment's profile."""
+    from server.http import StrictJSONProvider
+
     app = Flask(__name__, static_folder=None)
+    app.json = StrictJSONProvider(app)
     if isinstance(config, dict):
         profile = config.get("PROFILE")
         app.config.update(config_from_env(profile, **config))
@@ -35,6 +38,10 @@ def create_app(config: dict | str | None = None) -> Flask:
     from server.boundary import register_boundary
 
     register_boundary(app)
+
+    from server.security.headers import register_security_headers
+
+    register_security_headers(app)
 
     from server.auth.jwt_handlers import register_jwt_handlers
 

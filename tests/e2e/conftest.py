@@ -188,6 +188,45 @@ def browser():
         browser.close()
 
 
+def wait_for(page, expression: str, arg=None, timeout: float = 30000):
+    """`page.wait_for_function` without eval: Playwright's own polls by `eval` inside the page, which the
+    server's Content-Security-Policy (no 'unsafe-eval') rightly refuses. `page.evaluate` goes through the
+    DevTools protocol instead, so the policy stays enforced for the app while the test polls."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            result = page.evaluate(expression, arg)
+        except PlaywrightError as error:  # a navigation replaced the page's context: try again
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise PlaywrightTimeout(f"Timeout {timeout:.0f} ms waiting for {expression}")
+        time.sleep(0.1)
+
+
+# The server's Content-Security-Policy is enforced in these tests: anything it blocks fails the test.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watch_console(message) -> None:
+    print(f"[console.{message.type}] {message.text}")
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(message.text)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_blocked_by_the_csp():
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == [], "the page did something the Content-Security-Policy forbids"
+
+
 def new_phone(browser, server: LiveServer):
     """A fresh phone: its own storage, 360x640, geolocation allowed and mocked with an accuracy."""
     context = browser.new_context(
@@ -202,7 +241,7 @@ def new_phone(browser, server: LiveServer):
     )
     context.grant_permissions(["geolocation"], origin=server.url)
     # The page's console and errors end up in the test's captured output, shown when a test fails.
-    context.on("console", lambda message: print(f"[console.{message.type}] {message.text}"))
+    context.on("console", _watch_console)
     context.on("weberror", lambda error: print(f"[page error] {error.error}"))
     context.set_geolocation({"longitude": CENTRE[0] + 0.0001, "latitude": CENTRE[1] + 0.0001, "accuracy": 12})
     return context

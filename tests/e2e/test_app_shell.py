@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import new_phone
+from tests.e2e.conftest import new_phone, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def wait_for_service_worker(page) -> None:
-    page.wait_for_function(
-        "navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true)", timeout=20000
+    wait_for(
+        page,
+        "navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true)",
+        timeout=20000,
     )
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
@@ -49,4 +51,22 @@ def test_first_visit_installs_the_shell_and_the_app_starts_offline(browser, live
     # Language switch: every string from the catalogue.
     page.get_by_role("button", name="English").click()
     page.get_by_role("heading", name="Log in").wait_for()
+    context.close()
+
+
+def test_the_browser_enforces_the_content_security_policy(browser, live_server):
+    """Inline script is refused by Chromium itself under the server's policy (and reported)."""
+    from tests.e2e.conftest import CSP_VIOLATIONS
+
+    context = new_phone(browser, live_server)
+    page = context.new_page()
+    response = page.goto("/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.get_by_role("heading", name="Masuk").wait_for()
+    with pytest.raises(Exception):  # noqa: B017 (Playwright reports the refused inline script as an error)
+        page.add_script_tag(content="window.injected = 1")
+    assert page.evaluate("window.injected === undefined")
+    page.wait_for_timeout(200)
+    assert any("Content Security Policy" in text for text in CSP_VIOLATIONS)
+    CSP_VIOLATIONS.clear()
     context.close()

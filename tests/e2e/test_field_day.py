@@ -20,7 +20,7 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from server.config import PROJECT_ROOT
-from tests.e2e.conftest import CENTRE, E2E_PASSWORD, new_phone
+from tests.e2e.conftest import CENTRE, E2E_PASSWORD, new_phone, wait_for
 
 pytestmark = pytest.mark.e2e
 SHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -76,7 +76,8 @@ def counts(page) -> tuple[str, str]:
 
 
 def wait_counts(page, visits: int, photos: int, timeout: int = TIMEOUT) -> None:
-    page.wait_for_function(
+    wait_for(
+        page,
         "([v, p]) => { const a = document.querySelector('[data-testid=unsent-visits]');"
         " const b = document.querySelector('[data-testid=unsent-photos]');"
         " return a && b && a.dataset.count === String(v) && b.dataset.count === String(p); }",
@@ -108,7 +109,7 @@ def record_visit(page, name: str, notes: str, photos: dict[str, str], before_sub
     page.get_by_test_id("outcome").select_option("found")
     page.get_by_test_id("consent").check()
     page.get_by_test_id("notes").fill(notes)
-    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent.includes('±12 m')")
+    wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent.includes('±12 m')")
     for kind, path in photos.items():
         page.get_by_test_id(f"photo-{kind}").set_input_files(str(path))
         page.get_by_test_id(f"photo-ok-{kind}").wait_for(timeout=TIMEOUT)
@@ -144,12 +145,12 @@ def test_login_first_sync_then_offline_reload_lists_households(phone, seed):
     page.get_by_label("Nama pengguna").fill(seed.username)
     page.get_by_label("Kata sandi").fill(E2E_PASSWORD)
     page.get_by_role("button", name="Masuk").click()
-    page.wait_for_function("document.querySelectorAll('[data-testid=household-item]').length === 24", timeout=TIMEOUT)
-    page.wait_for_function("!document.querySelector('[data-testid=last-sync]').textContent.includes('belum')")
+    wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length === 24", timeout=TIMEOUT)
+    wait_for(page, "!document.querySelector('[data-testid=last-sync]').textContent.includes('belum')")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     # Nearest first, from the (mocked) current position.
     page.get_by_test_id("sort").select_option("distance")
-    page.wait_for_function("document.querySelector('[data-testid=household-item] small')?.textContent.endsWith(' m')")
+    wait_for(page, "document.querySelector('[data-testid=household-item] small')?.textContent.endsWith(' m')")
     first = page.get_by_test_id("household-item").first.inner_text()
     assert "Warga Uji 00" in first, first
     shot(page, "2-households")
@@ -158,15 +159,15 @@ def test_login_first_sync_then_offline_reload_lists_households(phone, seed):
 
     phone["context"].set_offline(True)
     page.reload()
-    page.wait_for_function("document.querySelectorAll('[data-testid=household-item]').length === 24")
+    wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length === 24")
     assert page.get_by_test_id("online").inner_text() == "Luring"
     # Search by NIK and filter by status work offline on the pulled data.
     household = page.evaluate("verval.db.households.toArray()")[3]
     page.get_by_test_id("search").fill(household["members"][0]["nik"])
-    page.wait_for_function("document.querySelectorAll('[data-testid=household-item]').length === 1")
+    wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length === 1")
     page.get_by_test_id("search").fill("")
     page.get_by_test_id("filter-status").select_option("todo")
-    page.wait_for_function("document.querySelectorAll('[data-testid=household-item]').length === 24")
+    wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length === 24")
 
 
 def test_two_visits_offline_survive_reload_and_a_closed_tab(phone, files):
@@ -253,7 +254,7 @@ def test_back_online_everything_syncs_exactly_once(phone, files, db_engine, live
     wait_counts(page, 0, 0, timeout=60000)
     page.goto("/#/list")
     page.get_by_test_id("filter-status").select_option("sent")
-    page.wait_for_function("document.querySelectorAll('[data-testid=household-item]').length >= 2")
+    wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length >= 2")
     assert_stored_once(db_engine, live_server, phone["visit_ids"], phone["photo_shas"])
     with db_engine.connect() as connection:
         small = connection.execute(
@@ -350,14 +351,14 @@ def test_gps_keeps_the_best_fix_warns_when_poor_and_a_draft_can_be_thrown_away(p
     open_household(page, "Warga Uji 05")
     page.get_by_test_id("start-visit").click()
     gps = page.get_by_test_id("gps-status")
-    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent.includes('±80 m')")
+    wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent.includes('±80 m')")
     assert page.get_by_test_id("gps-poor").is_visible()
     context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 8})
-    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent.startsWith('Akurasi ±8 m')")
+    wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent.startsWith('Akurasi ±8 m')")
     assert page.get_by_test_id("gps-poor").count() == 0
     # A worse reading later is shown live but does not replace the best fix.
     context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 35})
-    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent.includes('±35 m')")
+    wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent.includes('±35 m')")
     assert gps.inner_text().startswith("Akurasi ±8 m")
     draft = page.evaluate("verval.db.drafts.toArray()")
     assert [d["gps"]["accuracy_m"] for d in draft] == [8]
@@ -394,7 +395,7 @@ def test_proposed_household_saved_without_a_gps_fix_records_why(phone, files, db
     shot(page, "8-propose")
     page.get_by_role("button", name="Mulai kunjungan").click()
     page.get_by_test_id("visit-form").wait_for()
-    page.wait_for_function("document.querySelector('[data-testid=gps-status]')?.textContent === 'Izin lokasi ditolak'")
+    wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent === 'Izin lokasi ditolak'")
     page.get_by_test_id("consent").check()
     page.get_by_label("Alasan tanpa lokasi").fill("Izin lokasi ditolak di HP")
     page.get_by_test_id("photo-house_front").set_input_files(str(files["front_d.jpg"][0]))

@@ -1,0 +1,62 @@
+"""Security headers of every response, set in one after-request hook (issue 20).
+
+- Content-Security-Policy: scripts, styles and connections only from this origin, no inline script and no
+  eval; `worker-src blob:` for the image-compression worker the PWA starts from a blob URL; photos are
+  previewed from `blob:` URLs and the compression library draws from `data:` URLs. Swagger UI (`/api/docs`)
+  sets inline styles from its own script, so only there `style-src` also allows them.
+- `frame-ancestors 'none'` (and the older `X-Frame-Options: DENY`), `X-Content-Type-Options: nosniff`,
+  `Referrer-Policy: no-referrer`, `Cross-Origin-Opener-Policy: same-origin`.
+- Permissions-Policy: camera and geolocation for the PWA's own pages only, nothing for the API and docs.
+- Cache-Control: every `/api/v1/` answer is personal data or may be: `no-store`, unless the route asked for
+  a `private` cache itself (e.g. versioned tiles). The PWA's static files keep the caching they set.
+- HSTS is the reverse proxy's (it is the one that knows the request came over TLS), see deploy/Caddyfile.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "worker-src 'self' blob:",
+        "style-src 'self'",
+        "img-src 'self' blob: data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+PWA_PERMISSIONS = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), interest-cohort=()"
+NO_PERMISSIONS = "camera=(), geolocation=(), microphone=(), payment=(), usb=(), interest-cohort=()"
+COMMON = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def register_security_headers(app: Flask) -> None:
+    app.after_request(secure_response)
+
+
+def secure_response(response: Response) -> Response:
+    path = request.path
+    api = path == "/api" or path.startswith("/api/")
+    response.headers["Content-Security-Policy"] = DOCS_CSP if path.startswith("/api/docs") else CSP
+    response.headers["Permissions-Policy"] = NO_PERMISSIONS if api else PWA_PERMISSIONS
+    for name, value in COMMON.items():
+        response.headers[name] = value
+    if path.startswith("/api/v1/") or path == "/api/v1":
+        cache = response.headers.get("Cache-Control", "")
+        if "private" not in cache and "no-store" not in cache:
+            response.headers["Cache-Control"] = "no-store"
+    response.headers.pop("Server", None)
+    return response
