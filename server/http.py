@@ -1,10 +1,12 @@
-"""Small helpers every route uses: the success envelope and reading a JSON body strictly."""
+"""Small helpers every route uses: the success envelope, reading a JSON body strictly, and the JSON provider
+that turns a body nested too deeply for the parser (RecursionError) into malformed JSON (400), not a 500."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import jsonify, request
+from flask.json.provider import DefaultJSONProvider
 
 from server.errors import MALFORMED_JSON, UNSUPPORTED_MEDIA, AppError
 
@@ -28,3 +30,14 @@ def json_body() -> Any:
     if body is None:
         raise AppError(MALFORMED_JSON)
     return body
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """`request.get_json()` everywhere (routes, rate-limit keys) reads through this: a body nested deeper
+    than Python's parser can follow raises ValueError like any other malformed body."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error

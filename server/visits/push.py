@@ -28,7 +28,7 @@ from server.extensions import db
 from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
 from server.visits import queries
-from server.visits.push_schemas import VisitPushSchema
+from server.visits.push_schemas import MAX_ITEM_BYTES, VisitPushSchema
 
 CREATED, DUPLICATE, CONFLICT = "created", "duplicate", "conflict"
 INVALID, ACCEPTED_WITH_CONFLICT = "invalid", "accepted_with_conflict"
@@ -72,6 +72,13 @@ def _validate(batch: list[_Item]) -> None:
     for item in batch:
         if not isinstance(item.raw, dict):
             item.result = _invalid(None, {"_schema": ["Harus objek JSON / must be a JSON object"]})
+            continue
+        size = len(json.dumps(item.raw, separators=(",", ":")))
+        if size > MAX_ITEM_BYTES:
+            item.result = _invalid(
+                item.raw.get("id"),
+                {"_schema": [f"Lebih dari {MAX_ITEM_BYTES} bita / larger than {MAX_ITEM_BYTES} bytes"]},
+            )
             continue
         try:
             item.data = schema.load(item.raw)
@@ -320,4 +327,8 @@ def _summary(row: Any, missing: list[uuid.UUID]) -> dict[str, Any]:
 
 
 def _invalid(visit_id: Any, errors: dict) -> dict[str, Any]:
-    return {"id": str(visit_id) if visit_id is not None else None, "status": INVALID, "errors": errors}
+    # The id is echoed so the phone can match the answer; anything but a short string is not an id.
+    if isinstance(visit_id, uuid.UUID):
+        visit_id = str(visit_id)
+    echoed = visit_id if isinstance(visit_id, str) and len(visit_id) <= 64 else None
+    return {"id": echoed, "status": INVALID, "errors": errors}

@@ -4,21 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from server.households.schemas import kk_field, nik_field
 from server.visits.form import HOUSE_CONDITION, HOUSE_NUMBERS, OUTCOMES, PHOTO_KINDS, VISIT_PRESENCE
 
 MAX_ITEMS = 500
+# One visit as the phone sends it is 1-3 kB (notes up to 4,000 characters, members, photo declarations);
+# anything far beyond is not a visit. Checked on the item's JSON before it is validated.
+MAX_ITEM_BYTES = 64 * 1024
+UNKNOWN_FIELD = "Isian tidak dikenal / unknown field"
+
+
+class StrictSchema(Schema):
+    """Push items are the phones' contract: a field it does not name is refused (never stored silently)."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": UNKNOWN_FIELD}
+
+
 SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="SHA-256 harus 64 heksadesimal / SHA-256 must be 64 hex digits")
 DIGITS = validate.Regexp(r"^[0-9]{1,3}$")
 
 
-class GpsSchema(Schema):
+class GpsSchema(StrictSchema):
     """A fix (lon, lat, accuracy, fix time) or an explicit "no fix" with the reason."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     lon = fields.Float(validate=validate.Range(min=94.0, max=142.0))
     lat = fields.Float(validate=validate.Range(min=-11.5, max=6.5))
@@ -40,10 +52,7 @@ class GpsSchema(Schema):
             )
 
 
-class MemberChangeSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class MemberChangeSchema(StrictSchema):
     member_id = fields.UUID(allow_none=True, load_default=None)
     presence = fields.String(required=True, validate=validate.OneOf([p["code"] for p in VISIT_PRESENCE]))
     name = fields.String(validate=validate.Length(min=1, max=200))
@@ -62,19 +71,13 @@ class MemberChangeSchema(Schema):
             raise ValidationError("Wajib kecuali anggota baru / required unless presence is new", "member_id")
 
 
-class PhotoDeclarationSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class PhotoDeclarationSchema(StrictSchema):
     id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf([k["code"] for k in PHOTO_KINDS]))
     sha256 = fields.String(required=True, validate=SHA256)
 
 
-class NewHouseholdSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class NewHouseholdSchema(StrictSchema):
     id = fields.UUID(required=True)
     head_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kk_number = fields.String(allow_none=True, validate=kk_field)
@@ -92,7 +95,7 @@ def _house_condition(value: dict) -> None:
             if not isinstance(answer, int | float) or isinstance(answer, bool) or not low <= answer <= high:
                 problems[key] = [f"Angka {low:g}-{high:g} / a number from {low:g} to {high:g}"]
         elif key in HOUSE_CONDITION:
-            if answer not in {choice["code"] for choice in HOUSE_CONDITION[key]}:
+            if not isinstance(answer, str) or answer not in {choice["code"] for choice in HOUSE_CONDITION[key]}:
                 problems[key] = ["Pilihan tidak dikenal / unknown choice"]
         else:
             problems[key] = ["Isian tidak dikenal / unknown field"]
@@ -100,10 +103,7 @@ def _house_condition(value: dict) -> None:
         raise ValidationError(problems)
 
 
-class VisitPushSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class VisitPushSchema(StrictSchema):
     id = fields.UUID(required=True)
     household_id = fields.UUID(required=True)
     base_version = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1))
@@ -113,9 +113,11 @@ class VisitPushSchema(Schema):
     gps = fields.Nested(GpsSchema, required=True)
     outcome = fields.String(required=True, validate=validate.OneOf([o["code"] for o in OUTCOMES]))
     consent = fields.Boolean(required=True)
-    members = fields.List(fields.Nested(MemberChangeSchema), load_default=list)
+    members = fields.List(fields.Nested(MemberChangeSchema), load_default=list, validate=validate.Length(max=60))
     house_condition = fields.Dict(keys=fields.String(), load_default=dict, validate=_house_condition)
-    aid_reported = fields.List(fields.String(validate=validate.Length(max=32)), load_default=list)
+    aid_reported = fields.List(
+        fields.String(validate=validate.Length(max=32)), load_default=list, validate=validate.Length(max=40)
+    )
     notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=4000))
     photos = fields.List(fields.Nested(PhotoDeclarationSchema), load_default=list, validate=validate.Length(max=20))
 
