@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -14,11 +17,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; with no hash (unknown user) the same argon2 work is done against a
+    dummy hash and the answer is False, so the time of a refusal does not tell which usernames exist."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Made with the same parameters as real hashes, once per process, from a random password nobody knows.
+    return _hasher.hash(secrets.token_urlsafe(32))
 
 
 MIN_LENGTH = 10

@@ -105,9 +105,11 @@ def describe(actor: Actor) -> dict[str, Any]:
 
 def _refusal(user: User | None, password: str) -> str | None:
     """Why this login is refused (for the audit log only; the caller sees one answer for all)."""
+    # The unknown user costs the same argon2 verification as a known one (no username oracle in the timing).
+    matches = verify_password(user.password_hash if user else None, password)
     if user is None:
         return "unknown_user"
-    if not verify_password(user.password_hash, password):
+    if not matches:
         return "wrong_password"
     if not user.active:
         return "inactive"

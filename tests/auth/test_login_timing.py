@@ -1,0 +1,55 @@
+"""Constant-time login (issue 20): an unknown username costs the same argon2 verification as a wrong
+password for a real one, so the time of a 401 does not tell which usernames exist."""
+
+from __future__ import annotations
+
+import time
+
+from server.auth import passwords
+from tests.factories import make_user
+
+
+def _login(client, username, password="salah-sekali-123"):
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password, "device_name": "hp"})
+
+
+def test_the_unknown_user_path_runs_the_same_argon2_verification(client, monkeypatch):
+    user = make_user("enumerator")
+    calls = []
+    real = passwords._hasher
+
+    class Counting:
+        def verify(self, password_hash, password):
+            calls.append(password_hash.split("$")[:4])  # algorithm, version and cost parameters
+            return real.verify(password_hash, password)
+
+        def hash(self, password):
+            return real.hash(password)
+
+    monkeypatch.setattr(passwords, "_hasher", Counting())
+    assert _login(client, user.username).status_code == 401
+    assert _login(client, "tidak-ada-orangnya").status_code == 401
+    assert len(calls) == 2
+    assert calls[0] == calls[1]  # the dummy hash has the real hashes' parameters
+
+
+def test_a_dummy_hash_never_lets_anyone_in():
+    assert passwords.verify_password(None, "") is False
+    assert passwords.verify_password(None, "anything at all") is False
+
+
+def test_both_refusals_take_about_as_long(client):
+    """A coarse guard; the figures are in bench/README.md (bench/login_timing.py)."""
+    user = make_user("enumerator")
+    _login(client, "warm-up")
+
+    def median(username):
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            assert _login(client, username).status_code == 401
+            times.append(time.perf_counter() - start)
+        return sorted(times)[2]
+
+    known, unknown = median(user.username), median("tidak-ada-orangnya")
+    assert unknown > known * 0.5, (known, unknown)
