@@ -5,13 +5,17 @@ Every setting that differs between machines comes from the environment; nothing 
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "demo-verval"
+SECRET_KEYS = ("SECRET_KEY", "JWT_SECRET_KEY")
+DEV_SECRETS_FILE = PROJECT_ROOT / "var" / "dev-secrets.json"
 
 
 def _int_env(name: str, default: int) -> int:
@@ -22,8 +26,10 @@ class BaseConfig:
     PROFILE = "base"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-change-me")
-    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", "dev-jwt-secret-change-me-to-32-bytes")
+    # No key is ever a constant in the code: production must be given its own (it refuses to start without);
+    # development and test use keys generated once per installation into DEV_SECRETS_FILE (git-ignored).
+    SECRET_KEY = ""
+    JWT_SECRET_KEY = ""
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int_env("JWT_ACCESS_MINUTES", 15))
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int_env("JWT_REFRESH_DAYS", 30))
     PHOTO_STORE = os.environ.get("PHOTO_STORE", str(PROJECT_ROOT / "var" / "photos"))
@@ -93,15 +99,43 @@ def config_from_env(profile: str | None = None, **overrides) -> dict:
     cls = PROFILES[name]
     settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
     settings["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", settings["SQLALCHEMY_DATABASE_URI"])
+    for key in SECRET_KEYS:
+        settings[key] = os.environ.get(key, "")
     settings.update(overrides)
+    if name != "production" and not all(settings[key] for key in SECRET_KEYS):
+        generated = development_secrets(Path(os.environ.get("VERVAL_DEV_SECRETS_FILE") or DEV_SECRETS_FILE))
+        for key in SECRET_KEYS:
+            settings[key] = settings[key] or generated[key]
     if name == "production":
         _check_production(settings)
     return settings
 
 
+def development_secrets(path: Path) -> dict[str, str]:
+    """This installation's development keys: read from `path`, or generated there (mode 0600) the first time.
+
+    Two processes starting at once (gunicorn workers, a test and its server) agree: the file is created
+    exclusively and whoever loses the race reads the winner's keys."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        keys = {key: secrets.token_urlsafe(48) for key in SECRET_KEYS}
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            json.dump(keys, out)
+        try:
+            os.link(temporary, path)  # fails if another process made the file first: keep theirs
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    stored = json.loads(path.read_text())
+    return {key: stored[key] for key in SECRET_KEYS}
+
+
 def _check_production(settings: dict) -> None:
-    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
-        if settings[key].startswith("dev-") or len(settings[key]) < 32:
+    for key in SECRET_KEYS:
+        if not settings[key] or settings[key].startswith("dev-") or len(settings[key]) < 32:
             raise ValueError(f"{key} must be set to a random value of at least 32 characters in production")
     if not settings["SQLALCHEMY_DATABASE_URI"]:
         raise ValueError("DATABASE_URL must be set in production")
