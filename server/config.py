@@ -42,6 +42,8 @@ class BaseConfig:
     UPLOAD_MAX_AGE_DAYS = _int_env("UPLOAD_MAX_AGE_DAYS", 14)
     # The biggest legitimate body is a photo upload chunk; everything else is far smaller.
     MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # Longer URLs get 414 in the JSON envelope; gunicorn.conf.py lets request lines up to 8190 bytes through.
+    MAX_URL_LENGTH = _int_env("MAX_URL_LENGTH", 4096)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Every attempt from one address; only failed attempts against one account.

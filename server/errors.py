@@ -42,6 +42,7 @@ PRECONDITION_FAILED = ErrorKind(
 )
 PRECONDITION_REQUIRED = ErrorKind("precondition_required", 428, "Header If-Match wajib / If-Match header required")
 TOO_LARGE = ErrorKind("request.too_large", 413, "Permintaan terlalu besar / Request body too large")
+URI_TOO_LONG = ErrorKind("request.uri_too_long", 414, "URL terlalu panjang / URL too long")
 UNSUPPORTED_MEDIA = ErrorKind(
     "request.unsupported_media_type", 415, "Jenis konten tidak didukung / Unsupported media type"
 )
@@ -106,6 +107,7 @@ _BY_STATUS = {
         GONE,
         PRECONDITION_FAILED,
         TOO_LARGE,
+        URI_TOO_LONG,
         UNSUPPORTED_MEDIA,
         VALIDATION,
         PRECONDITION_REQUIRED,

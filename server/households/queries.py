@@ -255,6 +255,7 @@ def visits_of(*, household_id: uuid.UUID, enumerator_id: int | None = None) -> l
             Visit.id,
             Visit.outcome,
             Visit.device_time,
+            Visit.device_utc_offset_min,
             Visit.received_at,
             Visit.enumerator_id,
             User.username.label("enumerator_username"),

@@ -15,6 +15,7 @@ from server.auth.masking import mask_number
 from server.households.identity import check_kk, check_nik
 from server.openapi.schemas import ListMetaSchema
 from server.types import Presence, RegistryStatus, VerificationStatus
+from server.visits.schemas import DEVICE_TIME, DeviceTimeMixin
 
 REGISTRY_STATUSES = [status.value for status in RegistryStatus]
 VERIFICATION_STATUSES = [status.value for status in VerificationStatus]
@@ -139,10 +140,10 @@ class AidReceiptSchema(Schema):
     source = fields.String()
 
 
-class VisitHistorySchema(Schema):
+class VisitHistorySchema(DeviceTimeMixin, Schema):
     id = fields.UUID()
     outcome = fields.String()
-    device_time = fields.DateTime()
+    device_time = fields.Method("dump_device_time", metadata=DEVICE_TIME)
     received_at = fields.DateTime()
     enumerator_id = fields.Integer()
     enumerator_username = fields.String()

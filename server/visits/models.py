@@ -29,6 +29,8 @@ class Visit(db.Model):
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("visits.id"))
     base_version: Mapped[int | None] = mapped_column(sa.Integer)
     device_time: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # The phone's UTC offset when it recorded device_time (minutes), so the local reading can be shown again.
+    device_utc_offset_min: Mapped[int | None] = mapped_column(sa.SmallInteger)
     received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
     clock_skew_s: Mapped[float | None] = mapped_column(sa.Float)
     location = mapped_column(point(), nullable=True)
@@ -52,6 +54,7 @@ class Visit(db.Model):
     __table_args__ = (
         sa.CheckConstraint("(location IS NULL) = (location_accuracy_m IS NULL)", name="location_has_accuracy"),
         sa.CheckConstraint("location IS NOT NULL OR no_fix_reason IS NOT NULL", name="fix_or_reason"),
+        sa.CheckConstraint("device_utc_offset_min BETWEEN -720 AND 840", name="device_utc_offset_range"),
         sa.Index("ix_visits_household_id_device_time", "household_id", "device_time"),
         sa.Index("ix_visits_enumerator_id_received_at", "enumerator_id", "received_at"),
         sa.Index("ix_visits_review_status_received_at", "review_status", "received_at"),

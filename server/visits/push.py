@@ -29,6 +29,7 @@ from server.photos.service import declare_photos_for_visits, missing_photo_ids_f
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
 from server.visits import queries
 from server.visits.push_schemas import MAX_ITEM_BYTES, VisitPushSchema
+from server.visits.schemas import utc_offset_minutes
 
 CREATED, DUPLICATE, CONFLICT = "created", "duplicate", "conflict"
 INVALID, ACCEPTED_WITH_CONFLICT = "invalid", "accepted_with_conflict"
@@ -274,6 +275,7 @@ def _visit_row(item: _Item, actor: Actor, received_at: datetime, skew: float | N
         "supersedes_id": data["supersedes_id"],
         "base_version": data["base_version"],
         "device_time": data["device_time"],
+        "device_utc_offset_min": utc_offset_minutes(data["device_time"]),
         "received_at": received_at,
         "clock_skew_s": skew,
         "location": f"SRID=4326;POINT({gps['lon']} {gps['lat']})" if fixed else None,

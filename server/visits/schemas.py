@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from server.openapi.schemas import ListMetaSchema
 from server.types import ReviewStatus
+
+
+def utc_offset_minutes(moment: datetime) -> int | None:
+    """The UTC offset of an aware datetime in whole minutes (None when naive or outside -12:00..+14:00)."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return None
+    minutes = int(offset.total_seconds() // 60)
+    return minutes if -720 <= minutes <= 840 else None
+
+
+def device_local_time(moment: datetime | None, offset_min: int | None) -> str | None:
+    """ISO 8601 text of `moment` at the phone's own UTC offset (UTC when the offset is unknown)."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone(timedelta(minutes=offset_min or 0))).isoformat()
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+DEVICE_TIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "The phone's clock reading, with the UTC offset the phone had (e.g. +08:00 in WITA)",
+}
+
+
+class DeviceTimeMixin:
+    def dump_device_time(self, obj: Any) -> str | None:
+        return device_local_time(_get(obj, "device_time"), _get(obj, "device_utc_offset_min"))
 
 
 class VisitLocationSchema(Schema):
@@ -14,7 +49,7 @@ class VisitLocationSchema(Schema):
     accuracy_m = fields.Float(allow_none=True)
 
 
-class VisitSchema(Schema):
+class VisitSchema(DeviceTimeMixin, Schema):
     id = fields.UUID()
     household_id = fields.UUID()
     region_code = fields.String()
@@ -23,7 +58,7 @@ class VisitSchema(Schema):
     device_id = fields.UUID(allow_none=True)
     supersedes_id = fields.UUID(allow_none=True)
     base_version = fields.Integer(allow_none=True)
-    device_time = fields.DateTime()
+    device_time = fields.Method("dump_device_time", metadata=DEVICE_TIME)
     received_at = fields.DateTime()
     clock_skew_s = fields.Float(allow_none=True)
     location = fields.Nested(VisitLocationSchema, allow_none=True)
