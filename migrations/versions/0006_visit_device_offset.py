@@ -1,8 +1,8 @@
 """Visits keep the phone's UTC offset beside `device_time`, so staff see the enumerator's local clock reading
 (`2026-10-05T09:07:00+08:00` comes back as sent, not as `01:07:00+00:00`). Older visits: unknown (null).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 06:50:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-11-30 06:50:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
