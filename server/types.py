@@ -78,6 +78,12 @@ class Presence(enum.StrEnum):
     REMOVED = "removed"  # no longer listed by the registry file that holds its household (kept for history)
 
 
+class HouseholdFlag(enum.StrEnum):
+    """Review flags on a household, kept until review or the musyawarah settles them (then cleared by PATCH)."""
+
+    NIK_DUPLICATE = "nik_duplicate"  # a member's NIK is listed in another household too
+
+
 class ProgramLevel(enum.StrEnum):
     NATIONAL = "national"
     PROVINCE = "province"

@@ -108,6 +108,7 @@ def list_households(
     program: str | None = None,
     has_stacking: bool | None = None,
     has_no_aid: bool | None = None,
+    flag: str | None = None,
     number: str | None = None,
     name: str | None = None,
     after: tuple | None = None,
@@ -146,6 +147,8 @@ def list_households(
     if has_no_aid is not None:
         condition = has_aid_condition()
         query = query.where(~condition if has_no_aid else condition)
+    if flag:
+        query = query.where(Household.flags.contains(sa.cast(sa.literal(f'["{flag}"]'), JSONB)))
     if number:
         by_member = sa.exists().where(Member.household_id == Household.id, Member.nik == number)
         query = query.where(sa.or_(Household.kk_number == number, by_member))
@@ -299,6 +302,26 @@ def households_with_nik(*, nik: str, excluding: uuid.UUID) -> list[Household]:
         )
     )
     return list(db.session.execute(query).scalars().unique())
+
+
+def households_sharing_niks(*, reported: list[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
+    """For (household, NIK) pairs reported in the field: those households and every other (not merged)
+    household whose present-or-other (not removed) member holds the NIK, wherever a NIK is shared."""
+    if not reported:
+        return set()
+    rows = db.session.execute(
+        sa.text(
+            """
+            SELECT r.household_id, m.household_id
+              FROM unnest(CAST(:households AS uuid[]), CAST(:niks AS text[])) AS r(household_id, nik)
+              JOIN members m ON m.nik = r.nik AND m.household_id <> r.household_id
+              JOIN households h ON h.id = m.household_id
+             WHERE m.presence_status <> 'removed' AND h.registry_status <> 'merged'
+            """
+        ),
+        {"households": [pair[0] for pair in reported], "niks": [pair[1] for pair in reported]},
+    ).all()
+    return {household for row in rows for household in row}
 
 
 def add_flag(*, household_ids: list[uuid.UUID], flag: str) -> int:

@@ -14,12 +14,13 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from server.auth.masking import mask_number
 from server.households.identity import check_kk, check_nik
 from server.openapi.schemas import ListMetaSchema
-from server.types import Presence, RegistryStatus, VerificationStatus
+from server.types import HouseholdFlag, Presence, RegistryStatus, VerificationStatus
 from server.visits.schemas import DEVICE_TIME, DeviceTimeMixin
 
 REGISTRY_STATUSES = [status.value for status in RegistryStatus]
 VERIFICATION_STATUSES = [status.value for status in VerificationStatus]
 PRESENCES = [presence.value for presence in Presence]
+HOUSEHOLD_FLAGS = [flag.value for flag in HouseholdFlag]
 
 
 def _csv(values: list[str]):
@@ -51,6 +52,10 @@ class HouseholdListQuerySchema(Schema):
     )
     has_stacking = fields.Boolean(metadata={"description": "Same-category programs with overlapping periods"})
     has_no_aid = fields.Boolean(metadata={"description": "No listed or disbursed aid at all"})
+    flag = fields.String(
+        validate=validate.OneOf(HOUSEHOLD_FLAGS),
+        metadata={"description": "Households carrying this review flag, e.g. nik_duplicate"},
+    )
     q = fields.String(
         validate=validate.Length(min=2, max=100),
         metadata={"description": "16 digits: exact NIK or No. KK; otherwise fuzzy name (head or member)"},
@@ -195,6 +200,10 @@ class HouseholdPatchSchema(Schema):
         validate=validate.OneOf([s for s in REGISTRY_STATUSES if s != RegistryStatus.MERGED.value])
     )
     location = fields.Nested(LocationSchema, allow_none=True)
+    flags = fields.List(
+        fields.String(validate=validate.OneOf(HOUSEHOLD_FLAGS)),
+        metadata={"description": "The review flags that remain (send the list without a settled flag to clear it)"},
+    )
 
     @validates_schema
     def not_empty(self, data: dict, **kwargs: Any) -> None:

@@ -21,7 +21,7 @@ from server.households import queries
 from server.households.models import Household, Member
 from server.households.schemas import HouseholdDetailSchema, HouseholdSummarySchema, MemberSchema
 from server.pagination import decode_cursor, encode_cursor
-from server.types import Presence, RegistryStatus, Role, TombstoneReason
+from server.types import HouseholdFlag, Presence, RegistryStatus, Role, TombstoneReason
 
 # What an enumerator may correct directly; the rest goes through a visit and its review.
 ENUMERATOR_FIELDS = frozenset({"head_name", "address", "rt", "rw", "location"})
@@ -59,6 +59,7 @@ def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], s
         registry_statuses=_split(params.get("registry_status")),
         verification_statuses=_split(params.get("verification_status")),
         deciles=[int(value) for value in _split(params.get("decile")) or []] or None,
+        flag=params.get("flag"),
         program=params.get("program"),
         has_stacking=params.get("has_stacking"),
         has_no_aid=params.get("has_no_aid"),
@@ -178,7 +179,7 @@ def _check_region(actor: Actor, code: str) -> None:
         raise validation_error({"region_code": ["Di luar wilayah Anda / outside your area"]})
 
 
-NIK_DUPLICATE = "nik_duplicate"
+NIK_DUPLICATE = HouseholdFlag.NIK_DUPLICATE.value
 
 
 def _check_nik(nik: str | None, household: Household) -> None:
@@ -200,6 +201,16 @@ def _check_nik(nik: str | None, household: Household) -> None:
             object_id=household.id,
             changes={"flag": NIK_DUPLICATE, "households": len(ids), "newly_flagged": flagged},
         )
+
+
+def flag_field_niks(reported: list[tuple[uuid.UUID, str]]) -> int:
+    """New members reported at the door (a visit) with a NIK another household lists: both households are
+    flagged `nik_duplicate` for review, never merged. Returns how many households got the flag."""
+    households = queries.households_sharing_niks(reported=reported)
+    flagged = queries.add_flag(household_ids=sorted(households, key=str), flag=NIK_DUPLICATE)
+    if flagged:
+        record("household.flag", object_type="household", changes={"flag": NIK_DUPLICATE, "households": flagged})
+    return flagged
 
 
 def add_member(actor: Actor, household_id: uuid.UUID, expected_version: int, data: dict[str, Any]) -> dict:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from server.audit.service import record_many
 from server.auth.access import Actor, region_in_scope
 from server.extensions import db
+from server.households.service import flag_field_niks
 from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
 from server.visits import queries
@@ -213,6 +214,14 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
     stored = [item for item in items if item.data["id"] in inserted and item.result is None]
     missing = declare_photos_for_visits({item.data["id"]: item.data["photos"] for item in stored})
     queries.mark_visited(household_ids=[item.data["household_id"] for item in stored])
+    flag_field_niks(
+        [
+            (item.data["household_id"], member["nik"])
+            for item in stored
+            for member in item.data["members"]
+            if member["presence"] == "new" and member.get("nik")
+        ]
+    )
     for item in stored:
         status = ACCEPTED_WITH_CONFLICT if item.flags else CREATED
         item.result = {

@@ -273,3 +273,32 @@ def test_member_api_refuses_impossible_birth_dates(client, auth_headers, db_sess
             headers=headers,
         )
         assert response.status_code == 422 and "birth_date" in response.get_json()["error"]["details"]["fields"]
+
+
+def test_nik_duplicate_flag_is_listed_filtered_and_settled_by_review(client, auth_headers, db_session):
+    import_registry(
+        _file(
+            _line("R-1", "6472011705801401", "Satu"),
+            _line("R-1", "6472011705801409", "Ganda", relationship=3),
+            _line("R-2", "6472011705801402", "Dua", kk="6472011503150002"),
+            _line("R-2", "6472011705801409", "Ganda", relationship=3, kk="6472011503150002"),
+            _line("R-3", "6472011705801403", "Tiga", kk="6472011503150003"),
+        ),
+        "r.csv",
+        actor=None,
+        dry_run=False,
+    )
+    headers = auth_headers(make_user("supervisor", ["64.72.01"]))
+    listed = client.get("/api/v1/households?flag=nik_duplicate&limit=500", headers=headers).get_json()["data"]
+    assert {item["registry_id"] for item in listed} >= {"R-1", "R-2"} and "R-3" not in {
+        i["registry_id"] for i in listed
+    }
+    assert client.get("/api/v1/households?flag=unknown", headers=headers).status_code == 422
+    household = next(item for item in listed if item["registry_id"] == "R-1")
+    settled = client.patch(
+        f"/api/v1/households/{household['id']}",
+        json={"flags": []},
+        headers=headers | {"If-Match": f'"{household["version"]}"'},
+    )
+    assert settled.status_code == 200, settled.get_json()
+    assert _flags(db_session, "R-1") == [] and _flags(db_session, "R-2") == ["nik_duplicate"]
