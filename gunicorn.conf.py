@@ -1,5 +1,17 @@
-"""gunicorn settings for every start (make run, the container, bench/harness.py): gunicorn reads this file
-from the working directory by itself.
+"""gunicorn settings, the one place for them: `make run`, the container, the browser tests and the benchmarks
+all start gunicorn from the project folder, which reads this file (command-line options still win).
+
+Workers: `gthread`, WORKERS processes x THREADS threads. A slow client (a phone on 3G, or 100 connections
+sending one header line every 10 s) holds one thread, not a whole worker, and a worker whose threads are
+all busy stops accepting (`worker_connections` = threads, no keep-alive), so new connections go to a
+worker with a free thread instead of queuing behind slow ones. In production the buffering reverse proxy
+(deploy/Caddyfile) absorbs slow clients before they reach gunicorn at all.
+
+Binding: 127.0.0.1 unless HOST says otherwise (`HOST=0.0.0.0 make run` to open it to phones on the
+network; the container sets HOST=0.0.0.0 inside its own network namespace, behind the proxy).
+
+Logs: one JSON object per line on stdout (server/logs.py): the access log without query strings and with
+digit runs masked, the request id on every line. No `Server:` banner.
 
 Request limits (issue 12, finding 9). gunicorn answers what it refuses before the app sees it, with a plain
 HTML 400, so its limits sit above the app's: a request line may be up to 8190 bytes (gunicorn's maximum;
@@ -9,6 +21,43 @@ header fields or a header field over 8190 bytes still gets gunicorn's plain 400:
 such a request at all. A JWT (~400 bytes) or the staff cookie is far below the header limit.
 """
 
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WORKERS", "4"))
+worker_class = "gthread"
+threads = int(os.environ.get("THREADS", "32"))
+worker_connections = threads
+keepalive = 0
+timeout = 60
+graceful_timeout = 30
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
+accesslog = "-"
+errorlog = "-"
+logger_class = "server.logs.GunicornLogger"
+# Behind the proxy, the app (werkzeug ProxyFix, TRUST_PROXY_HOPS) reads the client address; gunicorn
+# itself trusts no forwarding header for the scheme unless it comes from here.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    # Command-line --threads may differ from THREADS: keep one connection per thread whatever was chosen.
+    server.cfg.set("worker_connections", server.cfg.threads)
+    _drop_server_banner()
+
+
+def _drop_server_banner():
+    """gunicorn writes `Server: gunicorn` itself, after the app's headers; leave it out."""
+    from gunicorn.http import wsgi
+
+    if getattr(wsgi.Response.default_headers, "verval_no_banner", False):
+        return
+    original = wsgi.Response.default_headers
+
+    def default_headers(self):
+        return [line for line in original(self) if not line.lower().startswith("server:")]
+
+    default_headers.verval_no_banner = True
+    wsgi.Response.default_headers = default_headers

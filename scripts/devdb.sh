@@ -75,10 +75,23 @@ start() {
       -o "-c listen_addresses='' -k $RUN -p $PGPORT -c fsync=on -c max_connections=100" start >/dev/null \
       || { say "PostgreSQL did not start; see $LOG"; tail -n 20 "$LOG" >&2; exit 1; }
   fi
+  quiet_logs
   if ! psql -h "$RUN" -p "$PGPORT" -U "$DB_USER" -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname = 'verval'" | grep -q 1; then
     psql -h "$RUN" -p "$PGPORT" -U "$DB_USER" -d postgres -qc "CREATE DATABASE verval" >/dev/null
   fi
+}
+
+# A failed statement is logged without its text, its parameters or the DETAIL line (which quotes the
+# offending key, e.g. a NIK): only the error message. Applied to a running cluster too (reloadable).
+quiet_logs() {
+  psql -h "$RUN" -p "$PGPORT" -U "$DB_USER" -d postgres -qAt >/dev/null <<'SQL'
+ALTER SYSTEM SET log_min_error_statement = 'panic';
+ALTER SYSTEM SET log_error_verbosity = 'terse';
+ALTER SYSTEM SET log_parameter_max_length_on_error = 0;
+ALTER SYSTEM SET log_parameter_max_length = 0;
+SELECT pg_reload_conf();
+SQL
 }
 
 stop() {

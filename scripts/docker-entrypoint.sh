@@ -11,7 +11,9 @@ web)
 	flask db upgrade
 	flask regions load
 	flask programs seed
-	exec gunicorn --workers "${WORKERS:-4}" --bind "0.0.0.0:${PORT:-8000}" --access-logfile - 'server:create_app()'
+	# gunicorn.conf.py has the settings; inside the container it listens on the container's own network,
+	# which docker-compose.yml does not publish: the proxy is the way in.
+	HOST=${HOST:-0.0.0.0} exec gunicorn 'server:create_app()'
 	;;
 worker)
 	python -m server.health.check

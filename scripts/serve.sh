@@ -9,7 +9,8 @@ bin=$1 port=$2 web_workers=$3
 
 "$bin/flask" jobs worker &
 worker=$!
-"$bin/gunicorn" --workers "$web_workers" --bind "0.0.0.0:$port" --access-logfile - 'server:create_app()' &
+# Everything else from gunicorn.conf.py; HOST (127.0.0.1 unless set) comes from the environment.
+HOST=${HOST:-127.0.0.1} PORT=$port WORKERS=$web_workers "$bin/gunicorn" 'server:create_app()' &
 web=$!
 
 stop() {

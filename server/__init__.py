@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from server.config import config_from_env
@@ -22,8 +20,15 @@ def create_app(config: dict | str | None = None) -> Flask:
         app.config.update(config_from_env(profile, **config))
     else:
         app.config.update(config_from_env(config))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from server.logs import configure_logging
+
+    configure_logging(app)
+    if app.config["TRUST_PROXY_HOPS"]:
+        # Behind the reverse proxy: the client's address (rate limits, audit) from X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUST_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     from server import models  # noqa: F401  (registers every table on the metadata)
     from server.errors import register_error_handlers

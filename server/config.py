@@ -25,7 +25,8 @@ def _int_env(name: str, default: int) -> int:
 class BaseConfig:
     PROFILE = "base"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    # hide_parameters: a failed statement's values (NIKs, names, GPS) never end up in an exception's text.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True, "connect_args": {"connect_timeout": 5}}
     # No key is ever a constant in the code: production must be given its own (it refuses to start without);
     # development and test use keys generated once per installation into DEV_SECRETS_FILE (git-ignored).
     SECRET_KEY = ""
@@ -50,6 +51,8 @@ class BaseConfig:
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
     JSON_SORT_KEYS = False
+    # Reverse proxies in front that set X-Forwarded-For (1 behind the compose proxy); 0 = none, trust nothing.
+    TRUST_PROXY_HOPS = _int_env("TRUST_PROXY_HOPS", 0)
     # A phone that has not synced for longer than this must resync from scratch (410 on its cursor).
     SYNC_CURSOR_MAX_AGE_DAYS = _int_env("SYNC_CURSOR_MAX_AGE_DAYS", 30)
     ALLOW_DEMO_PASSWORD = True
@@ -76,7 +79,7 @@ class DevelopmentConfig(BaseConfig):
 class TestConfig(BaseConfig):
     PROFILE = "test"
     TESTING = True
-    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"connect_timeout": 5}}
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "connect_args": {"connect_timeout": 5}}
     JOBS_INLINE = True
     JOB_STORE = os.environ.get("JOB_STORE", str(Path(tempfile.gettempdir()) / f"verval-test-jobs-{os.getpid()}"))
 
