@@ -1,18 +1,13 @@
-// HTTP to the Verval API: bearer tokens kept in IndexedDB, one refresh at a time on 401, and errors
-// sorted into "no network", "login needed" and "server said no".
-import { getMeta, setMeta } from './db.js';
+// The enumerators' HTTP client: lib/http.js with tokens kept in IndexedDB, and whether the server
+// answers (for the status bar's Daring / Luring).
+import { createHttpClient } from './lib/http.js';
+import { getMeta, setMeta } from './store/db.js';
 
-export class NetworkError extends Error {}
-export class LoginRequired extends Error {}
-export class HttpError extends Error {
-  constructor(status, body) {
-    super(body?.error?.message || `HTTP ${status}`);
-    this.status = status;
-    this.body = body;
-  }
-}
+export { HttpError, LoginRequired, NetworkError } from './lib/http.js';
 
-let refreshing = null;
+const listeners = new Set();
+/** fn(reachable) whenever the server starts or stops answering. */
+export function onReachability(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 
 export async function getAuth() { return getMeta('auth'); }
 
@@ -24,82 +19,36 @@ async function saveLogin(data) {
   if (data.device?.id) await setMeta('device_id', data.device.id);
 }
 
-async function rawFetch(path, options) {
-  try {
-    return await fetch(path, { cache: 'no-store', ...options });
-  } catch (error) {
-    throw new NetworkError(error.message);
-  }
-}
+const tokenStore = {
+  get: getAuth,
+  save: saveLogin,
+  // `expired` makes the login screen say why (and that the outbox is safe), even after a reload.
+  expire: async () => { const auth = await getAuth(); await setMeta('auth', { ...auth, access_token: null, refresh_token: null, expired: true }); },
+};
 
-async function readBody(response) {
-  const text = await response.text();
-  try { return text ? JSON.parse(text) : null; } catch { return { raw: text }; }
-}
+const client = createHttpClient({ tokenStore, onReachable: (value) => { for (const fn of listeners) fn(value); } });
+export const { api, refresh, accessToken, probe, isReachable } = client;
+
+/** Online = the browser has a network and the server answered the last time we asked. */
+export function isOnline() { return navigator.onLine && client.isReachable() !== false; }
 
 export async function login({ username, password, deviceName }) {
   const deviceId = await getMeta('device_id');
   const body = { username, password, device_name: deviceName };
   if (deviceId) body.device_id = deviceId;
-  const response = await rawFetch('/api/v1/auth/login', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-  });
-  const json = await readBody(response);
-  if (!response.ok) throw new HttpError(response.status, json);
+  const { body: json } = await client.plain('/api/v1/auth/login', { method: 'POST', body });
   await saveLogin(json.data);
   return json.data;
-}
-
-/** Rotates the tokens; LoginRequired when the refresh token is refused. Concurrent callers share one call. */
-export function refresh() {
-  if (!refreshing) {
-    refreshing = (async () => {
-      const auth = await getAuth();
-      if (!auth?.refresh_token) throw new LoginRequired('no refresh token');
-      const response = await rawFetch('/api/v1/auth/refresh', {
-        method: 'POST', headers: { Authorization: `Bearer ${auth.refresh_token}` },
-      });
-      const json = await readBody(response);
-      if (response.status === 401 || response.status === 403 || response.status === 422) {
-        // `expired` makes the login screen say why (and that the outbox is safe), even after a reload.
-        await setMeta('auth', { ...auth, access_token: null, refresh_token: null, expired: true });
-        throw new LoginRequired(json?.error?.message || 'refresh refused');
-      }
-      if (!response.ok) throw new HttpError(response.status, json);
-      await saveLogin(json.data);
-      return json.data.access_token;
-    })().finally(() => { refreshing = null; });
-  }
-  return refreshing;
-}
-
-export async function accessToken() {
-  const auth = await getAuth();
-  if (!auth?.access_token) {
-    if (auth?.refresh_token) return refresh();
-    throw new LoginRequired('not logged in');
-  }
-  return auth.access_token;
-}
-
-/** JSON call with the access token; on 401 refreshes once and repeats. Returns {status, body}. */
-export async function api(path, { method = 'GET', body, allow = [] } = {}) {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const token = await accessToken();
-    const headers = { Authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await rawFetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (response.status === 401 && attempt === 0) { await refresh(); continue; }
-    if (response.status === 401) throw new LoginRequired('unauthorised');
-    const json = await readBody(response);
-    if (!response.ok && !allow.includes(response.status)) throw new HttpError(response.status, json);
-    return { status: response.status, body: json };
-  }
-  throw new LoginRequired('unauthorised');
 }
 
 export async function logout() {
   try { await api('/api/v1/auth/logout', { method: 'POST' }); } catch { /* logging out offline still forgets the tokens */ }
   const auth = await getAuth();
   await setMeta('auth', auth ? { user: auth.user, device: auth.device } : null);
+}
+
+/** True when this phone has (or had) a session: a fresh phone is never told its session ended. */
+export async function hasSession() {
+  const auth = await getAuth();
+  return Boolean(auth?.access_token || auth?.refresh_token);
 }

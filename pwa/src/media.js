@@ -1,4 +1,5 @@
-// GPS capture (watchPosition keeping the best fix) and photo preparation (≤1600 px JPEG, SHA-256).
+// GPS capture (watchPosition keeping the best fix) and photo preparation (≤1600 px JPEG with the
+// camera's EXIF kept, SHA-256).
 import imageCompression from 'browser-image-compression';
 
 export const MAX_PX = 1600;
@@ -37,6 +38,15 @@ export async function preparePhoto(file) {
       // Our own copy (vite.config.js); the library's default is a CDN.
       libURL: new URL('/vendor/browser-image-compression.js', location.href).href,
     });
+    // The camera's EXIF (date taken, position, make, model) is evidence: copied into the smaller JPEG
+    // with its orientation reset (the pixels are upright now). Done here, once, not by the library's
+    // `preserveExif` (which copies it both in its worker and again on the page).
+    if (file.type === 'image/jpeg') {
+      out = await imageCompression.copyExifWithoutOrientation(file, out).catch((error) => {
+        console.warn('EXIF not kept', error);
+        return out;
+      });
+    }
   }
   const data = await out.arrayBuffer();
   const scaled = await createImageBitmap(new Blob([data], { type: 'image/jpeg' }));

@@ -1,17 +1,22 @@
 // The sync engine: pushes the outbox in batches, uploads photos over tus (resumable), pulls changed
 // households page by page. Runs on start, `online`, becoming visible, a timer and the button; failures
 // back off exponentially with jitter. Nothing leaves the outbox before the server confirmed it.
+// State changes go through store/ (states documented in store/states.js). Errors are kept as
+// {code, message, detail}: screens show the catalogue's words for `code`, `detail` only behind a toggle.
 import * as tus from 'tus-js-client';
-import { accessToken, api, HttpError, LoginRequired, NetworkError, refresh } from './api.js';
-import { db, getMeta, setMeta } from './db.js';
-import { t } from './i18n.js';
+import { accessToken, api, getAuth, HttpError, isOnline, LoginRequired, NetworkError, refresh } from './api.js';
+import { getMeta, setMeta } from './store/db.js';
+import * as households from './store/households.js';
+import * as outbox from './store/outbox.js';
+import * as photos from './store/photos.js';
+import { CONFIRMED } from './store/states.js';
 
-const CONFIRMED = new Set(['created', 'duplicate', 'accepted_with_conflict']);
 const BATCH = 50;
 const BASE_DELAY_MS = 2000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
 
-export const state = { running: false, failures: 0, nextAttemptAt: 0, lastError: null, needsLogin: false, progress: '' };
+/** phase: '' | 'push' | 'photos' | 'pull'; sending: what goes now ({kind, id}). */
+export const state = { running: false, failures: 0, nextAttemptAt: 0, lastError: null, needsLogin: false, phase: '', sending: null, pulled: 0 };
 const listeners = new Set();
 export function onChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 function notify() { for (const fn of listeners) fn(state); }
@@ -19,6 +24,15 @@ function notify() { for (const fn of listeners) fn(state); }
 export function backoffDelay(failures, random = Math.random) {
   const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, failures - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** Any failure → what the outbox and the status bar keep: a code for the catalogue, the server's own
+ * (bilingual) message when it gave one, and the technical detail for the "details" toggle. */
+export function describe(error) {
+  if (error instanceof NetworkError) return { code: 'network', detail: error.message };
+  if (error instanceof LoginRequired) return { code: 'login', detail: error.message };
+  if (error instanceof HttpError) return { code: error.status >= 500 ? 'server_error' : 'server', message: error.body?.error?.message || null, detail: `HTTP ${error.status} ${error.code || ''}`.trim() };
+  return { code: 'unknown', detail: String(error?.message || error) };
 }
 
 let current = null;
@@ -37,7 +51,10 @@ export function whenIdle() {
 }
 
 async function run() {
-  state.running = true; state.lastError = null; notify();
+  // A phone without a session has nothing to sync (and must not be told its session ended).
+  const auth = await getAuth();
+  if (!auth?.access_token && !auth?.refresh_token) return false;
+  state.running = true; state.lastError = null; state.pulled = 0; notify();
   try {
     await pushVisits();
     await uploadPhotos();
@@ -46,95 +63,86 @@ async function run() {
     await setMeta('last_sync', new Date().toISOString());
     return true;
   } catch (error) {
+    console.warn('sync failed', error);
     if (error instanceof LoginRequired) {
       state.needsLogin = true;
     } else {
       state.failures += 1;
       state.nextAttemptAt = Date.now() + backoffDelay(state.failures);
     }
-    state.lastError = error instanceof NetworkError ? 'network' : error.message;
+    state.lastError = describe(error);
     return false;
   } finally {
-    state.running = false; state.progress = ''; notify();
+    state.running = false; state.phase = ''; state.sending = null; notify();
   }
 }
 
-/** The server's field errors as lines a person can read: "Anggota keluarga 3 › NIK: …" (nested paths flattened). */
-export function errorText(result) {
-  const errors = result.errors || {};
-  if (typeof errors === 'string') return errors;
-  const lines = [];
+/** The server's field errors as [path, message] pairs; numeric keys become 1-based positions. */
+export function fieldErrors(errors) {
+  if (!errors) return [];
+  if (typeof errors === 'string') return [[[], errors]];
+  const out = [];
   const walk = (value, path) => {
     if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) {
-      lines.push(`${path.join(' › ')}: ${value.join('; ')}`);
+      out.push([path, value.join('; ')]);
     } else if (value && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) walk(inner, [...path, /^\d+$/.test(key) ? String(Number(key) + 1) : t(key)]);
+      for (const [key, inner] of Object.entries(value)) walk(inner, [...path, /^\d+$/.test(key) ? Number(key) + 1 : key]);
     } else {
-      lines.push(`${path.join(' › ')}: ${value}`);
+      out.push([path, String(value)]);
     }
   };
   walk(errors, []);
-  return lines.join('\n') || result.status;
+  return out;
 }
 
 async function pushVisits() {
   for (;;) {
-    const items = (await db.outbox.orderBy('created_at').toArray())
-      .filter((item) => item.state === 'pending' || item.state === 'sending').slice(0, BATCH);
+    const items = await outbox.takeBatch(BATCH);
     if (!items.length) return;
-    // Frozen from here on: a later change is a new visit, never this UUID with other content.
-    await db.outbox.bulkPut(items.map((item) => ({ ...item, state: 'sending', attempts: (item.attempts || 0) + 1 })));
-    state.progress = `push ${items.length}`; notify();
+    state.phase = 'push'; state.sending = { kind: 'visit', ids: items.map((i) => i.id) }; notify();
     let response;
     try {
       response = await api('/api/v1/sync/push', { method: 'POST', body: { items: items.map((item) => item.payload), sent_at: new Date().toISOString() } });
     } catch (error) {
-      const message = error instanceof NetworkError ? 'network' : error.message;
       if (error instanceof HttpError && error.status >= 400 && error.status < 500 && error.status !== 429) {
         // The whole batch was refused (malformed): show why on each item, let the user fix it.
-        await db.outbox.bulkPut(items.map((item) => ({ ...item, state: 'refused', last_error: message, attempts: (item.attempts || 0) + 1 })));
+        await outbox.refuseAll(items, describe(error));
         continue;
       }
-      await db.outbox.bulkPut(items.map((item) => ({ ...item, state: 'pending', last_error: message, attempts: (item.attempts || 0) + 1 })));
+      await outbox.putBack(items, describe(error));
       throw error;
     }
     const results = response.body.data.results;
-    await db.transaction('rw', db.outbox, db.photos, db.sent, async () => {
-      for (const [index, item] of items.entries()) {
-        const result = results[index] || results.find((r) => r.id === item.id);
-        if (result && CONFIRMED.has(result.status)) {
-          await db.sent.put({ id: item.id, household_id: item.household_id, payload: item.payload, status: result.status, sent_at: new Date().toISOString() });
-          await db.outbox.delete(item.id);
-          await db.photos.where('visit_id').equals(item.id).modify({ state: 'pending' });
-        } else {
-          await db.outbox.put({ ...item, state: 'refused', attempts: (item.attempts || 0) + 1, result_status: result?.status, last_error: result ? errorText(result) : 'no result' });
-        }
-      }
-    });
-    notify();
+    for (const [index, item] of items.entries()) {
+      const result = results[index] || results.find((r) => r.id === item.id);
+      const ok = Boolean(result && CONFIRMED.has(result.status));
+      await outbox.settle(item, result, ok, ok ? null : { code: result ? `push_${result.status}` : 'server', detail: JSON.stringify(result?.errors ?? result ?? null) });
+      // Each confirmed visit shows at once (not when the whole sync ends).
+      notify();
+    }
   }
 }
 
 async function uploadPhotos() {
-  const photos = await db.photos.where('state').anyOf('pending', 'uploading').toArray();
-  for (const photo of photos) {
-    state.progress = `photo ${photo.id.slice(0, 8)}`; notify();
-    await db.photos.update(photo.id, { state: 'uploading' });
+  for (const photo of await photos.uploadable()) {
+    state.phase = 'photos'; state.sending = { kind: 'photo', ids: [photo.id] }; notify();
+    await photos.markUploading(photo.id);
     try {
       await uploadWithRefresh(photo);
     } catch (error) {
-      const attempts = (photo.attempts || 0) + 1;
+      console.warn('photo upload failed', photo.id, error);
       if (isRefusal(error)) {
         // The server said no for good (bad bytes, too big, not this phone's visit): keep the photo with
         // the reason for the outbox, and go on with the others and the pull instead of retrying forever.
-        await db.photos.update(photo.id, { state: 'refused', last_error: refusalText(error), attempts });
+        await photos.markRefused(photo, refusal(error));
         notify();
         continue;
       }
-      await db.photos.update(photo.id, { state: 'pending', last_error: error.message || String(error), attempts });
-      throw error instanceof LoginRequired ? error : new NetworkError(error.message || String(error));
+      const failure = error instanceof LoginRequired ? error : new NetworkError(error?.message || String(error));
+      await photos.markRetry(photo, describe(failure));
+      throw failure;
     }
-    await db.photos.delete(photo.id);
+    await photos.markDone(photo.id);
     notify();
   }
 }
@@ -144,21 +152,20 @@ function isRefusal(error) {
   return error.status >= 400 && error.status < 500 && ![401, 409, 423, 429].includes(error.status);
 }
 
-function refusalText(error) {
+function refusal(error) {
   const text = error.originalResponse?.getBody?.() || '';
-  try {
-    const body = JSON.parse(text);
-    const fields = body.error?.details?.fields;
-    const detail = fields ? Object.entries(fields).map(([field, messages]) => `${field}: ${[].concat(messages).join('; ')}`).join('\n') : '';
-    return [body.error?.message, detail].filter(Boolean).join('\n') || `HTTP ${error.status}`;
-  } catch {
-    return `HTTP ${error.status}`;
-  }
+  let body = null;
+  try { body = JSON.parse(text); } catch { /* not JSON */ }
+  const fields = body?.error?.details?.fields;
+  return {
+    code: 'photo_refused', message: body?.error?.message || null,
+    detail: [`HTTP ${error.status} ${body?.error?.code || ''}`, fields ? JSON.stringify(fields) : ''].filter(Boolean).join('\n'),
+  };
 }
 
 /** Puts a refused photo back in the queue (after the office fixed the cause) and syncs. */
 export async function retryPhoto(id) {
-  await db.photos.update(id, { state: 'pending', last_error: null });
+  await photos.retry(id);
   return sync({ force: true });
 }
 
@@ -201,39 +208,21 @@ function tusUpload(photo) {
   });
 }
 
-async function applyPage(data, nextCursor) {
-  await db.transaction('rw', db.households, db.meta, async () => {
-    if (data.households?.length) {
-      // A household may come twice across rounds (see server/sync/service.py); never go back a version.
-      const stored = await db.households.bulkGet(data.households.map((h) => h.id));
-      const fresh = data.households.filter((h, i) => !stored[i] || (stored[i].version ?? 0) <= (h.version ?? 0));
-      await db.households.bulkPut(fresh);
-    }
-    const gone = (data.tombstones || []).map((tomb) => tomb.household_id);
-    if (gone.length) await db.households.bulkDelete(gone);
-    if (data.reference) await db.meta.put({ key: 'reference', value: data.reference });
-    await db.meta.put({ key: 'cursor', value: nextCursor });
-  });
-}
-
 async function pull() {
   let cursor = await getMeta('cursor');
   let resets = 0;
   for (;;) {
-    state.progress = 'pull'; notify();
+    state.phase = 'pull'; state.sending = null; notify();
     const query = cursor ? `?limit=500&cursor=${encodeURIComponent(cursor)}` : '?limit=500';
     const { status, body } = await api(`/api/v1/sync/pull${query}`, { allow: [410] });
     if (status === 410) {
       if (resets++) throw new Error('cursor expired twice');
-      // Households only: drafts and the outbox stay.
-      await db.transaction('rw', db.households, db.meta, async () => {
-        await db.households.clear();
-        await db.meta.delete('cursor');
-      });
+      await households.resetPull();
       cursor = null;
       continue;
     }
-    await applyPage(body.data, body.meta.next_cursor);
+    await households.applyPage(body.data, body.meta.next_cursor);
+    state.pulled += body.data.households?.length || 0;
     cursor = body.meta.next_cursor;
     notify();
     if (!body.meta.has_more) return;
@@ -241,7 +230,7 @@ async function pull() {
 }
 
 export async function counts() {
-  const visits = await db.outbox.count();
-  const photos = await db.photos.where('state').anyOf('held', 'pending', 'uploading', 'refused').count();
-  return { visits, photos };
+  return { visits: await outbox.count(), photos: await photos.countUnsent() };
 }
+
+export { isOnline };

@@ -102,14 +102,21 @@ def open_household(page, name: str) -> None:
     page.get_by_test_id("household-detail").wait_for()
 
 
+def open_section(page, name: str) -> None:
+    """Unfolds one section of the visit form (outcome, members, house, aid, photos, gps, notes)."""
+    page.locator(f"[data-testid=section-{name}]").evaluate("d => { d.open = true; }")
+
+
 def record_visit(page, name: str, notes: str, photos: dict[str, str], before_submit=None) -> None:
     open_household(page, name)
     page.get_by_test_id("start-visit").click()
     page.get_by_test_id("visit-form").wait_for()
     page.get_by_test_id("outcome").select_option("found")
     page.get_by_test_id("consent").check()
+    open_section(page, "notes")
     page.get_by_test_id("notes").fill(notes)
     wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent.includes('±12 m')")
+    open_section(page, "photos")
     for kind, path in photos.items():
         page.get_by_test_id(f"photo-{kind}").set_input_files(str(path))
         page.get_by_test_id(f"photo-ok-{kind}").wait_for(timeout=TIMEOUT)
@@ -168,6 +175,47 @@ def test_login_first_sync_then_offline_reload_lists_households(phone, seed):
     page.get_by_test_id("search").fill("")
     page.get_by_test_id("filter-status").select_option("todo")
     wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length === 24")
+
+
+def test_the_form_offers_the_servers_choices_from_the_pulled_reference(phone):
+    """Outcomes, presence values and photo kinds (the server's `other` kind included) come from the pull's
+    `reference`, not from a copy in the app: a changed reference changes the form."""
+    from server.visits.form import OUTCOMES, PHOTO_KINDS, VISIT_PRESENCE
+
+    page = phone["page"]
+    open_household(page, "Warga Uji 04")
+    page.get_by_test_id("start-visit").click()
+    form = page.get_by_test_id("visit-form")
+    form.wait_for()
+    options = page.eval_on_selector_all("[data-testid=outcome] option", "os => os.map(o => [o.value, o.textContent])")
+    assert options[1:] == [[str(o["code"]), o["label_id"]] for o in OUTCOMES]
+    presence = page.eval_on_selector(
+        "[data-testid=presence]", "s => [...s.options].map(o => [o.value, o.textContent])"
+    )
+    assert presence == [[str(p["code"]), p["label_id"]] for p in VISIT_PRESENCE if p["code"] != "new"]
+    kinds = page.eval_on_selector_all("input[type=file][data-kind]", "xs => xs.map(x => x.dataset.kind)")
+    assert kinds == [str(k["code"]) for k in PHOTO_KINDS] and "other" in kinds
+
+    # The phone draws whatever the server's reference says (here: edited in the phone's store).
+    page.evaluate(
+        "verval.db.meta.get('reference').then(r => { const ref = r.value;"
+        " ref.outcomes[0] = {...ref.outcomes[0], label_id: 'Ditemukan (uji)'};"
+        " ref.photo_kinds.push({code: 'roof_test', label_id: 'Atap (uji)', label_en: 'Roof (test)'});"
+        " return verval.db.meta.put({key: 'reference', value: ref}); })"
+    )
+    page.reload()
+    form.wait_for()
+    assert "Ditemukan (uji)" in page.get_by_test_id("outcome").inner_text()
+    assert page.get_by_test_id("photo-roof_test").count() == 1
+    # Restore the pulled reference and leave no draft behind for the rest of the day.
+    page.evaluate(
+        "verval.db.meta.get('reference').then(r => { const ref = r.value;"
+        " ref.outcomes[0] = {...ref.outcomes[0], label_id: 'Ditemukan'};"
+        " ref.photo_kinds = ref.photo_kinds.filter(k => k.code !== 'roof_test');"
+        " return verval.db.meta.put({key: 'reference', value: ref}); })"
+        ".then(() => verval.db.drafts.clear())"
+    )
+    page.goto("/#/list")
 
 
 def test_two_visits_offline_survive_reload_and_a_closed_tab(phone, files):
@@ -289,7 +337,7 @@ def test_server_stopped_mid_sync_retry_completes_without_duplicates(phone, files
 
     phone["context"].route("**/api/v1/**", kill_after_server_answered)
     phone["context"].set_offline(False)
-    wait_until(page, "verval.db.outbox.toArray().then(v => v.length === 1 && v[0].last_error === 'network')")
+    wait_until(page, "verval.db.outbox.toArray().then(v => v.length === 1 && v[0].last_error?.code === 'network')")
     assert killed == ["push"]
     live_server.start()
     page.get_by_role("button", name="Sinkronkan").click()
@@ -307,6 +355,7 @@ def test_refused_visit_shows_the_reason_and_is_resent_fixed(phone, db_engine):
     page = phone["page"]
 
     def add_bad_member():
+        open_section(page, "members")
         page.get_by_test_id("add-member").click()
         page.get_by_test_id("new-member-name").fill("Bayi Baru")
         # Serial 0000 never exists in a NIK: the server refuses the visit and says why.
@@ -350,12 +399,13 @@ def test_gps_keeps_the_best_fix_warns_when_poor_and_a_draft_can_be_thrown_away(p
     context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 80})
     open_household(page, "Warga Uji 05")
     page.get_by_test_id("start-visit").click()
+    open_section(page, "gps")
     gps = page.get_by_test_id("gps-status")
     wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent.includes('±80 m')")
     assert page.get_by_test_id("gps-poor").is_visible()
     context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 8})
     wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent.startsWith('Akurasi ±8 m')")
-    assert page.get_by_test_id("gps-poor").count() == 0
+    page.get_by_test_id("gps-poor").wait_for(state="hidden")
     # A worse reading later is shown live but does not replace the best fix.
     context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 35})
     wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent.includes('±35 m')")
@@ -364,6 +414,7 @@ def test_gps_keeps_the_best_fix_warns_when_poor_and_a_draft_can_be_thrown_away(p
     assert [d["gps"]["accuracy_m"] for d in draft] == [8]
 
     # A photo taken by mistake can be removed before saving.
+    open_section(page, "photos")
     page.get_by_test_id("photo-living_room").set_input_files(str(files["front_d.jpg"][0]))
     page.get_by_test_id("photo-ok-living_room").wait_for(timeout=TIMEOUT)
     page.locator("[data-testid=photo-list] img").wait_for()
@@ -397,7 +448,9 @@ def test_proposed_household_saved_without_a_gps_fix_records_why(phone, files, db
     page.get_by_test_id("visit-form").wait_for()
     wait_for(page, "document.querySelector('[data-testid=gps-status]')?.textContent === 'Izin lokasi ditolak'")
     page.get_by_test_id("consent").check()
+    open_section(page, "gps")
     page.get_by_label("Alasan tanpa lokasi").fill("Izin lokasi ditolak di HP")
+    open_section(page, "photos")
     page.get_by_test_id("photo-house_front").set_input_files(str(files["front_d.jpg"][0]))
     page.get_by_test_id("photo-ok-house_front").wait_for(timeout=TIMEOUT)
     page.get_by_test_id("save-send").click()
@@ -497,8 +550,10 @@ def test_a_sent_visit_is_corrected_by_a_new_visit_that_supersedes_it(phone, db_e
     page.get_by_test_id("visit-form").wait_for()
     # The form starts from the sent visit, with the members' names and the original GPS fix.
     assert page.get_by_test_id("notes").input_value() == "Kunjungan pertama"
+    open_section(page, "members")
     assert "Anak Uji 00" in page.get_by_test_id("visit-form").inner_text()
-    assert page.get_by_test_id("gps-status").inner_text().startswith("Akurasi ±12 m")
+    assert page.get_by_test_id("gps-status").text_content().startswith("Akurasi ±12 m")
+    open_section(page, "notes")
     page.get_by_test_id("notes").fill("Koreksi: anak sedang sekolah")
     page.get_by_test_id("save-send").click()
     wait_until(page, "verval.db.sent.toArray().then(s => s.some(v => v.payload.notes.startsWith('Koreksi')))")
