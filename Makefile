@@ -21,7 +21,7 @@ export VERVAL_PROFILE ?= development
 PRIVATE_DB := $(if $(DATABASE_URL),,yes)
 DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test db db-stop clean-db lint format venv pwa chromium fresh-check
+.PHONY: run test db db-stop clean-db lint lint-js format venv pwa chromium fresh-check
 
 venv: $(VENV)/.installed
 
@@ -80,10 +80,15 @@ run: db pwa
 
 test: db pwa chromium
 	@export DATABASE_URL='$(DB_URL)' VERVAL_PROFILE=test; \
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(MAKE) --no-print-directory lint-js && $(BIN)/pytest $(PYTEST_ARGS)
 
-lint: venv
+lint: venv lint-js
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# ESLint over the PWA with eslint-plugin-no-unsanitized (markup only through pwa/src/lib/html.js), with the
+# venv's Node.js like the build.
+lint-js: pwa
+	@export PATH="$(CURDIR)/$(BIN):$$PATH"; cd pwa && npm run --silent lint
 
 format: venv
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

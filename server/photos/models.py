@@ -28,6 +28,11 @@ class Photo(db.Model):
     thumbnail_key: Mapped[str | None] = mapped_column(sa.String(200))
     exif_taken_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     exif_location = mapped_column(point(), nullable=True)
+    # The app's own record of the capture (EXIF is often missing or stripped on real phones): when the photo
+    # was taken on the phone's clock, and the phone's GPS fix at that moment, as declared with the visit.
+    captured_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    capture_location = mapped_column(point(), nullable=True)
+    capture_accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
     uploaded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
 

@@ -12,14 +12,17 @@ from server.photos.uploads import link_completed_uploads
 
 
 def declare_photos_for_visits(declared: dict[uuid.UUID, list[dict]]) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """Create the Photo rows each visit declares ({id, kind, sha256}) if absent; per visit, the ids whose
-    bytes are still missing. Idempotent: an already declared photo keeps its row."""
+    """Create the Photo rows each visit declares ({id, kind, sha256, captured_at?, capture_location?}) if
+    absent; per visit, the ids whose bytes are still missing. Idempotent: an already declared photo keeps its
+    row."""
     rows = [
         {
             "id": uuid.UUID(str(photo["id"])),
             "visit_id": visit_id,
             "kind": photo["kind"],
             "sha256": photo["sha256"].lower(),
+            "captured_at": photo.get("captured_at"),
+            **_capture_location(photo.get("capture_location")),
         }
         for visit_id, photos in declared.items()
         for photo in photos
@@ -34,6 +37,15 @@ def declare_photos_for_visits(declared: dict[uuid.UUID, list[dict]]) -> dict[uui
             photo_id for photo_id in (uuid.UUID(str(photo["id"])) for photo in photos) if photo_id in still_missing
         ]
     return in_declared_order
+
+
+def _capture_location(fix: dict | None) -> dict:
+    if not fix:
+        return {"capture_location": None, "capture_accuracy_m": None}
+    return {
+        "capture_location": f"SRID=4326;POINT({float(fix['lon'])} {float(fix['lat'])})",
+        "capture_accuracy_m": fix.get("accuracy_m"),
+    }
 
 
 def declare_photos(visit_id: uuid.UUID, photos: list[dict]) -> list[uuid.UUID]:

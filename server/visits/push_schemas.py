@@ -71,10 +71,20 @@ class MemberChangeSchema(StrictSchema):
             raise ValidationError("Wajib kecuali anggota baru / required unless presence is new", "member_id")
 
 
+class CaptureLocationSchema(StrictSchema):
+    """The phone's GPS fix when the photo was taken (the app's own record, beside the camera's EXIF)."""
+
+    lon = fields.Float(required=True, validate=validate.Range(min=94.0, max=142.0))
+    lat = fields.Float(required=True, validate=validate.Range(min=-11.5, max=6.5))
+    accuracy_m = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=0, max=100_000))
+
+
 class PhotoDeclarationSchema(StrictSchema):
     id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf([k["code"] for k in PHOTO_KINDS]))
     sha256 = fields.String(required=True, validate=SHA256)
+    captured_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    capture_location = fields.Nested(CaptureLocationSchema, allow_none=True, load_default=None)
 
 
 class NewHouseholdSchema(StrictSchema):

@@ -189,9 +189,7 @@ def test_the_form_offers_the_servers_choices_from_the_pulled_reference(phone):
     form.wait_for()
     options = page.eval_on_selector_all("[data-testid=outcome] option", "os => os.map(o => [o.value, o.textContent])")
     assert options[1:] == [[str(o["code"]), o["label_id"]] for o in OUTCOMES]
-    presence = page.eval_on_selector(
-        "[data-testid=presence]", "s => [...s.options].map(o => [o.value, o.textContent])"
-    )
+    presence = page.eval_on_selector("[data-testid=presence]", "s => [...s.options].map(o => [o.value, o.textContent])")
     assert presence == [[str(p["code"]), p["label_id"]] for p in VISIT_PRESENCE if p["code"] != "new"]
     kinds = page.eval_on_selector_all("input[type=file][data-kind]", "xs => xs.map(x => x.dataset.kind)")
     assert kinds == [str(k["code"]) for k in PHOTO_KINDS] and "other" in kinds
@@ -571,3 +569,60 @@ def test_a_sent_visit_is_corrected_by_a_new_visit_that_supersedes_it(phone, db_e
     assert (first.id, first.notes, first.supersedes_id) == (original, "Kunjungan pertama", None)
     assert correction.supersedes_id == original and correction.notes == "Koreksi: anak sedang sekolah"
     assert correction.location == first.location
+
+
+def jpeg_with_exif(path, size, seed: int) -> bytes:
+    """A big noisy camera photo (compressed on the phone) whose EXIF has a date taken, a position, make, model."""
+    rng = random.Random(seed)
+    image = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Google", "Pixel Uji"
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:28 09:10:00"  # DateTimeOriginal
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "S", (0.0, 30.0, 7.92), "E", (117.0, 9.0, 13.0)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90, exif=exif)
+    path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def test_photo_evidence_keeps_exif_and_the_apps_own_capture_time_and_fix(phone, files, tmp_path, db_engine):
+    page = phone["page"]
+    context = phone["context"]
+    jpeg_with_exif(tmp_path / "camera.jpg", (2400, 1800), 7)
+    before = time.time()
+    context.set_offline(True)
+    record_visit(
+        page,
+        "Warga Uji 08",
+        "Bukti foto",
+        {"house_front": tmp_path / "camera.jpg", "other": files["front_d.jpg"][0]},
+    )
+    visit_id = outbox(page)[0]["id"]
+    stored = page.evaluate("verval.db.photos.toArray().then(p => p.map(x => [x.kind, x.width, x.height]))")
+    # The camera photo was made smaller on the phone (its EXIF must survive that).
+    assert next(p for p in stored if p[0] == "house_front")[1] <= 1600
+    context.set_offline(False)
+    wait_counts(page, 0, 0, timeout=60000)
+    with db_engine.connect() as connection:
+        rows = {
+            row.kind: row
+            for row in connection.execute(
+                sa.text(
+                    "SELECT kind, exif_taken_at, ST_X(exif_location) AS exif_lon, ST_Y(exif_location) AS exif_lat,"
+                    " captured_at, ST_X(capture_location) AS lon, ST_Y(capture_location) AS lat, capture_accuracy_m"
+                    " FROM photos WHERE visit_id = :id"
+                ),
+                {"id": visit_id},
+            )
+        }
+    camera, plain = rows["house_front"], rows["other"]
+    # The camera's EXIF: date taken (local time, WITA) and position.
+    assert camera.exif_taken_at.isoformat().startswith("2026-11-28T01:10:00")
+    assert abs(camera.exif_lon - 117.1536) < 1e-3 and abs(camera.exif_lat + 0.5022) < 1e-3
+    # The app's own record for both, the photo without EXIF included.
+    for row in (camera, plain):
+        assert before - 5 <= row.captured_at.timestamp() <= time.time() + 5
+        assert abs(row.lon - (CENTRE[0] + 0.0001)) < 1e-6 and abs(row.lat - (CENTRE[1] + 0.0001)) < 1e-6
+        assert row.capture_accuracy_m == 12
+    assert plain.exif_taken_at is None and plain.exif_lon is None

@@ -170,6 +170,34 @@ def test_no_fix_clock_skew_photos_and_verification_status(sync_ctx, sync_client)
     assert pulled[0]["last_visit"]["id"] == item["id"] and pulled[0]["verification_status"] == "visited"
 
 
+def test_a_photo_declaration_carries_the_apps_capture_time_and_fix(sync_ctx, sync_client):
+    """EXIF is often missing on real phones: the app's own capture time and GPS fix come with the
+    declaration and are stored beside whatever EXIF the bytes bring."""
+    from server.photos.models import Photo
+
+    enumerator, homes = _world(1)
+    with_fix = {
+        "id": str(uuid.uuid4()),
+        "kind": "other",
+        "sha256": hashlib.sha256(b"a").hexdigest(),
+        "captured_at": "2026-11-28T09:10:30+08:00",
+        "capture_location": {"lon": 117.1537, "lat": -0.5021, "accuracy_m": 9.5},
+    }
+    bare = {"id": str(uuid.uuid4()), "kind": "kitchen", "sha256": hashlib.sha256(b"b").hexdigest()}
+    item = visit_item(homes[0], photos=[with_fix, bare])
+    assert _push(sync_client, enumerator, [item])[0]["status"] == "created"
+    db.session.expire_all()
+    stored = db.session.get(Photo, uuid.UUID(with_fix["id"]))
+    assert stored.captured_at == datetime.fromisoformat("2026-11-28T09:10:30+08:00")
+    assert stored.capture_accuracy_m == 9.5
+    where = db.session.execute(sa.select(sa.func.ST_AsText(Photo.capture_location)).where(Photo.id == stored.id))
+    assert where.scalar() == "POINT(117.1537 -0.5021)"
+    plain = db.session.get(Photo, uuid.UUID(bare["id"]))
+    assert plain.captured_at is None and plain.capture_location is None
+    wrong = visit_item(homes[0], photos=[{**with_fix, "id": str(uuid.uuid4()), "capture_location": {"lon": 1}}])
+    assert _push(sync_client, enumerator, [wrong])[0]["status"] == "invalid"
+
+
 def test_a_household_found_in_the_field_is_accepted_as_a_proposal(sync_ctx, sync_client):
     enumerator = make_user("enumerator", ["64.72.01.1001"])
     db.session.commit()
