@@ -1,7 +1,7 @@
 """Photos keep the app's own capture record: when the phone took the photo and its GPS fix then.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 08:00:00
 
 """
@@ -10,8 +10,8 @@ import geoalchemy2
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
