@@ -14,6 +14,9 @@ def create_app(config: dict | str | None = None) -> Flask:
     from server.http import StrictJSONProvider
 
     app = Flask(__name__, static_folder=None)
+    from server.jobs.storage import SpoolingRequest
+
+    app.request_class = SpoolingRequest
     app.json = StrictJSONProvider(app)
     if isinstance(config, dict):
         profile = config.get("PROFILE")

@@ -24,6 +24,7 @@ from server.imports.schemas import (  # noqa: F401 (schemas named in the docstri
 from server.jobs.routes import job_response
 from server.jobs.schemas import JobEnvelopeSchema  # noqa: F401 (named in the docstrings)
 from server.jobs.service import enqueue
+from server.jobs.storage import XLSX_MEDIA_TYPE, job_store
 from server.types import Role
 
 bp = Blueprint("imports", __name__)
@@ -33,11 +34,20 @@ IMPORTERS = (Role.ADMIN, Role.SUPERVISOR)
 DEFAULT_IMPORT_MAX_BYTES = 200 * 1024 * 1024
 
 
+# Besides a multipart form, the file may be the request body itself (options in the query string): no form
+# parsing, so a city-sized file is answered faster.
+RAW_TYPES = frozenset({"text/csv", "application/octet-stream", XLSX_MEDIA_TYPE})
+
+
 def _upload() -> tuple[FileStorage, int]:
-    """The uploaded file (spooled to disk by the form parser) and its size in bytes."""
+    """The uploaded file (spooled into the job store as it arrives) and its size in bytes."""
     request.max_content_length = current_app.config.get("IMPORT_MAX_CONTENT_LENGTH", DEFAULT_IMPORT_MAX_BYTES)
-    check_form()
-    upload = request.files.get("file")
+    request.spool_dir = job_store().spool_dir()  # the upload lands where its job will find it (no copy)
+    if request.mimetype in RAW_TYPES:
+        upload = FileStorage(request.spool_body(), filename=request.args.get("filename") or "upload")
+    else:
+        check_form()
+        upload = request.files.get("file")
     if upload is None:
         raise validation_error({"file": ["Unggah berkas CSV atau XLSX / upload a CSV or XLSX file"]})
     upload.stream.seek(0, os.SEEK_END)
@@ -57,8 +67,13 @@ def _filename(upload: FileStorage) -> str:
     return (upload.filename or "upload")[:255]
 
 
+def _field(name: str) -> str:
+    """A form field, or the query parameter of that name (raw-body uploads)."""
+    return (request.form.get(name) or request.args.get(name) or "").strip()
+
+
 def _flag(name: str) -> bool:
-    return (request.form.get(name) or request.args.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
+    return _field(name).lower() in {"1", "true", "yes", "on"}
 
 
 def _visible(import_id: int):
@@ -84,6 +99,9 @@ def import_registry():
         The import runs as a background job: the answer is `202` with the job (poll its `links.self`;
         progress phases reading, validating, staging, applying; when done, `result.links.report`).
         A dry run of a file up to IMPORT_SYNC_DRY_RUN_MAX_BYTES (2 MB) answers `201` with the report at once.
+      parameters:
+        - {in: query, name: filename, schema: {type: string}, required: false, description: Raw-body uploads}
+        - {in: query, name: dry_run, schema: {type: boolean}, required: false, description: Raw-body uploads}
       requestBody:
         required: true
         content:
@@ -94,6 +112,10 @@ def import_registry():
               properties:
                 file: {type: string, format: binary}
                 dry_run: {type: boolean}
+          text/csv:
+            schema: {type: string, format: binary, description: The file itself; options in the query}
+          application/octet-stream:
+            schema: {type: string, format: binary, description: The file itself (CSV or XLSX)}
       responses:
         201:
           description: Dry run of a small file - the import report (counts, first rejections, link to all)
@@ -202,7 +224,7 @@ def import_rejections_csv(import_id: int):
 
 
 def _form_date(name: str) -> date:
-    value = (request.form.get(name) or "").strip()
+    value = _field(name)
     try:
         return date.fromisoformat(value)
     except ValueError as error:
@@ -223,6 +245,12 @@ def import_aid():
         the row's kelurahan and the caller's area, applied only when a supervisor confirms one.
         Runs as a background job (`202` with the job; phases reading, validating, applying); a dry run of
         a small file answers `201` with the report at once. Program and period are checked before queuing.
+      parameters:
+        - {in: query, name: filename, schema: {type: string}, required: false, description: Raw-body uploads}
+        - {in: query, name: program, schema: {type: string}, required: false, description: Raw-body uploads}
+        - {in: query, name: period_start, schema: {type: string, format: date}, required: false}
+        - {in: query, name: period_end, schema: {type: string, format: date}, required: false}
+        - {in: query, name: dry_run, schema: {type: boolean}, required: false}
       requestBody:
         required: true
         content:
@@ -236,6 +264,10 @@ def import_aid():
                 period_start: {type: string, format: date}
                 period_end: {type: string, format: date}
                 dry_run: {type: boolean}
+          text/csv:
+            schema: {type: string, format: binary, description: The file itself; fields in the query}
+          application/octet-stream:
+            schema: {type: string, format: binary, description: The file itself (CSV or XLSX)}
       responses:
         201:
           description: Dry run of a small file - the import report
@@ -254,7 +286,7 @@ def import_aid():
     from server.aid.service import require_program
 
     upload, size = _upload()
-    program = (request.form.get("program") or "").strip()
+    program = _field("program")
     if not program:
         raise validation_error({"program": ["Kode program wajib / program code required"]})
     period_start, period_end = _form_date("period_start"), _form_date("period_end")

@@ -117,7 +117,8 @@ def finish_job(
         "state": state,
         "result": sa.null() if result is None else result,
         "error": sa.null() if error is None else error,
-        "finished_at": sa.func.now(),
+        # clock_timestamp(): now() would be the start of the job's own transaction, not its end.
+        "finished_at": sa.func.clock_timestamp(),
         "worker": None,
     }
     if phase is not None:  # else the phase it stopped in stays, so a failure says where

@@ -319,6 +319,7 @@ def prune(*, days: int) -> dict[str, int]:
         if file and store.exists(file["key"]):
             store.delete(file["key"])
             removed["results"] += 1
+    removed["uploads"] += store.stale_incoming(older_than_seconds=3600)
     uploads = list(store.keys("uploads"))
     ids = []
     for key, _mtime in uploads:

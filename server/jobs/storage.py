@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
+from flask import Request, current_app
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class JobStore:
@@ -43,15 +46,34 @@ class JobStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        directory = os.open(target.parent, os.O_RDONLY)
+        self._fsync_dir(target.parent)
+
+    @staticmethod
+    def _fsync_dir(folder: Path) -> None:
+        directory = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
 
+    def spool_dir(self) -> str:
+        """Where the form parser writes an upload's bytes as they arrive (see SpoolingRequest), so that
+        keeping the file for its job is a rename, not a second copy of a city-sized file."""
+        folder = self.root / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
+
     def save_upload(self, job_id: uuid.UUID, source: IO[bytes] | bytes) -> str:
-        """Keep an uploaded file until the job's worker reads it; returns its key."""
+        """Keep an uploaded file until the job's worker reads it; returns its key. A file the form parser
+        already spooled into this store is fsynced and renamed; anything else is copied."""
         key = f"uploads/{job_id}"
+        spooled = getattr(source, "name", None)
+        if isinstance(spooled, str) and Path(spooled).parent.resolve() == self.path(key).parent:
+            source.flush()
+            os.fsync(source.fileno())
+            os.replace(spooled, self.path(key))
+            self._fsync_dir(self.path(key).parent)
+            return key
         with self._atomic(key) as out:
             if isinstance(source, bytes | bytearray):
                 out.write(source)
@@ -87,6 +109,16 @@ class JobStore:
         """Whatever a job that did not finish wrote (its result folder)."""
         shutil.rmtree(self.path(f"results/{job_id}"), ignore_errors=True)
 
+    def stale_incoming(self, older_than_seconds: float) -> int:
+        """Delete spooled or half-written files of requests that never got as far as their job; returns how many."""
+        removed = 0
+        now = time.time()
+        for path in self.root.rglob(".incoming-*"):
+            if now - path.stat().st_mtime > older_than_seconds:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def keys(self, folder: str) -> Iterator[tuple[str, float]]:
         """(key, modification time) of every file under `folder` (uploads or results)."""
         base = self.root / folder
@@ -100,3 +132,30 @@ class JobStore:
 def job_store() -> JobStore:
     """The configured store (built per call: cheap, and tests switch configuration)."""
     return JobStore(current_app.config["JOB_STORE"])
+
+
+class SpoolingRequest(Request):
+    """The app's request class: when a route sets `spool_dir` before the form is parsed, uploaded files are
+    written there as they arrive (named `.incoming-*`), instead of to the system's temporary folder."""
+
+    spool_dir: str | None = None
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None) -> IO[bytes]:
+        if self.spool_dir is None:
+            return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        spooled = tempfile.NamedTemporaryFile("w+b", dir=self.spool_dir, prefix=".incoming-", delete=False)  # noqa: SIM115 (the form parser owns it)
+        self.__dict__.setdefault("_spooled", []).append(spooled.name)
+        return spooled
+
+    def spool_body(self) -> IO[bytes]:
+        """The request body itself as an uploaded file (raw-body uploads), spooled like a form's file."""
+        spooled = self._get_file_stream(self.content_length, self.mimetype)
+        shutil.copyfileobj(self.stream, spooled, 1024 * 1024)
+        spooled.seek(0)
+        return spooled
+
+    def close(self) -> None:
+        """At the end of the request: a spooled file no job adopted (refused request, dry run) is deleted."""
+        super().close()
+        for name in self.__dict__.get("_spooled", []):
+            Path(name).unlink(missing_ok=True)

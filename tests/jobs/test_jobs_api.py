@@ -50,6 +50,15 @@ def _import(client, headers, data=SAMPLE):
     )
 
 
+@pytest.fixture(autouse=True)
+def _own_store(app, tmp_path):
+    """Each test its own job store (files are not rolled back with the database)."""
+    before = app.config["JOB_STORE"]
+    app.config["JOB_STORE"] = str(tmp_path / "job-store")
+    yield
+    app.config["JOB_STORE"] = before
+
+
 @pytest.fixture
 def queued(app):
     """Jobs stay queued (as with a worker that has not taken them yet) for the length of a test."""
@@ -234,3 +243,52 @@ def test_the_upload_is_kept_until_a_worker_takes_it_and_prune_removes_orphans(
 def test_an_unknown_kind_is_refused(app, db_session):
     with pytest.raises(ValueError):
         service.enqueue("no.such.kind", {}, actor=None)
+
+
+def test_uploads_spool_into_the_store_and_nothing_is_left_by_dry_runs_or_refusals(
+    client, auth_headers, db_session, queued
+):
+    headers = auth_headers(make_user("admin"))
+    store = job_store()
+    dry = client.post(
+        "/api/v1/imports/registry",
+        data={"file": (io.BytesIO(SAMPLE), "r.csv"), "dry_run": "true"},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert dry.status_code == 201
+    refused = client.post(
+        "/api/v1/imports/aid",
+        data={"file": (io.BytesIO(SAMPLE), "r.csv"), "program": "NOPE", "period_start": "2026-01-01"},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code in (404, 422)
+    assert list(store.root.rglob(".incoming-*")) == [] and list(store.keys("uploads")) == []
+    job = job_of(_import(client, headers))
+    assert [key for key, _ in store.keys("uploads")] == [f"uploads/{job['id']}"]  # renamed, not copied
+    assert list(store.root.rglob(".incoming-*")) == []
+
+
+def test_the_file_may_be_the_request_body_with_options_in_the_query(client, auth_headers, db_session):
+    headers = auth_headers(make_user("admin"))
+    raw = client.post(
+        "/api/v1/imports/registry?filename=kota.csv", data=SAMPLE, headers=headers, content_type="text/csv"
+    )
+    job = job_of(raw)
+    assert job["state"] == "done", job
+    report = client.get(job["result"]["links"]["report"], headers=headers).get_json()["data"]
+    assert report["filename"] == "kota.csv" and report["counts"]["households_inserted"] == 1
+    dry = client.post(
+        "/api/v1/imports/registry?dry_run=true", data=SAMPLE, headers=headers, content_type="application/octet-stream"
+    )
+    assert dry.status_code == 201 and dry.get_json()["data"]["dry_run"] is True
+    empty = client.post("/api/v1/imports/registry", data=b"", headers=headers, content_type="text/csv")
+    assert empty.status_code == 422
+    aid = client.post(
+        "/api/v1/imports/aid?program=NOPE&period_start=2026-01-01&period_end=2026-03-31",
+        data=b"nik,nama\n",
+        headers=headers,
+        content_type="text/csv",
+    )
+    assert aid.status_code == 404  # the program is read from the query too
