@@ -4,7 +4,9 @@
   started it has gone, and its result (the import report) is there afterwards;
 - a worker killed with SIGKILL in the middle of applying an import leaves nothing half-applied: PostgreSQL
   rolls its transaction back, the job's lease expires, and the next worker runs it again from the start;
-- SIGTERM stops an idle worker cleanly (its row leaves job_workers).
+- cancelling a running job stops it at its next progress report with nothing applied, and the worker goes on;
+- SIGTERM stops a worker cleanly (its row leaves job_workers); a job it was running goes back to the queue
+  without counting the attempt, and the next worker runs it.
 """
 
 from __future__ import annotations
@@ -244,4 +246,53 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_applied_and_the_job_is_r
         )
         == 1
     )
+    assert second.stop(signal.SIGTERM) == 0, second.output()
+
+
+def test_cancel_stops_a_running_job_and_sigterm_puts_one_back_in_the_queue(worker_app, admin_headers, workers):
+    first = workers()
+
+    def start(prefix: str, first_day: int) -> str:
+        response, _ = _post_import(worker_app, admin_headers, registry_csv(prefix, 4000, first_day=first_day))
+        job_id = response.get_json()["data"]["id"]
+        _wait_for(
+            lambda: _job(worker_app, admin_headers, job_id)["progress"]["phase"] == "validating",
+            120,
+            f"job {prefix} to be validating",
+            first,
+            every=0.02,
+        )
+        return job_id
+
+    # Cancel while it runs: it stops at its next progress report; nothing of it is applied.
+    cancelled_id = start("WC-", 20)
+    answer = worker_app.test_client().post(f"/api/v1/jobs/{cancelled_id}/cancel", headers=admin_headers)
+    assert answer.status_code == 200 and answer.get_json()["data"]["cancel_requested"] is True
+    job = _wait_for(
+        lambda: (job := _job(worker_app, admin_headers, cancelled_id))["state"] != "running" and job,
+        60,
+        "the cancelled job to stop",
+        first,
+    )
+    assert job["state"] == "cancelled" and job["error"]["code"] == "job.cancelled", job
+    assert _count(worker_app, "SELECT count(*) FROM households WHERE registry_id LIKE 'WC-%'") == 0
+    assert first.process.poll() is None  # the worker goes on
+
+    # SIGTERM while it runs: the job is rolled back and queued again (the attempt does not count).
+    requeued_id = start("WT-", 30)
+    assert first.stop(signal.SIGTERM) == 0, first.output()
+    job = _job(worker_app, admin_headers, requeued_id)
+    assert (job["state"], job["attempts"]) == ("queued", 0), job
+    assert _count(worker_app, "SELECT count(*) FROM households WHERE registry_id LIKE 'WT-%'") == 0
+
+    second = workers()
+    job = _wait_for(
+        lambda: (job := _job(worker_app, admin_headers, requeued_id))["state"] in ("done", "failed") and job,
+        120,
+        "the requeued job to be run by the next worker",
+        second,
+        every=0.2,
+    )
+    assert job["state"] == "done" and job["attempts"] == 1, job
+    assert _count(worker_app, "SELECT count(*) FROM households WHERE registry_id LIKE 'WT-%'") == 4000
     assert second.stop(signal.SIGTERM) == 0, second.output()
