@@ -7,6 +7,7 @@ Not a benchmark itself; `push_ingest.py`, `first_pull.py` and `photo_upload.py` 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -197,7 +198,12 @@ def access_log(path: Path, prefix: str) -> list[tuple[int, int, int]]:
     """(status, bytes, microseconds) of each logged request whose path starts with `prefix`."""
     rows = []
     for line in path.read_text().splitlines():
-        _method, route, status, size, micros = line.split()
+        if line.startswith("{"):  # server/logs.py writes every log line as JSON, our format in its message
+            line = json.loads(line).get("message", "")
+        fields = line.split()
+        if len(fields) != 5:
+            continue
+        _method, route, status, size, micros = fields
         if route.startswith(prefix):
             rows.append((int(status), int(size) if size != "-" else 0, int(micros)))
     return rows

@@ -30,6 +30,10 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
 
+    from server.households.cli import households_cli
+
+    app.cli.add_command(households_cli)
+
     from server.jobs.cli import jobs_cli
 
     app.cli.add_command(jobs_cli)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 
 from server.audit.service import record
 from server.auth.access import Actor
@@ -200,6 +200,9 @@ def run_inline(job: Job, *, actor: Actor | None, on_progress=None) -> Job:
     sink = _InlineSink(job, on_progress)
     context = JobContext(job_id=job.id, payload=job.payload, actor=actor, sink=sink, interval=0)
     savepoint = db.session.begin_nested()
+    outside_request = not has_request_context()
+    if outside_request:  # a `flask` command: the job's audit rows name the user it runs as
+        g.job_actor = actor
     try:
         result = job_kind.run(context)
     except Exception as error:  # every failure becomes the job's error
@@ -213,6 +216,9 @@ def run_inline(job: Job, *, actor: Actor | None, on_progress=None) -> Job:
     else:
         savepoint.commit()
         job.state, job.result = "done", result
+    finally:
+        if outside_request:
+            g.pop("job_actor", None)
     job.finished_at = datetime.now(UTC)
     db.session.flush()
     _forget_upload(job)

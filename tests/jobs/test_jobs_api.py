@@ -292,3 +292,21 @@ def test_the_file_may_be_the_request_body_with_options_in_the_query(client, auth
         content_type="text/csv",
     )
     assert aid.status_code == 404  # the program is read from the query too
+
+
+def test_the_cli_export_runs_the_same_job_inline_under_the_named_user(app, db_session, tmp_path):
+    household = make_household(region_code="64.72.01.1001")
+    make_member(household, name="Anggota Baris")
+    supervisor = make_user("supervisor", ["64.72.01"])
+    output = tmp_path / "out.csv"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["households", "export", "--user", supervisor.username, "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8-sig"))))
+    assert {row["name"] for row in rows if row["registry_id"] == household.registry_id} == {"Anggota Baris"}
+    job = db_session.execute(sa.select(Job).where(Job.kind == "export.households")).scalar_one()
+    assert job.state == "done" and job.created_by_id == supervisor.id
+    exported = db_session.execute(sa.select(AuditEntry).where(AuditEntry.action == "household.export")).scalar_one()
+    assert exported.actor_id == supervisor.id
+    refused = runner.invoke(args=["households", "export", "--user", "nobody", "--output", str(output)])
+    assert refused.exit_code == 1 and "not an active admin or supervisor" in refused.output
