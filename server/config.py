@@ -45,10 +45,16 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     # Longer URLs get 414 in the JSON envelope; gunicorn.conf.py lets request lines up to 8190 bytes through.
     MAX_URL_LENGTH = _int_env("MAX_URL_LENGTH", 4096)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Counters shared by every worker: unset means a table in the app's own database (server/security/
+    # ratelimit.py); compose sets redis://. Never memory:// with several workers (each would count alone).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
     RATELIMIT_HEADERS_ENABLED = True
-    # Every attempt from one address; only failed attempts against one account.
-    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+    # Login limits (docs/operations.md). Per address, every attempt: 200 field phones behind one carrier NAT
+    # all log in within a minute. Per address, failures only. Per account *and* address, failures only: a
+    # stranger guessing enumerator1's password is slowed down at their own address and cannot lock the
+    # enumerator out at theirs.
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "300 per minute")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per minute;300 per hour")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
     JSON_SORT_KEYS = False
     # Reverse proxies in front that set X-Forwarded-For (1 behind the compose proxy); 0 = none, trust nothing.
@@ -111,6 +117,8 @@ def config_from_env(profile: str | None = None, **overrides) -> dict:
         generated = development_secrets(Path(os.environ.get("VERVAL_DEV_SECRETS_FILE") or DEV_SECRETS_FILE))
         for key in SECRET_KEYS:
             settings[key] = settings[key] or generated[key]
+    if not settings["RATELIMIT_STORAGE_URI"]:
+        settings["RATELIMIT_STORAGE_URI"] = _shared_limit_store(settings["SQLALCHEMY_DATABASE_URI"])
     if name == "production":
         _check_production(settings)
     return settings
@@ -136,6 +144,14 @@ def development_secrets(path: Path) -> dict[str, str]:
             temporary.unlink()
     stored = json.loads(path.read_text())
     return {key: stored[key] for key in SECRET_KEYS}
+
+
+def _shared_limit_store(database_url: str) -> str:
+    if not database_url.startswith("postgresql"):
+        return "memory://"  # no database configured (a CLI that needs none): nothing to share
+    from server.security.ratelimit import STORAGE_URI
+
+    return STORAGE_URI
 
 
 def _check_production(settings: dict) -> None:

@@ -9,6 +9,7 @@ from server.imports.models import DataImport
 from server.jobs.models import Job, JobWorker
 from server.photos.models import Photo
 from server.regions.models import Region
+from server.security.models import RateLimitCounter
 from server.visits.models import Visit, VisitReview
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "JobWorker",
     "Member",
     "Photo",
+    "RateLimitCounter",
     "RefreshToken",
     "Region",
     "Tombstone",

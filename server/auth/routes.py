@@ -6,6 +6,7 @@ import uuid
 
 from flask import Blueprint, current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
+from flask_limiter.util import get_remote_address
 
 from server.auth import service
 from server.auth.access import current_actor, require
@@ -19,10 +20,15 @@ bp = Blueprint("auth", __name__)
 
 
 def _login_account_key() -> str:
-    """Rate-limit key of the account being tried (so one address cannot guess one account quickly)."""
+    """Rate-limit key of the account being tried *from this address*: one address cannot guess one account
+    quickly, and what it does there never locks the account's owner out at another address."""
     body = request.get_json(silent=True)
     username = body.get("username") if isinstance(body, dict) else None
-    return f"login-account:{str(username or '').strip().lower()[:64]}"
+    return f"login-account:{str(username or '').strip().lower()[:64]}:{get_remote_address()}"
+
+
+def _login_failures_key() -> str:
+    return f"login-failures:{get_remote_address()}"
 
 
 def _count_failures_only(response) -> bool:
@@ -31,6 +37,11 @@ def _count_failures_only(response) -> bool:
 
 @bp.post("/auth/login")
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"],
+    key_func=_login_failures_key,
+    deduct_when=_count_failures_only,
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account_key, deduct_when=_count_failures_only
 )
@@ -42,7 +53,8 @@ def login():
       summary: Log in
       description: >
         The phone sends the `device_id` it got at an earlier login so the device keeps its identity.
-        Attempts are rate-limited per client address and failed attempts per account (429).
+        Attempts are rate-limited per client address, failed attempts per address and per account at
+        that address (429 with Retry-After); see docs/operations.md for the numbers.
       security: []
       requestBody:
         required: true
