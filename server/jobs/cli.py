@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -18,6 +20,8 @@ def worker_command(once: bool) -> None:
     """Claim and run queued jobs until SIGTERM or Ctrl-C (a running job is put back in the queue)."""
     from server.jobs.worker import Worker
 
+    # Named in pg_stat_activity (libpq reads it when the first connection opens, which is after this).
+    os.environ.setdefault("PGAPPNAME", "verval-worker")
     worker = Worker(current_app._get_current_object())
     worker.install_signal_handlers()
     done = worker.run(once=once)

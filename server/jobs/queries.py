@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import Connection
 
 from server.auth.models import User
@@ -152,8 +152,13 @@ def report_progress(
 
 def heartbeat(connection: Connection, *, worker: str, job_id: uuid.UUID | None, attempt: int | None) -> None:
     """Renew the worker's sign of life and the lease of the job it runs."""
+    # An upsert: the row may have been pruned while the database was out of reach.
     connection.execute(
-        sa.update(JobWorker).where(JobWorker.id == worker).values(heartbeat_at=sa.func.now(), current_job_id=job_id)
+        insert(JobWorker)
+        .values(id=worker, current_job_id=job_id)
+        .on_conflict_do_update(
+            index_elements=[JobWorker.id], set_={"heartbeat_at": sa.func.now(), "current_job_id": job_id}
+        )
     )
     if job_id is not None:
         connection.execute(

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -21,6 +22,7 @@ import threading
 import time
 import uuid
 
+import psycopg2
 import sqlalchemy as sa
 from flask import Flask
 
@@ -93,31 +95,55 @@ class Worker:
             target=self._heartbeat_loop, args=(engine, float(config["JOBS_HEARTBEAT_SECONDS"])), daemon=True
         )
         beat.start()
-        listener = engine.raw_connection()
-        listener.driver_connection.set_session(autocommit=True)
-        listener.cursor().execute(f"LISTEN {queries.NOTIFY_CHANNEL}")
+        poll = float(config["JOBS_POLL_SECONDS"])
+        listener = None
         log.info("worker %s: waiting for jobs", self.name)
         done = 0
         try:
             while not self.stopping.is_set():
-                service.reap_expired()
-                job = queries.claim_next(worker=self.name)
-                db.session.commit()
-                if job is None:
-                    if once:
-                        break
-                    self._wait(listener, float(config["JOBS_POLL_SECONDS"]))
-                    continue
-                self._run_one(engine, job)
-                done += 1
+                try:
+                    if listener is None:
+                        listener = self._listen(engine)
+                    service.reap_expired()
+                    job = queries.claim_next(worker=self.name)
+                    db.session.commit()
+                    if job is None:
+                        if once:
+                            break
+                        self._wait(listener, poll)
+                        continue
+                    self._run_one(engine, job)
+                    done += 1
+                except (sa.exc.DBAPIError, psycopg2.Error, OSError):
+                    # The database went away (restart, network): a running job's transaction is gone with it
+                    # and its lease will expire; keep trying instead of dying.
+                    log.warning("worker %s: database unavailable, retrying in %.0f s", self.name, poll, exc_info=True)
+                    self._forget_connections(listener)
+                    listener = None
+                    self.stopping.wait(poll)
         finally:
             self.stopping.set()
-            db.session.rollback()
-            listener.close()
-            with engine.connect() as connection, connection.begin():
+            self._forget_connections(listener)
+            with contextlib.suppress(sa.exc.DBAPIError), engine.connect() as connection, connection.begin():
                 queries.unregister_worker(connection, worker=self.name)
             log.info("worker %s: stopped after %d job(s)", self.name, done)
         return done
+
+    @staticmethod
+    def _listen(engine: sa.Engine):
+        listener = engine.raw_connection()
+        listener.driver_connection.set_session(autocommit=True)
+        listener.cursor().execute(f"LISTEN {queries.NOTIFY_CHANNEL}")
+        return listener
+
+    @staticmethod
+    def _forget_connections(listener) -> None:
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        db.session.remove()
+        if listener is not None:
+            with contextlib.suppress(Exception):
+                listener.invalidate()
 
     def _run_one(self, engine: sa.Engine, job) -> None:
         job_id, kind, attempt = job.id, job.kind, job.attempts

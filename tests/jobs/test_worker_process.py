@@ -296,3 +296,26 @@ def test_cancel_stops_a_running_job_and_sigterm_puts_one_back_in_the_queue(worke
     assert job["state"] == "done" and job["attempts"] == 1, job
     assert _count(worker_app, "SELECT count(*) FROM households WHERE registry_id LIKE 'WT-%'") == 4000
     assert second.stop(signal.SIGTERM) == 0, second.output()
+
+
+def test_a_worker_survives_losing_its_database_connections(worker_app, admin_headers, workers):
+    worker = workers()
+    _wait_for(lambda: _count(worker_app, "SELECT count(*) FROM job_workers"), 60, "the worker to register", worker)
+    killed = _count(
+        worker_app,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE application_name = 'verval-worker' AND datname = current_database()",
+    )
+    assert killed >= 1
+    response, _ = _post_import(worker_app, admin_headers, registry_csv("WD-", 10, first_day=40 - 12))
+    job_id = response.get_json()["data"]["id"]
+    job = _wait_for(
+        lambda: (job := _job(worker_app, admin_headers, job_id))["state"] in ("done", "failed") and job,
+        60,
+        "the worker to reconnect and run the job",
+        worker,
+        every=0.2,
+    )
+    assert job["state"] == "done", job
+    assert worker.process.poll() is None, worker.output()
+    assert worker.stop(signal.SIGTERM) == 0, worker.output()
