@@ -303,6 +303,7 @@ def reap_expired() -> None:
     attempt. Nothing of theirs was applied: PostgreSQL rolled back the dead worker's transaction."""
     lease = int(current_app.config["JOBS_LEASE_SECONDS"])
     reaped = queries.reap_expired(lease_seconds=lease, error=error_of(JOB_WORKER_LOST))
+    queries.prune_workers(older_than_seconds=max(3600, 10 * lease))  # rows of workers killed long ago
     for job_id, state, _payload in reaped:
         log.warning("job %s lost its worker; now %s", job_id, state)
         record("job.worker_lost", object_type="job", object_id=job_id, changes={"state": ("running", state)})

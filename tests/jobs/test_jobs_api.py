@@ -310,3 +310,13 @@ def test_the_cli_export_runs_the_same_job_inline_under_the_named_user(app, db_se
     assert exported.actor_id == supervisor.id
     refused = runner.invoke(args=["households", "export", "--user", "nobody", "--output", str(output)])
     assert refused.exit_code == 1 and "not an active admin or supervisor" in refused.output
+
+
+def test_rows_of_workers_gone_for_an_hour_are_pruned(app, db_session):
+    from server.jobs.models import JobWorker
+
+    gone = datetime.now(UTC) - timedelta(hours=2)
+    db_session.add_all([JobWorker(id="host:1:dead", heartbeat_at=gone), JobWorker(id="host:2:alive")])
+    db_session.flush()
+    service.reap_expired()
+    assert {row.id for row in db_session.execute(sa.select(JobWorker)).scalars()} == {"host:2:alive"}

@@ -300,7 +300,11 @@ def test_cancel_stops_a_running_job_and_sigterm_puts_one_back_in_the_queue(worke
 
 def test_a_worker_survives_losing_its_database_connections(worker_app, admin_headers, workers):
     worker = workers()
-    _wait_for(lambda: _count(worker_app, "SELECT count(*) FROM job_workers"), 60, "the worker to register", worker)
+    listening = (
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'verval-worker'"
+        " AND datname = current_database() AND query LIKE 'LISTEN%'"
+    )
+    _wait_for(lambda: _count(worker_app, listening), 60, "the worker to listen for jobs", worker)
     killed = _count(
         worker_app,
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
