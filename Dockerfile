@@ -24,6 +24,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PHOTO_STORE=/var/lib/verval/photos \
     JOB_STORE=/var/lib/verval/jobs \
     PORT=8000
+# pg_dump/pg_restore for `flask backup` (bookworm's client 15 matches the compose database).
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system verval && useradd --system --gid verval --home-dir /app verval \
     && mkdir -p /var/lib/verval/photos /var/lib/verval/jobs && chown -R verval:verval /var/lib/verval
 WORKDIR /app

@@ -34,6 +34,10 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(households_cli)
 
+    from server.backup.cli import backup_cli
+
+    app.cli.add_command(backup_cli)
+
     from server.jobs.cli import jobs_cli
 
     app.cli.add_command(jobs_cli)

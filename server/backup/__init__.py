@@ -1,0 +1,1 @@
+"""Backups you can restore: a consistent database dump plus the photo store, and the way back."""
