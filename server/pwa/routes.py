@@ -3,13 +3,18 @@
 Caching: `sw.js`, `index.html` and the manifest must be revalidated on every load (`no-cache`) so a new
 build reaches the phones; files under `assets/` carry a content hash in their name and are immutable.
 The service worker does the offline part; nothing here caches API responses.
+
+Compression: the build writes `<file>.br` and `<file>.gz` beside each text file (pwa/scripts/compress.mjs);
+a client that accepts them gets the Brotli or gzip bytes with `Content-Encoding`, and every compressible
+file answers `Vary: Accept-Encoding` so caches keep the variants apart. Nothing is compressed per request.
 """
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
 from server.errors import NOT_FOUND, AppError
@@ -19,6 +24,9 @@ bp = Blueprint("pwa", __name__)
 NO_CACHE = {"sw.js", "index.html", "manifest.webmanifest"}
 IMMUTABLE_PREFIX = "assets/"
 LONG_CACHE = "public, max-age=31536000, immutable"
+# Pre-compressed variants the build writes, best first.
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+COMPRESSIBLE = {".js", ".css", ".html", ".webmanifest", ".json", ".svg"}
 
 
 def dist_dir() -> Path:
@@ -27,8 +35,29 @@ def dist_dir() -> Path:
     return Path(current_app.config.get("PWA_DIST") or PROJECT_ROOT / "pwa" / "dist")
 
 
+def _accepted(encoding: str) -> bool:
+    return request.accept_encodings[encoding] > 0
+
+
 def _send(path: str) -> Response:
-    response = send_from_directory(dist_dir(), path, max_age=0)
+    compressible = Path(path).suffix in COMPRESSIBLE
+    encoding = None
+    if compressible:
+        for name, suffix in ENCODINGS:
+            if _accepted(name) and (dist_dir() / (path + suffix)).is_file():
+                encoding = name
+                break
+    if encoding:
+        mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if path.endswith(".webmanifest"):
+            mimetype = "application/manifest+json"
+        suffix = dict(ENCODINGS)[encoding]
+        response = send_from_directory(dist_dir(), path + suffix, max_age=0, mimetype=mimetype)
+        response.headers["Content-Encoding"] = encoding
+    else:
+        response = send_from_directory(dist_dir(), path, max_age=0)
+    if compressible:
+        response.vary.add("Accept-Encoding")
     if path in NO_CACHE:
         response.headers["Cache-Control"] = "no-cache"
     elif path.startswith(IMMUTABLE_PREFIX):

@@ -53,3 +53,46 @@ def test_missing_files_and_api_paths_are_404_not_the_shell(client, dist):
 
 def test_api_routes_still_win_over_the_catch_all(client, dist):
     assert client.get("/api/v1/health").status_code == 200
+
+
+def test_precompressed_brotli_and_gzip_are_served_with_vary(client, dist):
+    import gzip
+
+    body = b"console.log('verval');" * 50
+    (dist / "assets" / "app-1a2b3c.js").write_bytes(body)
+    (dist / "assets" / "app-1a2b3c.js.gz").write_bytes(gzip.compress(body))
+    (dist / "assets" / "app-1a2b3c.js.br").write_bytes(b"brotli-bytes")
+    url = "/assets/app-1a2b3c.js"
+
+    brotli = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert brotli.headers["Content-Encoding"] == "br" and brotli.data == b"brotli-bytes"
+    assert "javascript" in brotli.headers["Content-Type"]
+    assert "Accept-Encoding" in brotli.headers["Vary"]
+    assert "immutable" in brotli.headers["Cache-Control"]
+
+    gzipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["Content-Encoding"] == "gzip" and gzip.decompress(gzipped.data) == body
+    assert "Accept-Encoding" in gzipped.headers["Vary"]
+
+    identity = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in identity.headers and identity.data == body
+    assert "Accept-Encoding" in identity.headers["Vary"]
+    # Without pre-compressed files (index.html here) the plain file goes, still varying.
+    shell = client.get("/", headers={"Accept-Encoding": "br"})
+    assert "Content-Encoding" not in shell.headers and "Accept-Encoding" in shell.headers["Vary"]
+    # Images are not text: no variants, no Vary.
+    assert "Vary" not in client.get("/icons/icon-192.png").headers
+
+
+def test_the_real_build_has_brotli_and_gzip_for_every_script_and_stylesheet(client):
+    from server.config import PROJECT_ROOT
+
+    assets = PROJECT_ROOT / "pwa" / "dist" / "assets"
+    files = [path for path in assets.iterdir() if path.suffix in {".js", ".css"}]
+    assert {path.suffix for path in files} == {".js", ".css"}
+    for path in files:
+        for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+            response = client.get(f"/assets/{path.name}", headers={"Accept-Encoding": encoding})
+            assert response.headers["Content-Encoding"] == encoding, path.name
+            assert response.data == path.with_name(path.name + suffix).read_bytes()
+            assert len(response.data) < path.stat().st_size / 2
