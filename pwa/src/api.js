@@ -27,7 +27,7 @@ const tokenStore = {
 };
 
 const client = createHttpClient({ tokenStore, onReachable: (value) => { for (const fn of listeners) fn(value); } });
-export const { api, refresh, accessToken, probe, isReachable } = client;
+export const { api, refresh, accessToken, probe, isReachable, setReachable } = client;
 
 /** Online = the browser has a network and the server answered the last time we asked. */
 export function isOnline() { return navigator.onLine && client.isReachable() !== false; }

@@ -4,7 +4,7 @@
 // State changes go through store/ (states documented in store/states.js). Errors are kept as
 // {code, message, detail}: screens show the catalogue's words for `code`, `detail` only behind a toggle.
 import * as tus from 'tus-js-client';
-import { accessToken, api, getAuth, HttpError, isOnline, LoginRequired, NetworkError, refresh } from './api.js';
+import { accessToken, api, getAuth, HttpError, isOnline, LoginRequired, NetworkError, refresh, setReachable } from './api.js';
 import { getMeta, setMeta } from './store/db.js';
 import * as households from './store/households.js';
 import * as outbox from './store/outbox.js';
@@ -139,6 +139,8 @@ async function uploadPhotos() {
         continue;
       }
       const failure = error instanceof LoginRequired ? error : new NetworkError(error?.message || String(error));
+      // tus talks to the server itself (not through api.js): a lost upload also means "not reachable".
+      if (!error?.status) setReachable(false);
       await photos.markRetry(photo, describe(failure));
       throw failure;
     }

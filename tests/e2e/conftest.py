@@ -227,9 +227,10 @@ def _nothing_blocked_by_the_csp():
     assert CSP_VIOLATIONS == [], "the page did something the Content-Security-Policy forbids"
 
 
-def new_phone(browser, server: LiveServer):
+def new_phone(browser, server: LiveServer, user_agent: str | None = None):
     """A fresh phone: its own storage, 360x640, geolocation allowed and mocked with an accuracy."""
     context = browser.new_context(
+        **({"user_agent": user_agent} if user_agent else {}),
         base_url=server.url,
         viewport=PHONE,
         device_scale_factor=2,
@@ -245,3 +246,71 @@ def new_phone(browser, server: LiveServer):
     context.on("weberror", lambda error: print(f"[page error] {error.error}"))
     context.set_geolocation({"longitude": CENTRE[0] + 0.0001, "latitude": CENTRE[1] + 0.0001, "accuracy": 12})
     return context
+
+
+# --- what every screen of the enumerators' app must be (issue 16) -----------------------------------------
+AXE = PROJECT_ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
+FORBIDDEN_TEXT = ("tus:", "[object", "undefined", "null", "NaN")
+MIN_TARGET_PX = 44
+# The controls a finger must hit. A checkbox is hit through its label (label.check is the target).
+CONTROLS = (
+    "button, a[href], select, summary, label.check, label.take,"
+    " input:not([type=checkbox]):not([type=file]):not([type=hidden])"
+)
+
+
+def english_words() -> set[str]:
+    """Words only the English side of the app's catalogue (and the server's English labels) uses."""
+    import re
+
+    from server.visits.form import HOUSE_CONDITION, OUTCOMES, PHOTO_KINDS, RELATIONSHIPS, VISIT_PRESENCE
+
+    text = (PROJECT_ROOT / "pwa" / "src" / "i18n.js").read_text()
+    id_start, en_start = text.index("\n  id: {"), text.index("\n  en: {")
+    value = re.compile(r"\w+: '((?:[^'\\]|\\.)*)'")
+    indonesian = " ".join(value.findall(text[id_start:en_start]))
+    english = " ".join(value.findall(text[en_start:]))
+    choices = [*OUTCOMES, *VISIT_PRESENCE, *PHOTO_KINDS, *RELATIONSHIPS] + [
+        c for options in HOUSE_CONDITION.values() for c in options
+    ]
+    indonesian += " " + " ".join(c["label_id"] for c in choices)
+    english += " " + " ".join(c["label_en"] for c in choices) + " disbursed listed suspended logged"
+    words = lambda s: {w.lower() for w in re.findall(r"[A-Za-z]{4,}", s)}  # noqa: E731
+    return words(english) - words(indonesian)
+
+
+ENGLISH = english_words()
+
+
+def check_screen(page, name: str) -> None:
+    """The screen as the enumerator sees it: no developer text, no English while in Indonesian, every
+    control at least 44x44 px, nothing wider than the phone, and no serious or critical axe-core finding."""
+    import re
+
+    text = page.evaluate("() => document.body.innerText")
+    for bad in FORBIDDEN_TEXT:
+        assert bad not in text, f"{name}: {bad!r} on screen: {text[:800]}"
+    if page.evaluate("() => document.documentElement.lang") == "id":
+        english = sorted({w for w in re.findall(r"[A-Za-z]{4,}", text) if w.lower() in ENGLISH})
+        assert english == [], f"{name}: English words on an Indonesian screen: {english}"
+    small = page.evaluate(
+        """([selector, min]) => [...document.querySelectorAll(selector)].flatMap((el) => {
+            const r = el.getBoundingClientRect();
+            if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') return [];
+            return r.width + 0.5 < min || r.height + 0.5 < min
+              ? [`${el.outerHTML.slice(0, 90)} ${Math.round(r.width)}x${Math.round(r.height)}`] : [];
+        })""",
+        [CONTROLS, MIN_TARGET_PX],
+    )
+    assert small == [], f"{name}: controls smaller than {MIN_TARGET_PX} px: {small}"
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{name}: the screen scrolls sideways ({width[0]} > {width[1]} px)"
+    if not page.evaluate("() => typeof window.__axe === 'object'"):
+        # Through the DevTools protocol, like page.evaluate: the app's CSP still holds for the app itself.
+        page.evaluate("() => {" + AXE.read_text() + "\n; window.__axe = axe; }")
+    found = page.evaluate(
+        "() => window.__axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`))"
+    )
+    assert found == [], f"{name}: axe-core found {found}"

@@ -20,7 +20,7 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from server.config import PROJECT_ROOT
-from tests.e2e.conftest import CENTRE, E2E_PASSWORD, new_phone, wait_for
+from tests.e2e.conftest import CENTRE, E2E_PASSWORD, check_screen, new_phone, wait_for
 
 pytestmark = pytest.mark.e2e
 SHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -28,6 +28,8 @@ TIMEOUT = 30000
 
 
 def shot(page, name: str) -> None:
+    """A screen of the field day: checked (text, target sizes, width, axe-core), and photographed on request."""
+    check_screen(page, name)
     if os.environ.get("VERVAL_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"))
@@ -148,6 +150,10 @@ def test_login_first_sync_then_offline_reload_lists_households(phone, seed):
     page = phone["page"]
     page.goto("/")
     page.get_by_role("heading", name="Masuk").wait_for()
+    # A brand-new phone is not told that a session ended.
+    page.wait_for_timeout(1500)
+    assert page.get_by_test_id("login-again").count() == 0
+    assert "Sesi" not in page.locator("body").inner_text()
     shot(page, "1-login")
     page.get_by_label("Nama pengguna").fill(seed.username)
     page.get_by_label("Kata sandi").fill(E2E_PASSWORD)
@@ -337,10 +343,13 @@ def test_server_stopped_mid_sync_retry_completes_without_duplicates(phone, files
     phone["context"].set_offline(False)
     wait_until(page, "verval.db.outbox.toArray().then(v => v.length === 1 && v[0].last_error?.code === 'network')")
     assert killed == ["push"]
+    check_screen(page, "server down: the visit waits")
     live_server.start()
     page.get_by_role("button", name="Sinkronkan").click()
     wait_until(page, "verval.db.photos.toArray().then(p => p.length === 1 && !!p[0].last_error)")
     assert killed == ["push", "chunk"]
+    check_screen(page, "server down mid-photo")
+    assert page.get_by_test_id("online").inner_text() == "Luring"  # the server does not answer
     wait_counts(page, 0, 1)
     live_server.start()
     page.get_by_role("button", name="Sinkronkan").click()
@@ -528,6 +537,7 @@ def test_a_refused_photo_shows_why_does_not_block_the_sync_and_is_sent_again(pho
     item = page.locator("[data-testid=outbox-photo][data-state=refused]")
     reason = item.get_by_test_id("outbox-error").inner_text()
     assert "SHA-256" in reason
+    check_screen(page, "refused photo")
     wait_counts(page, 0, 1)
 
     set_photo_bytes(page, good)

@@ -11,7 +11,7 @@ export function tabs(active) {
 }
 
 export function backLink(href) {
-  return html`<nav class="tabs" aria-label="${t('nav_label')}"><a href="${href}">← ${t('back')}</a></nav>`;
+  return html`<nav class="back" aria-label="${t('nav_label')}"><a href="${href}">← ${t('back')}</a></nav>`;
 }
 
 /** What the enumerator reads for a stored failure ({code, message, detail} from sync.describe). */

@@ -100,7 +100,7 @@ export async function renderList({ router }) {
     shown = 0;
     const empty = !all.length ? (syncState.running ? t('downloading_households') : t('no_households')) : !rows.length ? t('no_match') : '';
     render(results, html`
-      <p class="muted" data-testid="household-count" aria-live="polite"></p>
+      <p class="muted" id="household-count" data-testid="household-count" aria-live="polite"></p>
       ${empty ? html`<p class="muted" data-testid="list-empty">${empty}</p>` : ''}
       <ul class="list" data-testid="household-list" id="household-list"></ul>
       <button type="button" id="more" data-testid="more" hidden>${t('show_more', { n: PAGE })}</button>`);

@@ -11,6 +11,10 @@ import * as households from '../store/households.js';
 import { counts, state as syncState, sync } from '../sync.js';
 import { errorText } from './common.js';
 
+// Drawn, not emoji: a cheap phone's fonts may not have them.
+const ICON_VISIT = html`<svg class="icon" aria-hidden="true" viewBox="0 0 24 24"><path d="M3 5h18v14H3z M3 5l9 8 9-8" fill="none" stroke="currentColor" stroke-width="2"/></svg>`;
+const ICON_PHOTO = html`<svg class="icon" aria-hidden="true" viewBox="0 0 24 24"><path d="M3 7h4l2-3h6l2 3h4v13H3z" fill="none" stroke="currentColor" stroke-width="2"/><circle cx="12" cy="13" r="4" fill="none" stroke="currentColor" stroke-width="2"/></svg>`;
+
 let route = () => {};
 export function setRoute(fn) { route = fn; }
 
@@ -37,9 +41,9 @@ export async function renderStatus() {
   render(el, html`
     <div class="bar">
       <span class="pill ${online ? 'on' : 'off'}" data-testid="online" role="status">${online ? t('online') : t('offline')}</span>
-      <a href="#/outbox" class="counts" aria-label="${t('unsent_label', { v: visits, p: photos })}">
-        <span data-testid="unsent-visits" data-count="${visits}">✉ ${visits}</span>
-        <span data-testid="unsent-photos" data-count="${photos}">📷 ${photos}</span></a>
+      <a href="#/outbox" class="counts" title="${t('unsent_label', { v: visits, p: photos })}">
+        <span data-testid="unsent-visits" data-count="${visits}">${ICON_VISIT} ${visits}<span class="sr-only"> ${t('unsent_visits')}</span></span>
+        <span data-testid="unsent-photos" data-count="${photos}">${ICON_PHOTO} ${photos}<span class="sr-only"> ${t('unsent_photos')}</span></span></a>
       ${session ? html`<button id="sync-btn" class="small" data-testid="sync" ${syncState.running || !navigator.onLine ? html`disabled` : ''}>${syncState.running ? t('syncing') : t('sync_now')}</button>
       <details class="menu" ${menuOpen ? html`open` : ''}><summary aria-label="${t('menu')}" data-testid="menu">☰</summary>
         <div class="menu-panel">

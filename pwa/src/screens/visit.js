@@ -81,14 +81,15 @@ export async function renderVisit({ router }, householdId) {
         })}
         ${programs.length ? '' : html`<p class="muted">${t('none')}</p>`}`)}
       ${section(draft, 'photos', t('photos'), t('n_photos', { n: formatNumber(photos.length) }), html`
+        <p class="muted">${t('take_photo_hint')}</p><div class="photo-grid">
         ${kinds.map((kind) => {
           const have = photos.filter((p) => p.kind === kind.code);
-          return html`<div class="photo-kind"><strong>${refLabel(kind)}</strong> ${have.length ? html`<span class="ok" data-testid="photo-ok-${kind.code}">✓ ${have.length}</span>` : ''}
+          return html`<div class="photo-kind">
+            <label class="take"><span>${refLabel(kind)}</span>${have.length ? html` <span class="ok" data-testid="photo-ok-${kind.code}">✓ ${have.length}</span>` : html` <span class="plus" aria-hidden="true">+</span>`}<input type="file" accept="image/*" capture="environment" data-kind="${kind.code}" data-testid="photo-${kind.code}"></label>
             ${have.length ? html`<ul class="thumbs" data-testid="photo-list">${have.map((p) => html`<li><img alt="${refLabel(kind)}" data-thumb="${p.id}">
-              <button type="button" class="small" data-remove-photo="${p.id}" data-testid="remove-photo">${t('remove')}</button></li>`)}</ul>` : ''}
-            <label class="take">${t('take_photo')}<input type="file" accept="image/*" capture="environment" data-kind="${kind.code}" data-testid="photo-${kind.code}"></label></div>`;
+              <button type="button" class="small" data-remove-photo="${p.id}" data-testid="remove-photo">${t('remove')}</button></li>`)}</ul>` : ''}</div>`;
         })}
-        <p id="photo-msg" class="muted" data-testid="photo-msg" role="status">${photoMessage.text}</p>`)}
+        </div><p id="photo-msg" class="muted" data-testid="photo-msg" role="status">${photoMessage.text}</p>`)}
       ${section(draft, 'gps', t('gps'), draft.gps ? `±${formatNumber(Math.round(draft.gps.accuracy_m))} m` : t('not_filled'), html`
         <p id="gps" data-testid="gps-status" role="status">${t('gps_waiting')}</p>
         <p id="gps-advice" class="warn" data-testid="gps-poor" hidden>${t('gps_poor')}</p>
