@@ -22,6 +22,8 @@ such a request at all. A JWT (~400 bytes) or the staff cookie is far below the h
 """
 
 import os
+import shutil
+import tempfile
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WORKERS", "4"))
@@ -46,6 +48,21 @@ def on_starting(server):
     # Command-line --threads may differ from THREADS: keep one connection per thread whatever was chosen.
     server.cfg.set("worker_connections", server.cfg.threads)
     _drop_server_banner()
+    # /metrics sums every worker's counters from files in one folder, fresh for each start (server/metrics).
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="verval-metrics-")
+        os.environ["VERVAL_METRICS_DIR_OWNED"] = "1"
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.environ.get("VERVAL_METRICS_DIR_OWNED"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def _drop_server_banner():

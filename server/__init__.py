@@ -51,6 +51,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     register_security_headers(app)
 
+    from server.metrics.service import register_request_metrics
+
+    register_request_metrics(app)
+
     from server.auth.jwt_handlers import register_jwt_handlers
 
     register_jwt_handlers(jwt)
@@ -106,6 +110,10 @@ def create_app(config: dict | str | None = None) -> Flask:
     from server.jobs.routes import bp as jobs_bp
 
     app.register_blueprint(jobs_bp, url_prefix="/api/v1")
+
+    from server.metrics.routes import bp as metrics_bp
+
+    app.register_blueprint(metrics_bp)
 
     from server.pwa.routes import bp as pwa_bp
 

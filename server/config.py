@@ -59,6 +59,12 @@ class BaseConfig:
     JSON_SORT_KEYS = False
     # Reverse proxies in front that set X-Forwarded-For (1 behind the compose proxy); 0 = none, trust nothing.
     TRUST_PROXY_HOPS = _int_env("TRUST_PROXY_HOPS", 0)
+    # Who may read /metrics (never through the proxy): loopback and the private networks compose uses.
+    METRICS_ALLOWED_NETWORKS = tuple(
+        os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16").split(
+            ","
+        )
+    )
     # A phone that has not synced for longer than this must resync from scratch (410 on its cursor).
     SYNC_CURSOR_MAX_AGE_DAYS = _int_env("SYNC_CURSOR_MAX_AGE_DAYS", 30)
     ALLOW_DEMO_PASSWORD = True

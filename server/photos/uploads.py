@@ -33,6 +33,7 @@ from server.errors import (
     validation_error,
 )
 from server.extensions import db
+from server.metrics.service import count_photo_upload
 from server.photos import queries
 from server.photos.models import UploadSession
 from server.photos.processing import inspect
@@ -208,6 +209,7 @@ def _complete(session: UploadSession, part: Path) -> None:
     if photo is not None and photo.uploaded_at is None:
         _fill_photo(photo, session)
     record("photo.upload", object_type="photo", object_id=session.photo_id, changes={"bytes": session.length})
+    count_photo_upload()
 
 
 def _fill_photo(photo: Any, session: UploadSession) -> None:

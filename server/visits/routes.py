@@ -15,6 +15,7 @@ from server.audit.service import record
 from server.auth.access import current_actor, require
 from server.errors import NOT_FOUND, AppError, validation_error
 from server.http import json_body, ok
+from server.metrics.service import count_push_results
 from server.pagination import decode_cursor, encode_cursor
 from server.types import Role
 from server.visits import push, queries
@@ -116,4 +117,5 @@ def push_visits():
     """
     batch = PushBatchSchema().load(json_body())
     results = push.push(current_actor(), batch["items"], batch["sent_at"])
+    count_push_results(results)
     return ok({"results": results})

@@ -1,0 +1,1 @@
+"""Prometheus metrics at `/metrics`, for the operators' scraper inside the network only."""
