@@ -125,6 +125,11 @@ def create_app(config: dict | str | None = None) -> Flask:
     for endpoint, view in app.view_functions.items():
         app.view_functions[endpoint] = transactional(view)
 
+    if app.config.get("CHECK_RESPONSES"):
+        from server.openapi import check
+
+        check.install(app)
+
     from server.cli import register_cli
 
     register_cli(app)

@@ -94,6 +94,10 @@ class TestConfig(BaseConfig):
     SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "connect_args": {"connect_timeout": 5}}
     JOBS_INLINE = True
     JOB_STORE = os.environ.get("JOB_STORE", str(Path(tempfile.gettempdir()) / f"verval-test-jobs-{os.getpid()}"))
+    # Every /api/ answer is compared with the OpenAPI document (server/openapi/check.py); a server the tests
+    # start in another process appends its mismatches to this file.
+    CHECK_RESPONSES = True
+    RESPONSE_MISMATCH_LOG = os.environ.get("RESPONSE_MISMATCH_LOG")
 
 
 class ProductionConfig(BaseConfig):

@@ -1,8 +1,10 @@
-"""Small helpers every route uses: the success envelope, reading a JSON body strictly, and the JSON provider
-that turns a body nested too deeply for the parser (RecursionError) into malformed JSON (400), not a 500."""
+"""Small helpers every route uses: the success envelope, reading a JSON body strictly, and the app's JSON
+provider: dates and times written in ISO 8601 (Flask's default writes RFC 822, which the API never speaks),
+and a body nested too deeply for the parser (RecursionError) read as malformed JSON (400), not a 500."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import jsonify, request
@@ -33,11 +35,17 @@ def json_body() -> Any:
 
 
 class StrictJSONProvider(DefaultJSONProvider):
-    """`request.get_json()` everywhere (routes, rate-limit keys) reads through this: a body nested deeper
-    than Python's parser can follow raises ValueError like any other malformed body."""
+    """`request.get_json()` everywhere (routes, rate-limit keys) and every answer go through this."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        # A body nested deeper than Python's parser can follow is malformed like any other.
         try:
             return super().loads(s, **kwargs)
         except RecursionError as error:
             raise ValueError("JSON nested too deeply") from error
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, date):  # datetime is a date too: `2026-01-01`, `2026-11-30T06:51:00+00:00`
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from server import create_app
 from server.extensions import db, limiter
+from server.openapi import check
 from server.regions.service import load_regions
 
 
@@ -133,6 +134,15 @@ def client(app, db_session):
 
     with request_started.connected_to(commit_setup, app):
         yield app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _answers_match_the_document():
+    """Fails the test whose requests got an answer the OpenAPI document does not describe."""
+    check.recorded.clear()
+    yield
+    mismatches, check.recorded[:] = list(check.recorded), []
+    assert not mismatches, "answers that differ from /api/openapi.json:\n" + "\n".join(dict.fromkeys(mismatches))
 
 
 @pytest.fixture(autouse=True)

@@ -110,6 +110,9 @@ def logout():
       responses:
         200:
           description: How many refresh tokens were revoked
+          content:
+            application/json:
+              schema: RevokedResponseSchema
     """
     revoked = service.logout(current_actor())
     return ok({"revoked_tokens": revoked})
@@ -149,6 +152,9 @@ def change_password():
       responses:
         200:
           description: How many refresh tokens of other sessions were revoked
+          content:
+            application/json:
+              schema: RevokedResponseSchema
         422: ValidationFailed
     """
     data = PasswordChangeSchema().load(json_body())

@@ -38,6 +38,14 @@ class TokensResponseSchema(Schema):
     data = fields.Nested(TokensSchema)
 
 
+class RevokedSchema(Schema):
+    revoked_tokens = fields.Integer(required=True, metadata={"description": "How many refresh tokens were revoked"})
+
+
+class RevokedResponseSchema(Schema):
+    data = fields.Nested(RevokedSchema, required=True)
+
+
 class SessionSchema(Schema):
     user = fields.Nested(UserSchema)
     device = fields.Nested(DeviceSchema, allow_none=True)

@@ -19,4 +19,5 @@ class ErrorEnvelopeSchema(Schema):
 
 class ListMetaSchema(Schema):
     next_cursor = fields.String(allow_none=True, metadata={"description": "Opaque; pass back as `cursor`"})
+    limit = fields.Integer(metadata={"description": "The page size used"})
     total = fields.Integer(allow_none=True)

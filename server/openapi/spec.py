@@ -60,16 +60,14 @@ class RuleFlaskPlugin(FlaskPlugin):
         return self.flaskpath2openapi(rule.rule)
 
 
+def is_documented(rule: Rule) -> bool:
+    """An API rule the document must describe (not the documentation's own pages)."""
+    return rule.rule.startswith("/api/") and not rule.rule.startswith(UNDOCUMENTED_PREFIXES)
+
+
 def documented_rules(app: Flask) -> list[Rule]:
     """Every API rule the document must describe."""
-    return sorted(
-        (
-            rule
-            for rule in app.url_map.iter_rules()
-            if rule.rule.startswith("/api/") and not rule.rule.startswith(UNDOCUMENTED_PREFIXES)
-        ),
-        key=lambda rule: rule.rule,
-    )
+    return sorted((rule for rule in app.url_map.iter_rules() if is_documented(rule)), key=lambda rule: rule.rule)
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
@@ -102,7 +100,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
 
 
 def _complete(document: dict, app: Flask) -> None:
-    """Fill in what every operation shares: path parameters from the rule, security, a default 401."""
+    """Fill in what every operation shares: path parameters from the rule, security, the shared failures."""
     for rule in documented_rules(app):
         path = FlaskPlugin.flaskpath2openapi(rule.rule)
         operations = document.get("paths", {}).get(path, {})
@@ -121,7 +119,21 @@ def _complete(document: dict, app: Flask) -> None:
                             "schema": dict(_CONVERTER_TYPES.get(converter or None, {"type": "string"})),
                         }
                     )
-            if operation.get("security") != []:
-                operation.setdefault("security", [{"bearerAuth": []}])
-                operation.setdefault("responses", {}).setdefault("401", {"$ref": "#/components/responses/Unauthorized"})
-            operation.setdefault("responses", {"200": {"description": "OK"}})
+            responses = operation.setdefault("responses", {"200": {"description": "OK"}})
+            for status, name in _shared_failures(app.view_functions[rule.endpoint], operation):
+                responses.setdefault(status, {"$ref": f"#/components/responses/{name}"})
+
+
+def _shared_failures(view, operation: dict) -> list[tuple[str, str]]:
+    """The failures any operation of its kind can answer, whatever its own code does: the request boundary
+    refuses control characters in any query or field (422); a role check answers 403; a body can be too
+    large, malformed or of another type."""
+    failures = [("422", "ValidationFailed")]
+    if operation.get("security") != []:
+        operation.setdefault("security", [{"bearerAuth": []}])
+        failures.append(("401", "Unauthorized"))
+    if getattr(view, "required_roles", ()):
+        failures.append(("403", "Forbidden"))
+    if "requestBody" in operation:
+        failures += [("400", "BadRequest"), ("413", "TooLarge"), ("415", "UnsupportedMediaType")]
+    return failures

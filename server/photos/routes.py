@@ -141,9 +141,15 @@ def upload_chunk(upload_id: uuid.UUID):
           description: Stored; `Upload-Offset` is the new offset
         404: NotFound
         409: Conflict
+        412:
+          description: Tus-Resumable header missing or of another version
+          content: {application/json: {schema: ErrorEnvelope}}
         413: TooLarge
         415: UnsupportedMediaType
         422: ValidationFailed
+        460:
+          description: Upload-Checksum does not match the chunk (tus checksum extension); nothing was written
+          content: {application/json: {schema: ErrorEnvelope}}
     """
     if request.mimetype != "application/offset+octet-stream":
         raise AppError(UNSUPPORTED_MEDIA, details={"expected": "application/offset+octet-stream"})
@@ -172,6 +178,9 @@ def terminate_upload(upload_id: uuid.UUID):
         204:
           description: Removed
         404: NotFound
+        412:
+          description: Tus-Resumable header missing or of another version
+          content: {application/json: {schema: ErrorEnvelope}}
     """
     uploads.terminate(current_actor(), upload_id)
     return Response(status=204)

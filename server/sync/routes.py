@@ -47,6 +47,9 @@ def pull():
       responses:
         200:
           description: A page of changes; see docs/sync-protocol.md
+          content:
+            application/json:
+              schema: PullPageSchema
         400: BadRequest
         403: Forbidden
         410: Gone

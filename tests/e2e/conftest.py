@@ -52,6 +52,8 @@ class LiveServer:
         self.database_url = database_url
         self.photo_dir = photo_dir
         self.log = log
+        # The server checks its /api/ answers against its OpenAPI document and writes mismatches here.
+        self.mismatch_log = log.with_name("mismatches.log")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -62,6 +64,7 @@ class LiveServer:
             "DATABASE_URL": self.database_url,
             "VERVAL_PROFILE": "test",
             "PHOTO_STORE": str(self.photo_dir),
+            "RESPONSE_MISMATCH_LOG": str(self.mismatch_log),
         }
         gunicorn = Path(sys.executable).parent / "gunicorn"
         with self.log.open("ab") as out:
@@ -164,6 +167,19 @@ def live_server(e2e_database, tmp_path_factory):
     server.start()
     yield server
     server.kill()
+
+
+@pytest.fixture(autouse=True)
+def _server_answers_match_the_document(request):
+    """Fails a browser test during which the live server gave an answer its OpenAPI document does not describe."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    log = request.getfixturevalue("live_server").mismatch_log
+    seen = log.stat().st_size if log.exists() else 0
+    yield
+    new = log.read_text(encoding="utf-8")[seen:] if log.exists() else ""
+    assert not new, "answers that differ from /api/openapi.json:\n" + new
 
 
 @pytest.fixture(scope="session")
