@@ -46,9 +46,11 @@ pwa/dist/.built: $(PWA_SOURCES) $(VENV)/.installed
 	cd pwa && npm ci --no-audit --no-fund && npm run --silent build
 	@touch $@
 
-# Browser tests drive Debian's Chromium (never a downloaded browser).
+# Browser tests drive Debian's Chromium (never a downloaded browser) through Playwright, whose bundled
+# driver needs libatomic (absent from a minimal Debian).
 chromium:
-	@test -x /usr/bin/chromium || { . scripts/lib.sh && apt_install "the browser tests" chromium; }
+	@{ test -x /usr/bin/chromium && /sbin/ldconfig -p | grep -q 'libatomic.so.1 '; } \
+		|| { . scripts/lib.sh && apt_install "the browser tests" chromium libatomic1; }
 
 db: venv
 	@$(if $(PRIVATE_DB),scripts/devdb.sh start,true)
