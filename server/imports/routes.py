@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import date
 
 from flask import Blueprint, current_app, request
@@ -23,7 +24,7 @@ from server.imports.schemas import (  # noqa: F401 (schemas named in the docstri
 )
 from server.jobs.routes import job_response
 from server.jobs.schemas import JobEnvelopeSchema  # noqa: F401 (named in the docstrings)
-from server.jobs.service import enqueue
+from server.jobs.service import enqueue, open_upload
 from server.jobs.storage import XLSX_MEDIA_TYPE, job_store
 from server.types import Role
 
@@ -43,7 +44,14 @@ def _upload() -> tuple[FileStorage, int]:
     """The uploaded file (spooled into the job store as it arrives) and its size in bytes."""
     request.max_content_length = current_app.config.get("IMPORT_MAX_CONTENT_LENGTH", DEFAULT_IMPORT_MAX_BYTES)
     request.spool_dir = job_store().spool_dir()  # the upload lands where its job will find it (no copy)
-    if request.mimetype in RAW_TYPES:
+    upload_id = _field("upload_id")
+    if upload_id:  # sent before, in parts (POST /api/v1/jobs/uploads)
+        try:
+            stream = open_upload(current_actor(), uuid.UUID(upload_id))
+        except ValueError as error:
+            raise validation_error({"upload_id": ["Bukan UUID / not a UUID"]}) from error
+        upload = FileStorage(stream, filename=_field("filename") or "upload")
+    elif request.mimetype in RAW_TYPES:
         upload = FileStorage(request.spool_body(), filename=request.args.get("filename") or "upload")
     else:
         check_form()
@@ -102,8 +110,13 @@ def import_registry():
       parameters:
         - {in: query, name: filename, schema: {type: string}, required: false, description: Raw-body uploads}
         - {in: query, name: dry_run, schema: {type: boolean}, required: false, description: Raw-body uploads}
+        - in: query
+          name: upload_id
+          schema: {type: string, format: uuid}
+          required: false
+          description: A file sent before in parts (POST /api/v1/jobs/uploads); then no body
       requestBody:
-        required: true
+        required: false
         content:
           multipart/form-data:
             schema:
@@ -251,8 +264,9 @@ def import_aid():
         - {in: query, name: period_start, schema: {type: string, format: date}, required: false}
         - {in: query, name: period_end, schema: {type: string, format: date}, required: false}
         - {in: query, name: dry_run, schema: {type: boolean}, required: false}
+        - {in: query, name: upload_id, schema: {type: string, format: uuid}, required: false}
       requestBody:
-        required: true
+        required: false
         content:
           multipart/form-data:
             schema:

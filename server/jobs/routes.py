@@ -15,7 +15,13 @@ from server.auth.access import current_actor, require
 from server.errors import validation_error
 from server.http import ok
 from server.jobs import service
-from server.jobs.schemas import JobEnvelopeSchema, JobListQuerySchema, JobListResponseSchema, JobSchema  # noqa: F401
+from server.jobs.schemas import (  # noqa: F401 (schemas named in the docstrings)
+    JobEnvelopeSchema,
+    JobListQuerySchema,
+    JobListResponseSchema,
+    JobSchema,
+    JobUploadEnvelopeSchema,
+)
 from server.pagination import decode_cursor, encode_cursor
 from server.types import Role
 
@@ -131,3 +137,80 @@ def job_file(job_id: uuid.UUID):
     """
     path, name, media_type = service.result_file(current_actor(), job_id)
     return send_file(path, mimetype=media_type, as_attachment=True, download_name=name, max_age=0)
+
+
+UPLOADERS = (Role.ADMIN, Role.SUPERVISOR)
+
+
+@bp.post("/jobs/uploads")
+@require(*UPLOADERS)
+def start_upload():
+    """Start an upload in parts, for a file too big to send in one request (a city's registry, ~25 MB).
+    ---
+    post:
+      tags: [jobs]
+      summary: Start an upload in parts
+      description: >
+        Send the file with `PATCH` in parts of up to 8 MB (each part's `Upload-Offset` = the bytes received
+        so far), then start the job with `upload_id` instead of a file (e.g. `POST
+        /api/v1/imports/registry?upload_id=…&filename=…`): that request carries no file and answers at once.
+        Unfinished uploads are deleted after a day.
+      responses:
+        201:
+          description: The upload (id, offset 0)
+          content:
+            application/json:
+              schema: JobUploadEnvelopeSchema
+        403: Forbidden
+    """
+    view = service.start_upload(current_actor())
+    return ok(view, 201, headers={"Location": view["links"]["self"]})
+
+
+@bp.get("/jobs/uploads/<uuid:upload_id>")
+@require(*UPLOADERS)
+def upload_status(upload_id: uuid.UUID):
+    """How many bytes of an upload arrived (to resume after a broken connection).
+    ---
+    get:
+      tags: [jobs]
+      summary: Upload offset
+      responses:
+        200:
+          description: The upload (id, offset)
+          content:
+            application/json:
+              schema: JobUploadEnvelopeSchema
+        404: NotFound
+    """
+    return ok(service.upload_view(upload_id, service.upload_offset(current_actor(), upload_id)))
+
+
+@bp.patch("/jobs/uploads/<uuid:upload_id>")
+@require(*UPLOADERS)
+def append_upload(upload_id: uuid.UUID):
+    """Append the next part of an upload (the body, any content type); fsynced before the answer.
+    ---
+    patch:
+      tags: [jobs]
+      summary: Append a part
+      parameters:
+        - {in: header, name: Upload-Offset, schema: {type: integer}, required: true}
+      requestBody:
+        required: true
+        content:
+          application/octet-stream:
+            schema: {type: string, format: binary}
+      responses:
+        200:
+          description: The upload with its new offset
+          content:
+            application/json:
+              schema: JobUploadEnvelopeSchema
+        404: NotFound
+        409: Conflict
+        413: TooLarge
+    """
+    offset = request.headers.get("Upload-Offset", type=int)
+    new_offset = service.append_upload(current_actor(), upload_id, offset, request.stream, request.content_length)
+    return ok(service.upload_view(upload_id, new_offset))

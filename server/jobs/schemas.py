@@ -73,3 +73,13 @@ class JobListQuerySchema(Schema):
 class JobListResponseSchema(Schema):
     data = fields.List(fields.Nested(JobSchema))
     meta = fields.Nested(ListMetaSchema)
+
+
+class JobUploadSchema(Schema):
+    id = fields.String(metadata={"format": "uuid"})
+    offset = fields.Integer(metadata={"description": "Bytes received so far"})
+    links = fields.Dict()
+
+
+class JobUploadEnvelopeSchema(Schema):
+    data = fields.Nested(JobUploadSchema)

@@ -23,6 +23,8 @@ from server.errors import (
     JOB_RESULT_GONE,
     JOB_WORKER_LOST,
     NOT_FOUND,
+    UPLOAD_OFFSET,
+    UPLOAD_TOO_LARGE,
     AppError,
     ErrorKind,
 )
@@ -162,6 +164,47 @@ def result_file(actor: Actor, job_id: uuid.UUID) -> tuple[str, str, str]:
         raise AppError(JOB_RESULT_GONE)
     record("job.result.download", object_type="job", object_id=job.id, changes={"kind": job.kind})
     return str(store.path(file["key"])), file["name"], file["media_type"]
+
+
+# --- uploads in parts ----------------------------------------------------------------------------------------
+
+
+def start_upload(actor: Actor) -> dict[str, Any]:
+    upload_id = job_store().create_partial(actor.user_id)
+    return upload_view(upload_id, 0)
+
+
+def upload_view(upload_id: uuid.UUID, offset: int) -> dict[str, Any]:
+    return {"id": str(upload_id), "offset": offset, "links": {"self": f"/api/v1/jobs/uploads/{upload_id}"}}
+
+
+def upload_offset(actor: Actor, upload_id: uuid.UUID) -> int:
+    """Bytes received so far; 404 for another user's upload or one already used."""
+    size = job_store().partial_size(actor.user_id, upload_id)
+    if size is None:
+        raise AppError(NOT_FOUND)
+    return size
+
+
+def append_upload(actor: Actor, upload_id: uuid.UUID, offset: int | None, source: IO[bytes], length: int | None) -> int:
+    """Append the next part at `offset` (it must be the bytes received so far: a retried part is not doubled)."""
+    current = upload_offset(actor, upload_id)
+    if offset is None or offset != current:
+        raise AppError(UPLOAD_OFFSET, details={"offset": current})
+    limit = int(current_app.config.get("IMPORT_MAX_CONTENT_LENGTH") or 200 * 1024 * 1024)
+    if current + (length or 0) > limit:
+        raise AppError(UPLOAD_TOO_LARGE, details={"max_bytes": limit})
+    return job_store().append_partial(actor.user_id, upload_id, source)
+
+
+def open_upload(actor: Actor, upload_id: uuid.UUID) -> IO[bytes]:
+    """A finished upload as a file for the job that will use it (consumed by that request either way)."""
+    from flask import request
+
+    upload_offset(actor, upload_id)
+    path = job_store().partial_path(actor.user_id, upload_id)
+    request.consume_on_close(path)
+    return path.open("r+b")
 
 
 # --- running ---------------------------------------------------------------------------------------------------

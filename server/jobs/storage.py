@@ -109,14 +109,37 @@ class JobStore:
         """Whatever a job that did not finish wrote (its result folder)."""
         shutil.rmtree(self.path(f"results/{job_id}"), ignore_errors=True)
 
+    # --- uploads in parts (a city's file in 5 MB requests; the request that starts the job then carries none)
+    def partial_path(self, owner_id: int, upload_id: uuid.UUID) -> Path:
+        return Path(self.spool_dir()) / f".partial-{owner_id}-{upload_id}"
+
+    def create_partial(self, owner_id: int) -> uuid.UUID:
+        upload_id = uuid.uuid4()
+        self.partial_path(owner_id, upload_id).touch(exist_ok=False)
+        return upload_id
+
+    def partial_size(self, owner_id: int, upload_id: uuid.UUID) -> int | None:
+        path = self.partial_path(owner_id, upload_id)
+        return path.stat().st_size if path.exists() else None
+
+    def append_partial(self, owner_id: int, upload_id: uuid.UUID, source: IO[bytes]) -> int:
+        """Append a part (the caller checked the offset) and fsync it; returns the new size."""
+        with self.partial_path(owner_id, upload_id).open("ab") as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+            return out.tell()
+
     def stale_incoming(self, older_than_seconds: float) -> int:
-        """Delete spooled or half-written files of requests that never got as far as their job; returns how many."""
+        """Delete spooled or half-written files of requests that never got as far as their job, and uploads in
+        parts left unfinished for a day; returns how many."""
         removed = 0
         now = time.time()
-        for path in self.root.rglob(".incoming-*"):
-            if now - path.stat().st_mtime > older_than_seconds:
-                path.unlink(missing_ok=True)
-                removed += 1
+        for pattern, age in ((".incoming-*", older_than_seconds), (".partial-*", 24 * 3600)):
+            for path in self.root.rglob(pattern):
+                if now - path.stat().st_mtime > age:
+                    path.unlink(missing_ok=True)
+                    removed += 1
         return removed
 
     def keys(self, folder: str) -> Iterator[tuple[str, float]]:
@@ -153,6 +176,10 @@ class SpoolingRequest(Request):
         shutil.copyfileobj(self.stream, spooled, 1024 * 1024)
         spooled.seek(0)
         return spooled
+
+    def consume_on_close(self, path: Path) -> None:
+        """Delete `path` at the end of the request unless a job adopted (renamed) it first."""
+        self.__dict__.setdefault("_spooled", []).append(str(path))
 
     def close(self) -> None:
         """At the end of the request: a spooled file no job adopted (refused request, dry run) is deleted."""

@@ -320,3 +320,36 @@ def test_rows_of_workers_gone_for_an_hour_are_pruned(app, db_session):
     db_session.flush()
     service.reap_expired()
     assert {row.id for row in db_session.execute(sa.select(JobWorker)).scalars()} == {"host:2:alive"}
+
+
+def test_a_file_sent_in_parts_starts_its_job_with_a_request_that_carries_no_file(client, auth_headers, db_session):
+    owner = make_user("supervisor", ["64.72.01"])
+    headers = auth_headers(owner)
+    started = client.post("/api/v1/jobs/uploads", headers=headers)
+    assert started.status_code == 201, started.get_json()
+    upload = started.get_json()["data"]
+    assert upload["offset"] == 0 and started.headers["Location"] == upload["links"]["self"]
+    url = upload["links"]["self"]
+    half = len(SAMPLE) // 2
+
+    def part(data: bytes, offset: int, who=headers):
+        return client.patch(url, data=data, headers={**who, "Upload-Offset": str(offset)})
+
+    assert part(SAMPLE[:half], 0).get_json()["data"]["offset"] == half
+    stale = part(SAMPLE[:half], 0)  # a retried part after a lost answer is refused, not appended twice
+    assert stale.status_code == 409 and stale.get_json()["error"]["details"]["offset"] == half
+    assert client.get(url, headers=headers).get_json()["data"]["offset"] == half
+    other = auth_headers(make_user("supervisor", ["64.72.01"]))
+    assert part(SAMPLE[half:], half, other).status_code == 404  # nobody else's
+    assert client.get(url, headers=other).status_code == 404
+    assert part(SAMPLE[half:], half).get_json()["data"]["offset"] == len(SAMPLE)
+    response = client.post(f"/api/v1/imports/registry?upload_id={upload['id']}&filename=kota.csv", headers=headers)
+    job = job_of(response)
+    assert job["state"] == "done", job
+    report = client.get(job["result"]["links"]["report"], headers=headers).get_json()["data"]
+    assert report["filename"] == "kota.csv" and report["counts"]["households_inserted"] == 1
+    assert client.get(url, headers=headers).status_code == 404  # used up
+    again = client.post(f"/api/v1/imports/registry?upload_id={upload['id']}", headers=headers)
+    assert again.status_code == 404
+    assert client.post("/api/v1/imports/registry?upload_id=nonsense", headers=headers).status_code == 422
+    assert client.post("/api/v1/jobs/uploads", headers=auth_headers(make_user("enumerator"))).status_code == 403
