@@ -141,6 +141,7 @@ def import_registry():
             application/json:
               schema: JobEnvelopeSchema
         403: Forbidden
+        404: NotFound
         413: TooLarge
         422: ValidationFailed
     """
@@ -295,6 +296,7 @@ def import_aid():
               schema: JobEnvelopeSchema
         403: Forbidden
         404: NotFound
+        413: TooLarge
         422: ValidationFailed
     """
     from server.aid.service import require_program
