@@ -162,3 +162,31 @@ def auth_headers(db_session):
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_personal_data_in_the_suites_logs():
+    """Every log record the in-process suite produces, formatted as production writes it (JSON lines),
+    holds no password, token or 16-digit number at the end of the run (issue 20)."""
+    import logging
+    import re
+
+    from server.config import DEMO_PASSWORD
+    from server.logs import JsonFormatter
+    from tests.factories import TEST_PASSWORD
+
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect(level=logging.DEBUG)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger().addHandler(handler)
+    yield
+    logging.getLogger().removeHandler(handler)
+    text = "\n".join(lines)
+    assert TEST_PASSWORD not in text and DEMO_PASSWORD not in text
+    assert re.findall(r"(?<!\d)\d{16}(?!\d)", text) == []
+    assert re.findall(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", text) == []

@@ -8,6 +8,7 @@ its port, because the phone's IndexedDB and service worker belong to that origin
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -167,6 +168,11 @@ def live_server(e2e_database, tmp_path_factory):
     server.start()
     yield server
     server.kill()
+    # The whole browser suite's traffic went through this server: its log holds no personal data (issue 20).
+    text = server.log.read_text(errors="replace")
+    assert E2E_PASSWORD not in text
+    assert re.findall(r"(?<!\d)\d{16}(?!\d)", text) == [], "a 16-digit number (NIK, No. KK) in the server log"
+    assert re.findall(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", text) == [], "a token in the server log"
 
 
 @pytest.fixture(autouse=True)
