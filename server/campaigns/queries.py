@@ -20,6 +20,28 @@ from server.visits.models import Visit
 # Households no phone should be sent to any more.
 CLOSED = (RegistryStatus.MERGED.value, RegistryStatus.REMOVED.value)
 
+# THE rule of what is on an enumerator's phone, with one owner: a live assignment is one not ended, in an
+# active campaign. Reads, edits, the pull and the push all ask it here (the SQL text for the pull's raw
+# queries, the expressions for the ORM ones).
+LIVE_ASSIGNMENTS_SQL = """
+    SELECT a.* FROM assignments a JOIN campaigns c ON c.id = a.campaign_id AND c.active
+     WHERE a.unassigned_at IS NULL
+"""
+
+
+def live_assignments(*, enumerator_id: int | sa.ColumnElement) -> sa.Select:
+    """The live assignments of an enumerator (correlate it to use it inside another query)."""
+    return (
+        sa.select(Assignment)
+        .join(Campaign, Campaign.id == Assignment.campaign_id)
+        .where(Assignment.enumerator_id == enumerator_id, Assignment.unassigned_at.is_(None), Campaign.active)
+    )
+
+
+def is_live_assigned(household_id: sa.ColumnElement, *, enumerator_id: int) -> sa.ColumnElement[bool]:
+    """SQL condition: the household is on this enumerator's phone."""
+    return live_assignments(enumerator_id=enumerator_id).where(Assignment.household_id == household_id).exists()
+
 
 def list_campaigns() -> list[Campaign]:
     return list(db.session.execute(sa.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id)).scalars())
@@ -59,8 +81,8 @@ def select_households(
     return db.session.execute(query).all()
 
 
-def live_assignments(*, campaign_id: int, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """household id → enumerator id of its live assignment in this campaign."""
+def enumerators_of(*, campaign_id: int, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """household id → enumerator id of its assignment (not ended) in this campaign."""
     if not household_ids:
         return {}
     rows = db.session.execute(
@@ -71,6 +93,16 @@ def live_assignments(*, campaign_id: int, household_ids: list[uuid.UUID]) -> dic
         )
     )
     return dict(rows.all())
+
+
+def end_all_assignments(*, household_id: uuid.UUID, at: datetime) -> int:
+    """End every assignment of a household that leaves the registry (merged), in every campaign."""
+    return db.session.execute(
+        sa.update(Assignment)
+        .where(Assignment.household_id == household_id, Assignment.unassigned_at.is_(None))
+        .values(unassigned_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def end_assignments(*, campaign_id: int, household_ids: list[uuid.UUID], at: datetime) -> None:

@@ -62,7 +62,7 @@ def assign(campaign_id: int, selection: dict[str, Any], actor: Actor) -> dict[st
             {"enumerator_id": [f"Wilayah petugas tidak mencakup {len(outside)} rumah tangga / outside their area"]}
         )
     ids = [h.id for h in households]
-    current = queries.live_assignments(campaign_id=campaign.id, household_ids=ids)
+    current = queries.enumerators_of(campaign_id=campaign.id, household_ids=ids)
     unchanged = [hid for hid in ids if current.get(hid) == enumerator.id]
     taken = [hid for hid in ids if hid in current and current[hid] != enumerator.id]
     new = [hid for hid in ids if current.get(hid) != enumerator.id]
@@ -81,7 +81,7 @@ def assign(campaign_id: int, selection: dict[str, Any], actor: Actor) -> dict[st
 def unassign(campaign_id: int, selection: dict[str, Any], actor: Actor) -> dict[str, int]:
     campaign = require_campaign(campaign_id)
     ids = [h.id for h in _selected(selection, actor)]
-    live = queries.live_assignments(campaign_id=campaign.id, household_ids=ids)
+    live = queries.enumerators_of(campaign_id=campaign.id, household_ids=ids)
     queries.end_assignments(campaign_id=campaign.id, household_ids=list(live), at=datetime.now(UTC))
     counts = {"assigned": 0, "reassigned": 0, "unchanged": len(ids) - len(live), "unassigned": len(live)}
     record("assignment.unassign", object_type="campaign", object_id=campaign.id, changes={**_mode(selection), **counts})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +18,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from server.aid.models import AidProgram, AidReceipt
 from server.auth.access import Actor, in_scope
 from server.auth.models import User
-from server.campaigns.models import Assignment, Tombstone
+from server.campaigns.models import Tombstone
+from server.campaigns.queries import is_live_assigned
 from server.extensions import db
 from server.households.models import Household, Member
 from server.regions.models import Region
@@ -33,11 +33,7 @@ LIVE_RECEIPT_STATUSES = (ReceiptStatus.LISTED.value, ReceiptStatus.DISBURSED.val
 def visible_condition(actor: Actor) -> sa.ColumnElement[bool]:
     """The households `actor` may see at all."""
     if actor.role == Role.ENUMERATOR:
-        return sa.exists().where(
-            Assignment.household_id == Household.id,
-            Assignment.enumerator_id == actor.user_id,
-            Assignment.unassigned_at.is_(None),
-        )
+        return is_live_assigned(Household.id, enumerator_id=actor.user_id)
     return in_scope(actor, Household.region_code)
 
 
@@ -392,15 +388,6 @@ def move_members_and_aid(*, loser: Household, survivor: Household) -> dict[str, 
         "member_receipts_repointed": repointed,
         "family_receipts_moved": family,
     }
-
-
-def end_live_assignments(*, household_id: uuid.UUID, at: datetime) -> int:
-    return db.session.execute(
-        sa.update(Assignment)
-        .where(Assignment.household_id == household_id, Assignment.unassigned_at.is_(None))
-        .values(unassigned_at=at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
 
 
 def add_tombstone(*, household_id: uuid.UUID, reason: TombstoneReason, merged_into_id: uuid.UUID | None) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from server.audit.service import record
 from server.auth.access import Actor, region_in_scope
 from server.auth.masking import IDENTITY_ROLES
+from server.campaigns import queries as campaign_queries
 from server.errors import CONFLICT, FORBIDDEN, NOT_FOUND, PRECONDITION_FAILED, AppError, validation_error
 from server.extensions import db
 from server.households import queries
@@ -287,7 +288,7 @@ def merge_households(
     loser.merged_into_id = survivor.id
     _bump(loser)
     _bump(survivor)
-    ended = queries.end_live_assignments(household_id=loser.id, at=now)
+    ended = campaign_queries.end_all_assignments(household_id=loser.id, at=now)
     queries.add_tombstone(household_id=loser.id, reason=TombstoneReason.MERGED, merged_into_id=survivor.id)
     db.session.flush()
     db.session.expire_all()

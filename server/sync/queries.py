@@ -9,30 +9,30 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server.campaigns.queries import LIVE_ASSIGNMENTS_SQL
 from server.extensions import db
 
 # Households live-assigned to the user in an active campaign, with the sequence of their latest change
 # (the household row itself or the assignment that brought it to this phone).
-CHANGED_HOUSEHOLDS = """
+CHANGED_HOUSEHOLDS = f"""
     SELECT h.id AS household_id, max(GREATEST(h.change_seq, a.change_seq)) AS seq
-      FROM assignments a
-      JOIN campaigns c ON c.id = a.campaign_id AND c.active
+      FROM ({LIVE_ASSIGNMENTS_SQL}) a
       JOIN households h ON h.id = a.household_id
-     WHERE a.enumerator_id = :user_id AND a.unassigned_at IS NULL
+     WHERE a.enumerator_id = :user_id
        AND (h.change_seq > :seq OR a.change_seq > :seq OR h.change_xid >= :xmin OR a.change_xid >= :xmin)
      GROUP BY h.id
 """
 # Households this phone must drop: taken from this user, or merged/removed for everyone (only those the
 # user ever had), unless the household is assigned to the user again.
-CHANGED_TOMBSTONES = """
+CHANGED_TOMBSTONES = f"""
     SELECT t.household_id, max(t.change_seq) AS seq
       FROM sync_tombstones t
      WHERE (t.change_seq > :seq OR t.change_xid >= :xmin)
        AND (t.user_id = :user_id OR (t.user_id IS NULL AND EXISTS (
               SELECT 1 FROM assignments a WHERE a.household_id = t.household_id AND a.enumerator_id = :user_id)))
        AND NOT EXISTS (
-              SELECT 1 FROM assignments a JOIN campaigns c ON c.id = a.campaign_id AND c.active
-               WHERE a.household_id = t.household_id AND a.enumerator_id = :user_id AND a.unassigned_at IS NULL)
+              SELECT 1 FROM ({LIVE_ASSIGNMENTS_SQL}) a
+               WHERE a.household_id = t.household_id AND a.enumerator_id = :user_id)
      GROUP BY t.household_id
 """
 

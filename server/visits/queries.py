@@ -12,7 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from server.aid.models import AidProgram
 from server.auth.access import Actor, in_scope
-from server.campaigns.models import Assignment, Campaign
+from server.campaigns.models import Assignment
+from server.campaigns.queries import live_assignments
 from server.extensions import db
 from server.households.models import Household
 from server.regions.models import Region
@@ -103,14 +104,9 @@ def households_for_push(*, ids: list[uuid.UUID], user_id: int) -> dict[uuid.UUID
     if not ids:
         return {}
     live = (
-        sa.select(Assignment.campaign_id)
-        .join(Campaign, Campaign.id == Assignment.campaign_id)
-        .where(
-            Assignment.household_id == Household.id,
-            Assignment.enumerator_id == user_id,
-            Assignment.unassigned_at.is_(None),
-            Campaign.active,
-        )
+        live_assignments(enumerator_id=user_id)
+        .with_only_columns(Assignment.campaign_id)
+        .where(Assignment.household_id == Household.id)
         .order_by(Assignment.campaign_id.desc())
         .limit(1)
         .correlate(Household)
