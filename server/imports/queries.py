@@ -313,8 +313,12 @@ def get_import(*, import_id: int) -> DataImport | None:
     return db.session.get(DataImport, import_id)
 
 
-def list_imports(*, limit: int = 50) -> list[DataImport]:
-    return list(db.session.execute(sa.select(DataImport).order_by(DataImport.id.desc()).limit(limit)).scalars())
+def list_imports(*, actor_id: int | None = None, limit: int = 50) -> list[DataImport]:
+    """Newest first; only `actor_id`'s own when given (filtered before the limit, not after)."""
+    query = sa.select(DataImport).order_by(DataImport.id.desc()).limit(limit)
+    if actor_id is not None:
+        query = query.where(DataImport.actor_id == actor_id)
+    return list(db.session.execute(query).scalars())
 
 
 def add_rejections(*, import_id: int, rejections: list) -> None:

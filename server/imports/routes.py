@@ -175,22 +175,7 @@ def list_imports():
               schema: {type: object, properties: {data: {type: array, items: ImportSummarySchema}}}
         403: Forbidden
     """
-    actor = current_actor()
-    items = [
-        {
-            "id": item.id,
-            "kind": item.kind,
-            "filename": item.filename,
-            "sha256": item.sha256,
-            "dry_run": item.dry_run,
-            "actor_id": item.actor_id,
-            "created_at": item.created_at,
-            "counts": item.counts,
-        }
-        for item in queries.list_imports(limit=200)
-        if actor.is_admin or item.actor_id == actor.user_id
-    ]
-    return ok(items)
+    return ok(ImportSummarySchema(many=True).dump(service.list_imports(current_actor())))
 
 
 @bp.get("/imports/<int:import_id>")

@@ -68,6 +68,11 @@ def import_registry(
     return imported
 
 
+def list_imports(actor: Actor, *, limit: int = 200) -> list[DataImport]:
+    """The newest imports the actor may see: admins all, others their own."""
+    return queries.list_imports(actor_id=None if actor.is_admin else actor.user_id, limit=limit)
+
+
 def require_import(import_id: int) -> DataImport:
     imported = queries.get_import(import_id=import_id)
     if imported is None:
