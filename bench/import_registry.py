@@ -24,24 +24,8 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-COLUMNS = [
-    "registry_id",
-    "kk_number",
-    "head_name",
-    "address",
-    "rt",
-    "rw",
-    "kelurahan_code",
-    "decile",
-    "latitude",
-    "longitude",
-    "nik",
-    "name",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "relationship",
-]
+from server.imports.registry import REGISTRY_COLUMNS
+
 FIRST = ["Budi", "Siti", "Ahmad", "Nur", "Rina", "Joko", "Sri", "Agus", "Dewi", "Hadi", "Wati", "Eko", "Yanti", "Rudi"]
 LAST = ["Santoso", "Aminah", "Fauzi", "Rahmawati", "Pratama", "Hidayat", "Saputra", "Lestari", "Wijaya", "Kurniawan"]
 
@@ -51,7 +35,7 @@ def generate(households: int, seed: int, kelurahan: list[tuple[str, float, float
     used: set[str] = set()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow(REGISTRY_COLUMNS)
 
     def nik(born: date, female: bool) -> str:
         while True:

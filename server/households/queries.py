@@ -22,6 +22,7 @@ from server.campaigns.models import Tombstone
 from server.campaigns.queries import is_live_assigned
 from server.extensions import db
 from server.households.models import Household, Member
+from server.imports.registry import REGISTRY_COLUMNS
 from server.regions.models import Region
 from server.types import Presence, ReceiptStatus, RegistryStatus, Role, TombstoneReason
 from server.visits.models import Visit
@@ -394,27 +395,8 @@ def add_tombstone(*, household_id: uuid.UUID, reason: TombstoneReason, merged_in
     db.session.add(Tombstone(household_id=household_id, user_id=None, reason=reason, merged_into_id=merged_into_id))
 
 
-EXPORT_COLUMNS = (
-    "registry_id",
-    "kk_number",
-    "head_name",
-    "address",
-    "rt",
-    "rw",
-    "kelurahan_code",
-    "decile",
-    "latitude",
-    "longitude",
-    "nik",
-    "name",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "relationship",
-    "registry_status",
-    "verification_status",
-    "presence_status",
-)
+# The registry import's columns (so an export re-imports as it is), then the registry's own states.
+EXPORT_COLUMNS = (*REGISTRY_COLUMNS, "registry_status", "verification_status", "presence_status")
 
 
 def export_rows(*, actor: Actor, region: str | None) -> Iterator[tuple]:

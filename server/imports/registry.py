@@ -51,6 +51,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "birth_place": ("birth_place", "tempat_lahir"),
     "relationship": ("relationship", "relationship_code", "hubungan", "hub_kk", "hubungan_keluarga", "hub_krt"),
 }
+# The registry file's columns, in order: what the import reads and the household export writes.
+REGISTRY_COLUMNS = tuple(COLUMN_ALIASES)
 ALIASES = {alias: column for column, names in COLUMN_ALIASES.items() for alias in names}
 MISSING_COLUMNS = "Kolom wajib tidak ada / required columns missing"
 REQUIRED = ("registry_id", "kk_number", "kelurahan_code", "nik", "name", "sex", "relationship")

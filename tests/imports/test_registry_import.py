@@ -303,3 +303,19 @@ def test_supervisor_cannot_pull_a_household_from_another_area_by_reimporting_it(
     assert ("registry_id", "household.out_of_scope") in reasons[2]
     assert _households("DTKS-0001")["DTKS-0001"].region_code == "64.72.02.1009"
     assert set(_households("DTKS-000")) == {"DTKS-0001", "DTKS-0003"}
+
+
+def test_an_export_reimports_as_a_no_op(client, auth_headers, db_session):
+    """The household export writes the import's columns: importing it back changes nothing."""
+    import_registry(SAMPLE, "a.csv", actor=None, dry_run=False)
+    db_session.commit()
+    before = {key: (h.version, h.change_seq, h.updated_at) for key, h in _households("DTKS-000").items()}
+    admin = auth_headers(make_user("admin", regions=()))
+    exported = client.get("/api/v1/households/export.csv", headers=admin)
+    assert exported.status_code == 200
+    again = import_registry(exported.get_data(), "export.csv", actor=None, dry_run=False)
+    assert again.counts["rows_rejected"] == 0, _reasons(again)
+    assert again.counts["households_inserted"] == again.counts["households_updated"] == 0
+    assert again.counts["members_inserted"] == again.counts["members_updated"] == 0
+    after = {key: (h.version, h.change_seq, h.updated_at) for key, h in _households("DTKS-000").items()}
+    assert after == before
