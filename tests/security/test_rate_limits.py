@@ -70,3 +70,10 @@ def test_a_window_that_ended_starts_again_from_one(app):
         assert storage.get("uji/window") == 0
         assert storage.incr("uji/window", expiry=60) == 1
         storage.clear("uji/window")
+
+
+def test_the_compose_store_can_be_built():
+    """docker-compose.yml sets redis://redis:6379/0: its client library is installed (built, not connected)."""
+    from limits.storage import RedisStorage, storage_from_string
+
+    assert isinstance(storage_from_string("redis://redis.invalid:6379/0"), RedisStorage)
