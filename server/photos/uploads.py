@@ -23,6 +23,8 @@ from flask import current_app
 
 from server.audit.service import record
 from server.auth.access import Actor
+from server.boundary import MESSAGE as CONTROL_MESSAGE
+from server.boundary import bad_text, printable
 from server.errors import (
     NOT_FOUND,
     PHOTO_HASH_MISMATCH,
@@ -52,7 +54,9 @@ def parse_metadata(header: str | None) -> dict[str, str]:
         try:
             metadata[key] = base64.b64decode(encoded, validate=True).decode() if encoded else ""
         except (binascii.Error, UnicodeDecodeError) as error:
-            raise validation_error({"Upload-Metadata": [f"{key}: bukan base64 / not base64"]}) from error
+            raise validation_error({"Upload-Metadata": [f"{printable(key)}: bukan base64 / not base64"]}) from error
+        if bad_text(key) or bad_text(metadata[key]):  # the request boundary's rule, for this header's values
+            raise validation_error({"Upload-Metadata": [f"{printable(key)}: {CONTROL_MESSAGE}"]})
     return metadata
 
 
