@@ -143,6 +143,10 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
 
     Blank optional cells never erase what the database holds (a field correction outlives a re-import).
     """
+    # Fresh statistics first: right after a large import (or a rolled-back dry run that autovacuum has since
+    # truncated) the planner may believe these tables empty and pick nested loops over full scans.
+    _execute("ANALYZE households")
+    _execute("ANALYZE members")
     savepoint = db.session.begin_nested() if dry_run else None
     _execute("DROP TABLE IF EXISTS _registry_touched")
     _execute("CREATE TEMP TABLE _registry_touched (id uuid PRIMARY KEY, inserted boolean) ON COMMIT DROP")
@@ -206,6 +210,20 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
         SELECT household_id, count(*), bool_or(relationship_code = 1) FROM removed GROUP BY household_id
         """
     )
+    # Which stored member each row is (if any), decided before anything is written: a statement whose
+    # anti-join reads the members table it is inserting into can rescan it once per row when the planner
+    # believes it empty (fresh database, or statistics from before a large import): quadratic, minutes.
+    _execute("DROP TABLE IF EXISTS _registry_members")
+    _execute(
+        """
+        CREATE TEMP TABLE _registry_members ON COMMIT DROP AS
+        SELECT DISTINCT ON (r.row_number) r.row_number, h.id AS household_id, m.id AS member_id
+          FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
+          LEFT JOIN members m ON m.household_id = h.id AND m.nik = r.nik
+         ORDER BY r.row_number, m.presence_status = 'removed', m.created_at DESC
+        """
+    )
+    _execute("ANALYZE _registry_members")
     updated_members = _execute(
         """
         WITH changed AS (
@@ -217,8 +235,8 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
                    presence_status = CASE WHEN m.presence_status = 'removed' THEN 'present'
                                           ELSE m.presence_status END,
                    updated_at = now()
-              FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
-             WHERE m.household_id = h.id AND m.nik = r.nik
+              FROM _registry_members t JOIN _registry_rows r ON r.row_number = t.row_number
+             WHERE m.id = t.member_id
                AND ((m.name, m.sex, m.relationship_code, m.birth_date, m.birth_place)
                     IS DISTINCT FROM
                     (r.name, r.sex, r.relationship_code, coalesce(r.birth_date, m.birth_date),
@@ -228,10 +246,10 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
         ), inserted AS (
             INSERT INTO members (id, household_id, nik, name, sex, birth_date, birth_place, relationship_code,
                                  presence_status)
-            SELECT gen_random_uuid(), h.id, r.nik, r.name, r.sex, r.birth_date, r.birth_place, r.relationship_code,
-                   'present'
-              FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
-             WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.nik = r.nik)
+            SELECT gen_random_uuid(), t.household_id, r.nik, r.name, r.sex, r.birth_date, r.birth_place,
+                   r.relationship_code, 'present'
+              FROM _registry_members t JOIN _registry_rows r ON r.row_number = t.row_number
+             WHERE t.member_id IS NULL
             RETURNING household_id
         ), member_changes AS (
             SELECT household_id, 'updated' AS how FROM changed
@@ -483,14 +501,26 @@ def _apply_receipts(items, *, program_id, family, period_start, period_end, impo
         """,
         **params,
     ).rowcount
-    inserted = _execute(
+    # New receipts decided before any is written (an INSERT whose anti-join reads the table it writes can
+    # rescan it once per row: quadratic when the planner believes aid_receipts empty).
+    _execute("ANALYZE aid_receipts")
+    _execute("DROP TABLE IF EXISTS _aid_new")
+    _execute(
         f"""
-        INSERT INTO aid_receipts (program_id, household_id, member_id, period_start, period_end, amount, source,
-                                  status, import_id)
-        SELECT DISTINCT :program_id, a.household_id, a.member_id, CAST(:start AS date), CAST(:end AS date), a.amount,
-               'agency_list', a.status, :import_id
+        CREATE TEMP TABLE _aid_new ON COMMIT DROP AS
+        SELECT DISTINCT a.household_id, a.member_id, a.amount, a.status
           FROM _aid_apply a
          WHERE NOT EXISTS (SELECT 1 FROM aid_receipts t WHERE {same})
+        """,
+        **params,
+    )
+    inserted = _execute(
+        """
+        INSERT INTO aid_receipts (program_id, household_id, member_id, period_start, period_end, amount, source,
+                                  status, import_id)
+        SELECT :program_id, a.household_id, a.member_id, CAST(:start AS date), CAST(:end AS date), a.amount,
+               'agency_list', a.status, :import_id
+          FROM _aid_new a
         """,
         **params,
     ).rowcount

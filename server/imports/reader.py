@@ -31,6 +31,7 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (Excel 97-2003)
 BAD_TEXT = "__bad_text__"  # row key: columns whose cell holds a control character
 EXTRA = "__extra__"  # row key: cells beyond the header's columns
 HEADER_SEARCH_ROWS = 30  # title lines above the header are looked through up to here
+HEADER_SEARCH_CHARS = 256 * 1024  # … within the file's first characters (for choosing the delimiter)
 DELIMITERS = (",", ";", "\t", "|")
 SEP_LINE = re.compile(r'"?sep=(.)"?[ \t]*(\r\n|\n|\r|$)', re.IGNORECASE)
 
@@ -195,13 +196,19 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _row(record: list[Any] | tuple[Any, ...], columns: list[str]) -> dict[str, Any]:
-    row: dict[str, Any] = {column: record[i] if i < len(record) else None for i, column in enumerate(columns)}
+def _row(record: list[Any] | tuple[Any, ...], columns: list[str], check: bool = True) -> dict[str, Any]:
+    """{column: cell}; `check` False when the whole file is known to hold no control character."""
+    if len(record) >= len(columns):
+        row: dict[str, Any] = dict(zip(columns, record, strict=False))
+    else:
+        row = dict.fromkeys(columns)
+        row.update(zip(columns, record, strict=False))
     if len(record) > len(columns):
         row[EXTRA] = list(record[len(columns) :])
-    bad = [columns[i] if i < len(columns) else f"column_{i + 1}" for i, cell in enumerate(record) if bad_text(cell)]
-    if bad:
-        row[BAD_TEXT] = bad
+    if check:
+        bad = [columns[i] if i < len(columns) else f"column_{i + 1}" for i, cell in enumerate(record) if bad_text(cell)]
+        if bad:
+            row[BAD_TEXT] = bad
     return row
 
 
@@ -213,8 +220,9 @@ def _csv(data: bytes, aliases: dict[str, str]) -> Sheet:
         delimiter, text = sep[1], text[sep.end() :]
     if delimiter is None:
         delimiter, known = ",", -1
+        start = text[:HEADER_SEARCH_CHARS]
         for candidate in DELIMITERS:
-            head = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=candidate), HEADER_SEARCH_ROWS))
+            head = list(islice(csv.reader(io.StringIO(start, newline=""), delimiter=candidate), HEADER_SEARCH_ROWS))
             _index, found = _header_index(head, aliases)
             if found > known:
                 delimiter, known = candidate, found
@@ -222,6 +230,7 @@ def _csv(data: bytes, aliases: dict[str, str]) -> Sheet:
             first_line = next((line for line in text.splitlines() if line.strip()), "")
             counts = {candidate: first_line.count(candidate) for candidate in DELIMITERS}
             delimiter = max(counts, key=lambda c: counts[c]) if any(counts.values()) else ","
+    check = bad_text(text)  # one scan of the whole text; cells are looked at one by one only if it finds one
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     head = list(islice(reader, HEADER_SEARCH_ROWS))
     header_index, _known_columns = _header_index(head, aliases)
@@ -232,10 +241,10 @@ def _csv(data: bytes, aliases: dict[str, str]) -> Sheet:
         number = header_index + 1
         for record in head[header_index + 1 :]:
             number += 1
-            yield number, _row(record, columns)
+            yield number, _row(record, columns, check)
         for record in reader:
             number += 1
-            yield number, _row(record, columns)
+            yield number, _row(record, columns, check)
 
     return Sheet(columns=columns, rows=rows(), encoding=encoding)
 
