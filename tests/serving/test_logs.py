@@ -91,7 +91,11 @@ def test_postgresql_logs_a_failed_statement_without_its_values(database_url):
     marker = f"uji_log_{uuid.uuid4().hex[:8]}"
     with connection.cursor() as cursor:
         cursor.execute("SHOW log_min_error_statement")
-        assert cursor.fetchone()[0] == "panic", "run scripts/devdb.sh start (make db) to apply the log settings"
+        setting = cursor.fetchone()[0]
+        if log is None and setting != "panic":
+            connection.close()
+            pytest.skip("a database server of someone else's: its log settings are docs/operations.md's advice")
+        assert setting == "panic", "run scripts/devdb.sh start (make db) to apply the log settings"
         cursor.execute("SHOW log_error_verbosity")
         assert cursor.fetchone()[0] == "terse"
         cursor.execute("SHOW log_parameter_max_length_on_error")
