@@ -155,6 +155,10 @@ def _translate_integrity(error: IntegrityError) -> AppError:
     )
 
 
+# The same translation for failures outside a request (background jobs).
+translate_integrity = _translate_integrity
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(error: AppError):

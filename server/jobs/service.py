@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from flask import current_app, g, has_request_context
+from sqlalchemy.exc import IntegrityError
 
 from server.audit.service import record
 from server.auth.access import Actor
@@ -27,6 +28,7 @@ from server.errors import (
     UPLOAD_TOO_LARGE,
     AppError,
     ErrorKind,
+    translate_integrity,
 )
 from server.extensions import db
 from server.jobs import queries
@@ -225,7 +227,10 @@ class _InlineSink:
 
 
 def _failure(error: BaseException) -> dict[str, Any]:
-    """Why a job failed, in words: a validation failure names its fields' reasons, not just "invalid data"."""
+    """Why a job failed, in words: a validation failure names its fields' reasons, not just "invalid data";
+    a broken database rule is said as the API says it (409 / 422 with the constraint), never the driver's text."""
+    if isinstance(error, IntegrityError):
+        error = translate_integrity(error)
     if isinstance(error, AppError):
         fields = (error.details or {}).get("fields") or {}
         message = error.message

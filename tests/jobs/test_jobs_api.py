@@ -353,3 +353,16 @@ def test_a_file_sent_in_parts_starts_its_job_with_a_request_that_carries_no_file
     assert again.status_code == 404
     assert client.post("/api/v1/imports/registry?upload_id=nonsense", headers=headers).status_code == 422
     assert client.post("/api/v1/jobs/uploads", headers=auth_headers(make_user("enumerator"))).status_code == 403
+
+
+@job_kind("test.breaks_a_rule", title="Uji / Test")
+def _breaks_a_rule(context):
+    make_household(registry_id="DUPLICATE-KEY")
+    make_household(registry_id="DUPLICATE-KEY")  # unique registry_id
+    return {}
+
+
+def test_a_job_breaking_a_database_rule_says_so_as_the_api_would(app, db_session):
+    job = service.enqueue("test.breaks_a_rule", {}, actor=None)
+    assert job.state == "failed" and job.error["code"] == "conflict", job.error
+    assert job.error["details"]["constraint"] == "uq_households_registry_id"
