@@ -86,9 +86,10 @@ setInterval(() => sync(), TIMER_MS);
 
 (async () => {
   await db.open();
-  await requestPersistence();
-  await renderStatus();
+  // The list first: the status bar (counts, storage estimate) and persistence can come a moment later.
   await router.route();
+  renderStatus();
+  await requestPersistence();
   sync();
 })();
 

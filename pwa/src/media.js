@@ -1,6 +1,5 @@
 // GPS capture (watchPosition keeping the best fix) and photo preparation (≤1600 px JPEG with the
 // camera's EXIF kept, SHA-256).
-import imageCompression from 'browser-image-compression';
 
 export const MAX_PX = 1600;
 export const POOR_ACCURACY_M = 50;
@@ -32,6 +31,8 @@ export async function preparePhoto(file) {
   bitmap.close();
   let out = file;
   if (!(file.type === 'image/jpeg' && Math.max(width, height) <= MAX_PX && file.size <= 1024 * 1024)) {
+    // Loaded when first needed (its own precached chunk): the app starts without parsing it.
+    const { default: imageCompression } = await import('browser-image-compression');
     out = await imageCompression(file, {
       maxWidthOrHeight: MAX_PX, maxSizeMB: 1, fileType: 'image/jpeg', initialQuality: 0.8,
       useWebWorker: true,

@@ -3,7 +3,6 @@
 // back off exponentially with jitter. Nothing leaves the outbox before the server confirmed it.
 // State changes go through store/ (states documented in store/states.js). Errors are kept as
 // {code, message, detail}: screens show the catalogue's words for `code`, `detail` only behind a toggle.
-import * as tus from 'tus-js-client';
 import { accessToken, api, getAuth, HttpError, isOnline, LoginRequired, NetworkError, refresh, setReachable } from './api.js';
 import { getMeta, setMeta } from './store/db.js';
 import * as households from './store/households.js';
@@ -181,7 +180,9 @@ async function uploadWithRefresh(photo) {
   }
 }
 
-function tusUpload(photo) {
+async function tusUpload(photo) {
+  // Loaded when the first photo goes (its own precached chunk): the app starts without parsing it.
+  const tus = await import('tus-js-client');
   return new Promise((resolve, reject) => {
     const upload = new tus.Upload(new Blob([photo.data], { type: photo.type }), {
       endpoint: '/api/v1/photos/uploads',

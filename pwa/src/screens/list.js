@@ -9,12 +9,12 @@ import * as store from '../store/households.js';
 import { state as syncState } from '../sync.js';
 import { app, tabs } from './common.js';
 
-export const PAGE = 50;
+export const PAGE = 40;
 const listState = { q: '', kel: '', rt: '', status: '', sort: 'name', position: null };
 
 /** Everything the list needs, read once per data change (not per keystroke). */
-async function load() {
-  const all = await store.all();
+async function load(some = null) {
+  const all = some || await store.all();
   const index = await store.visitIndex();
   for (const h of all) {
     h._status = store.localStatus(h, index);
@@ -55,8 +55,20 @@ function filterOptions(all) {
   return { kelurahan, rts };
 }
 
+function kelurahanOptions(kelurahan) {
+  return html`${option('', t('all_kelurahan'), listState.kel)}${kelurahan.map(([code, name]) => option(code, name, listState.kel))}`;
+}
+
+function rtOptions(rts) {
+  return html`${option('', t('all_rt'), listState.rt)}${rts.map((rt) => option(rt, `${t('rt')} ${rt}`, listState.rt))}`;
+}
+
 export async function renderList({ router }) {
-  let all = await load();
+  // Unfiltered and by name (how the app opens): the first page comes straight from the name index, so the
+  // list shows before all households are read; the rest (filters, search, count) follows a moment later.
+  const quick = !listState.q && !listState.kel && !listState.rt && !listState.status && listState.sort === 'name';
+  let all = quick ? await load(await store.firstByName(PAGE)) : await load();
+  let total = quick ? await store.count() : all.length;
   const { kelurahan, rts } = filterOptions(all);
   render(app(), html`
     ${tabs('list')}
@@ -64,8 +76,8 @@ export async function renderList({ router }) {
     <div class="filters" role="search">
       <input id="q" type="search" placeholder="${t('search')}" aria-label="${t('search')}" value="${listState.q}" data-testid="search">
       <div class="row">
-        <select id="kel" data-testid="filter-kelurahan" aria-label="${t('kelurahan')}">${option('', t('all_kelurahan'), listState.kel)}${kelurahan.map(([code, name]) => option(code, name, listState.kel))}</select>
-        <select id="rt" data-testid="filter-rt" aria-label="${t('rt')}">${option('', t('all_rt'), listState.rt)}${rts.map((rt) => option(rt, `${t('rt')} ${rt}`, listState.rt))}</select>
+        <select id="kel" data-testid="filter-kelurahan" aria-label="${t('kelurahan')}">${kelurahanOptions(kelurahan)}</select>
+        <select id="rt" data-testid="filter-rt" aria-label="${t('rt')}">${rtOptions(rts)}</select>
       </div>
       <div class="row">
         <select id="st" data-testid="filter-status" aria-label="${t('status')}">${option('', t('status_all'), listState.status)}${['todo', 'visited', 'sent', 'revisit'].map((s) => option(s, t(`status_${s}`), listState.status))}</select>
@@ -90,7 +102,8 @@ export async function renderList({ router }) {
 
   function updateCount() {
     const count = document.getElementById('household-count');
-    if (count) count.textContent = t('count_shown', { shown: formatNumber(shown), n: formatNumber(rows.length), total: formatNumber(all.length) });
+    const n = quick && all.length < total ? total : rows.length;
+    if (count) count.textContent = t('count_shown', { shown: formatNumber(shown), n: formatNumber(n), total: formatNumber(total) });
     const button = document.getElementById('more');
     if (button) button.hidden = shown >= rows.length;
   }
@@ -98,7 +111,7 @@ export async function renderList({ router }) {
   function draw() {
     rows = filtered(all);
     shown = 0;
-    const empty = !all.length ? (syncState.running ? t('downloading_households') : t('no_households')) : !rows.length ? t('no_match') : '';
+    const empty = !total ? (syncState.running ? t('downloading_households') : t('no_households')) : !rows.length ? t('no_match') : '';
     render(results, html`
       <p class="muted" id="household-count" data-testid="household-count" aria-live="polite"></p>
       ${empty ? html`<p class="muted" data-testid="list-empty">${empty}</p>` : ''}
@@ -106,25 +119,46 @@ export async function renderList({ router }) {
       <button type="button" id="more" data-testid="more" hidden>${t('show_more', { n: PAGE })}</button>`);
     more();
     updateCount();
+    // For bench/pwa_list.py (and any field profiling): when the list showed its rows.
+    performance.mark('verval:list-drawn');
     observer?.disconnect();
     const button = document.getElementById('more');
     button.onclick = more;
     // The next page comes when the end of the list is near (a cheap phone never draws 1,000 rows at once).
-    observer = new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) more(); }, { rootMargin: '400px' });
+    // Observing again after each page gives a fresh report, so a button still in view loads the next one too.
+    observer = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting) || shown >= rows.length) return;
+      more();
+      observer.unobserve(button);
+      observer.observe(button);
+    }, { rootMargin: '400px' });
     observer.observe(button);
   }
 
   draw();
-  router.onLeave(() => observer?.disconnect());
+  let left = false;
+  router.onLeave(() => { left = true; observer?.disconnect(); });
   // A sync that changed the households redraws the results only: what is being typed stays.
-  router.onRefresh(async () => { all = await load(); draw(); });
+  const reload = async () => {
+    all = await load();
+    total = all.length;
+    if (left) return;
+    const options = filterOptions(all);
+    render(document.getElementById('kel'), kelurahanOptions(options.kelurahan));
+    render(document.getElementById('rt'), rtOptions(options.rts));
+    const keep = shown;
+    draw();
+    while (shown < keep && shown < rows.length) more();
+  };
+  router.onRefresh(reload);
+  if (quick) await reload();
 
   const q = document.getElementById('q');
   let timer = null;
   q.oninput = () => {
     listState.q = q.value;
     clearTimeout(timer);
-    timer = setTimeout(draw, 150);
+    timer = setTimeout(draw, 100);
   };
   router.onLeave(() => clearTimeout(timer));
   document.getElementById('kel').onchange = (e) => { listState.kel = e.target.value; listState.rt = ''; router.route(); };

@@ -5,6 +5,8 @@ import { db, getMeta } from './db.js';
 export function all() { return db.households.toArray(); }
 export function get(id) { return db.households.get(id); }
 export function count() { return db.households.count(); }
+/** The first `n` households by name, from the index (without reading the others). */
+export function firstByName(n) { return db.households.orderBy('head_name').limit(n).toArray(); }
 
 /** The pull's `reference` (outcomes, presence, photo kinds, programmes, house condition…), or {}. */
 export async function reference() { return (await getMeta('reference')) || {}; }
