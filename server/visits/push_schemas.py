@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from server.households.schemas import kk_field, nik_field
+from server.households.schemas import kk_field, nik_field, plausible_birth_date
 from server.visits.form import HOUSE_CONDITION, HOUSE_NUMBERS, OUTCOMES, PHOTO_KINDS, VISIT_PRESENCE
 
 MAX_ITEMS = 500
@@ -58,7 +58,7 @@ class MemberChangeSchema(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     nik = fields.String(allow_none=True, validate=nik_field)
     sex = fields.Integer(validate=validate.OneOf([1, 2]))
-    birth_date = fields.Date(allow_none=True)
+    birth_date = fields.Date(allow_none=True, validate=plausible_birth_date)
     relationship_code = fields.Integer(validate=validate.Range(min=1, max=8))
 
     @validates_schema

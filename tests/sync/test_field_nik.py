@@ -33,3 +33,11 @@ def test_new_member_with_a_nik_from_another_household_flags_both(sync_ctx, sync_
     )
     assert flags[homes[0].id] == flags[elsewhere.id] == ["nik_duplicate"] and flags[homes[1].id] == []
     assert db.session.execute(sa.select(sa.func.count()).where(Member.nik == nik)).scalar_one() == 1
+
+
+def test_a_new_member_born_in_the_future_makes_the_visit_invalid_naming_the_field(sync_ctx, sync_client):
+    enumerator, homes = _world(1)
+    member = {"member_id": None, "presence": "new", "name": "Bayi", "sex": 2, "birth_date": "2090-01-01"}
+    result = _push(sync_client, enumerator, [visit_item(homes[0], members=[member])])[0]
+    assert result["status"] == "invalid"
+    assert "birth_date" in result["errors"]["members"]["0"]
