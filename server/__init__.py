@@ -34,10 +34,12 @@ def create_app(config: dict | str | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     from server import models  # noqa: F401  (registers every table on the metadata)
+    from server.auth import passwords
     from server.errors import register_error_handlers
     from server.extensions import db, jwt, limiter, migrate
 
     db.init_app(app)
+    passwords.install(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     jwt.init_app(app)
     limiter.init_app(app)

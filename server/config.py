@@ -97,6 +97,8 @@ class TestConfig(BaseConfig):
     # Every /api/ answer is compared with the OpenAPI document (server/openapi/check.py); a server the tests
     # start in another process appends its mismatches to this file.
     CHECK_RESPONSES = True
+    # Cheap argon2id for the suite's hundreds of users (production keeps argon2-cffi's defaults; tested).
+    PASSWORD_HASH_COST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     RESPONSE_MISMATCH_LOG = os.environ.get("RESPONSE_MISMATCH_LOG")
 
 

@@ -39,3 +39,15 @@ def test_upgrade_from_empty_matches_models_then_downgrade_to_base(create_databas
 
 def _include_object(obj, name, type_, reflected, compare_to):
     return not (type_ == "table" and name == "spatial_ref_sys")
+
+
+def test_the_migrations_have_exactly_one_head():
+    """Several issues add migrations in parallel: two heads mean someone must re-point a down_revision."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from server.config import PROJECT_ROOT
+
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

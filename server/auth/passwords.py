@@ -7,29 +7,43 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app, has_app_context
 
 from server.config import DEMO_PASSWORD
 
-_hasher = PasswordHasher()
+# argon2-cffi's defaults (RFC 9106's second recommended option): what every profile but the test one uses.
+PRODUCTION_HASHER = PasswordHasher()
+
+
+def install(app: Flask) -> None:
+    """The app's hasher. The test profile sets PASSWORD_HASH_COST to a cheap one so hundreds of test users do
+    not each cost a production hash; every hash carries its own parameters, so any hasher verifies any hash."""
+    cost = app.config.get("PASSWORD_HASH_COST")
+    app.extensions["password_hasher"] = PasswordHasher(**cost) if cost else PRODUCTION_HASHER
+
+
+def hasher() -> PasswordHasher:
+    return current_app.extensions["password_hasher"] if has_app_context() else PRODUCTION_HASHER
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether `password` matches; with no hash (unknown user) the same argon2 work is done against a
     dummy hash and the answer is False, so the time of a refusal does not tell which usernames exist."""
+    current = hasher()
     try:
-        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        return current.verify(password_hash or _dummy_hash(current), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def _dummy_hash(current: PasswordHasher) -> str:
     # Made with the same parameters as real hashes, once per process, from a random password nobody knows.
-    return _hasher.hash(secrets.token_urlsafe(32))
+    return current.hash(secrets.token_urlsafe(32))
 
 
 MIN_LENGTH = 10

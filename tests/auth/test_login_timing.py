@@ -13,10 +13,10 @@ def _login(client, username, password="salah-sekali-123"):
     return client.post("/api/v1/auth/login", json={"username": username, "password": password, "device_name": "hp"})
 
 
-def test_the_unknown_user_path_runs_the_same_argon2_verification(client, monkeypatch):
+def test_the_unknown_user_path_runs_the_same_argon2_verification(app, client, monkeypatch):
     user = make_user("enumerator")
     calls = []
-    real = passwords._hasher
+    real = passwords.hasher()
 
     class Counting:
         def verify(self, password_hash, password):
@@ -26,7 +26,7 @@ def test_the_unknown_user_path_runs_the_same_argon2_verification(client, monkeyp
         def hash(self, password):
             return real.hash(password)
 
-    monkeypatch.setattr(passwords, "_hasher", Counting())
+    monkeypatch.setitem(app.extensions, "password_hasher", Counting())
     assert _login(client, user.username).status_code == 401
     assert _login(client, "tidak-ada-orangnya").status_code == 401
     assert len(calls) == 2
@@ -53,3 +53,20 @@ def test_both_refusals_take_about_as_long(client):
 
     known, unknown = median(user.username), median("tidak-ada-orangnya")
     assert unknown > known * 0.5, (known, unknown)
+
+
+def test_production_hashes_with_argon2_cffis_defaults_and_tests_with_a_cheap_cost(app):
+    from argon2 import PasswordHasher
+
+    from server import create_app
+
+    production = create_app({"PROFILE": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40})
+    default = PasswordHasher()
+    used = production.extensions["password_hasher"]
+    assert (used.time_cost, used.memory_cost, used.parallelism) == (
+        default.time_cost,
+        default.memory_cost,
+        default.parallelism,
+    )
+    assert default.memory_cost >= 65536 and default.time_cost >= 3
+    assert app.extensions["password_hasher"].memory_cost < default.memory_cost
