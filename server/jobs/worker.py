@@ -4,7 +4,8 @@
 - A heartbeat thread renews the worker's row and the running job's lease every JOBS_HEARTBEAT_SECONDS on a
   connection of its own; progress is written on another short-lived autocommit connection, so both are
   visible while the job's own transaction is still open.
-- Every loop reaps running jobs whose lease expired (their worker was killed): retried or failed.
+- Every loop reaps running jobs whose lease expired (their worker was killed): retried or failed; every
+  hour it deletes result files past their retention (`flask jobs prune` does the same on demand).
 - SIGTERM / SIGINT: the running job stops at its next progress report, is rolled back and goes back to the
   queue; the worker then exits. A second signal stops at once (the job is put back as well).
 """
@@ -55,6 +56,7 @@ class Worker:
         self.stopping = threading.Event()
         self.current: tuple[uuid.UUID, int] | None = None
         self._signals = 0
+        self._next_prune = 0.0  # monotonic time of the next housekeeping (at start, then every hour)
 
     # --- signals ---------------------------------------------------------------------------------------------
     def _on_signal(self, signum, _frame) -> None:
@@ -105,6 +107,7 @@ class Worker:
                     if listener is None:
                         listener = self._listen(engine)
                     service.reap_expired()
+                    self._housekeeping()
                     job = queries.claim_next(worker=self.name)
                     db.session.commit()
                     if job is None:
@@ -128,6 +131,17 @@ class Worker:
                 queries.unregister_worker(connection, worker=self.name)
             log.info("worker %s: stopped after %d job(s)", self.name, done)
         return done
+
+    def _housekeeping(self) -> None:
+        """Hourly: result files past JOBS_RESULT_MAX_AGE_DAYS (exports hold personal data) and uploads no job
+        needs are deleted, so retention holds even where nobody scheduled `flask jobs prune`."""
+        if time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + 3600
+        removed = service.prune(days=int(self.app.config["JOBS_RESULT_MAX_AGE_DAYS"]))
+        db.session.commit()
+        if removed["results"] or removed["uploads"]:
+            log.info("worker %s: pruned %d result file(s), %d upload(s)", self.name, *removed.values())
 
     @staticmethod
     def _listen(engine: sa.Engine):

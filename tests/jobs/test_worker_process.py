@@ -327,3 +327,34 @@ def test_a_worker_survives_losing_its_database_connections(worker_app, admin_hea
     assert job["state"] == "done", job
     assert worker.process.poll() is None, worker.output()
     assert worker.stop(signal.SIGTERM) == 0, worker.output()
+
+
+def test_a_worker_deletes_result_files_past_their_retention(worker_app):
+    from datetime import UTC, datetime, timedelta
+
+    from server.jobs.models import Job
+    from server.jobs.storage import job_store
+    from server.jobs.worker import Worker
+
+    with worker_app.app_context():
+        store = job_store()
+        old, recent = uuid.uuid4(), uuid.uuid4()
+        for job_id, age in ((old, 30), (recent, 1)):
+            with store.write_result(job_id, "households.csv") as out:
+                out.write("registry_id\n")
+            key = store.result_key(job_id, "households.csv")
+            db.session.add(
+                Job(
+                    id=job_id,
+                    kind="export.households",
+                    state="done",
+                    payload={},
+                    result={"file": {"key": key, "name": "households.csv", "media_type": "text/csv"}},
+                    finished_at=datetime.now(UTC) - timedelta(days=age),
+                )
+            )
+        db.session.commit()
+        assert Worker(worker_app).run(once=True) == 0
+        assert not store.exists(store.result_key(old, "households.csv"))
+        assert store.exists(store.result_key(recent, "households.csv"))
+        db.session.remove()
