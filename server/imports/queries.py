@@ -277,7 +277,7 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
          GROUP BY h.registry_id, x.members, x.head ORDER BY 2
         """
     ).all()
-    duplicates = flag_duplicate_niks()
+    duplicates, flagged_households = flag_duplicate_niks()
     counts = {
         "households_inserted": touched[0],
         "households_updated": touched[1] + updated_members[2],
@@ -286,7 +286,7 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
         "members_removed": sum(row[2] for row in removed),
         "heads_replaced": sum(1 for row in removed if row[3]),
         "nik_duplicates": len({row[0] for row in duplicates}),
-        "households_flagged_nik_duplicate": len({row[1] for row in duplicates}),
+        "households_flagged_nik_duplicate": flagged_households,
     }
     if savepoint is not None:
         savepoint.rollback()
@@ -296,27 +296,41 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
 NIK_DUPLICATE = "nik_duplicate"
 
 
-def flag_duplicate_niks() -> list[tuple[str, str, int]]:
-    """Flag `nik_duplicate` every household of the staged file whose member's NIK the file also lists in another
-    household (a flag is never cleared by an import); (nik, registry_id, row) of each such row."""
-    rows = _execute(
+def flag_duplicate_niks() -> tuple[list[tuple[str, str, int]], int]:
+    """After the upsert: every NIK of the file that (not removed) members of two or more households now hold,
+    whether the file lists it twice or a household outside the file still holds it, flags all those
+    households `nik_duplicate` (an import never clears a flag). Returns (nik, registry_id, row) of each file
+    row with such a NIK, and how many households hold one."""
+    _execute("DROP TABLE IF EXISTS _registry_shared")
+    _execute(
         """
-        SELECT r.nik, r.registry_id, r.row_number
-          FROM _registry_rows r
-         WHERE r.nik IN (SELECT nik FROM _registry_rows GROUP BY nik HAVING count(DISTINCT registry_id) > 1)
-         ORDER BY r.row_number
+        CREATE TEMP TABLE _registry_shared ON COMMIT DROP AS
+        WITH holders AS (
+            SELECT DISTINCT m.nik, m.household_id
+              FROM members m JOIN households h ON h.id = m.household_id
+             WHERE m.nik IN (SELECT nik FROM _registry_rows)
+               AND m.presence_status <> 'removed' AND h.registry_status <> 'merged'
+        )
+        SELECT nik, household_id FROM holders
+         WHERE nik IN (SELECT nik FROM holders GROUP BY nik HAVING count(*) > 1)
         """
-    ).all()
-    if rows:
+    )
+    households = _execute("SELECT count(DISTINCT household_id) FROM _registry_shared").scalar_one()
+    if households:
         _execute(
             """
             UPDATE households SET flags = flags || CAST(:flag AS jsonb)
-             WHERE registry_id = ANY(:ids) AND NOT flags @> CAST(:flag AS jsonb)
+             WHERE id IN (SELECT household_id FROM _registry_shared) AND NOT flags @> CAST(:flag AS jsonb)
             """,
             flag=f'["{NIK_DUPLICATE}"]',
-            ids=sorted({row[1] for row in rows}),
         )
-    return [tuple(row) for row in rows]
+    rows = _execute(
+        """
+        SELECT r.nik, r.registry_id, r.row_number FROM _registry_rows r
+         WHERE r.nik IN (SELECT nik FROM _registry_shared) ORDER BY r.row_number
+        """
+    ).all()
+    return [tuple(row) for row in rows], households
 
 
 # --- import records ------------------------------------------------------------------------------

@@ -525,14 +525,16 @@ def _change_warnings(removed: list[tuple], duplicates: list[tuple]) -> list[Reje
         rows_by_nik[nik].append(row_number)
     for nik, registry_id, row_number in duplicates:
         others = ", ".join(str(number) for number in rows_by_nik[nik] if number != row_number)
+        # Another row of the same file may be named; a household outside the file is not (it may lie
+        # outside the importer's area).
+        where = (f" dalam berkas (baris {others})", f" of the file (row {others})") if others else ("", "")
         warnings.append(
             Rejection(
                 row_number,
                 "nik",
                 "warning.nik_duplicate",
-                f"NIK juga tercantum di rumah tangga lain dalam berkas (baris {others}): diimpor, kedua rumah tangga "
-                f"ditandai nik_duplicate / NIK also listed in another household of the file (row {others}): "
-                "imported, both households flagged nik_duplicate",
+                f"NIK juga tercantum di rumah tangga lain{where[0]}: diimpor, rumah tangga ditandai nik_duplicate / "
+                f"NIK also listed in another household{where[1]}: imported, households flagged nik_duplicate",
                 registry_id,
             )
         )

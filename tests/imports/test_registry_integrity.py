@@ -302,3 +302,26 @@ def test_nik_duplicate_flag_is_listed_filtered_and_settled_by_review(client, aut
     )
     assert settled.status_code == 200, settled.get_json()
     assert _flags(db_session, "R-1") == [] and _flags(db_session, "R-2") == ["nik_duplicate"]
+
+
+def test_a_nik_left_in_a_household_the_import_could_not_touch_is_flagged_not_named(db_session):
+    outside = make_household(registry_id="E-2", region_code="64.72.02.1009")
+    make_member(outside, nik="6472011705801501", relationship_code=1)
+    supervisor = make_user("supervisor", ["64.72.01"])
+    actor = Actor(supervisor.id, supervisor.username, Role.SUPERVISOR, ("64.72.01",), None)
+    imported = import_registry(
+        _file(
+            _line("E-1", "6472011705801501", "Pindah"),
+            # E-2 lists the same person, but E-2 is stored outside this supervisor's area: refused
+            _line("E-2", "6472011705801501", "Pindah", kk="6472011503150002"),
+        ),
+        "e.csv",
+        actor=actor,
+        dry_run=False,
+    )
+    codes = _codes(imported)
+    assert "household.out_of_scope" in codes[3] and codes[2] == {"warning.nik_duplicate"}
+    assert imported.counts["households_flagged_nik_duplicate"] == 2
+    assert _flags(db_session, "E-1") == _flags(db_session, "E-2") == ["nik_duplicate"]
+    warning = import_report(imported)["warnings"][0]["reason"]
+    assert "E-2" not in warning and "baris" not in warning
