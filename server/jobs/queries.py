@@ -168,10 +168,6 @@ def heartbeat(connection: Connection, *, worker: str, job_id: uuid.UUID | None, 
         )
 
 
-def register_worker(connection: Connection, *, worker: str) -> None:
-    connection.execute(sa.insert(JobWorker).values(id=worker))
-
-
 def unregister_worker(connection: Connection, *, worker: str) -> None:
     connection.execute(sa.delete(JobWorker).where(JobWorker.id == worker))
 

@@ -91,19 +91,22 @@ class Worker:
         """Run jobs until stopped (or, with `once`, until the queue is empty); returns the number run."""
         config = self.app.config
         engine = db.engine
-        with engine.connect() as connection, connection.begin():
-            queries.register_worker(connection, worker=self.name)
         beat = threading.Thread(
             target=self._heartbeat_loop, args=(engine, float(config["JOBS_HEARTBEAT_SECONDS"])), daemon=True
         )
         beat.start()
         poll = float(config["JOBS_POLL_SECONDS"])
         listener = None
+        registered = False
         log.info("worker %s: waiting for jobs", self.name)
         done = 0
         try:
             while not self.stopping.is_set():
                 try:
+                    if not registered:  # inside the retry: the schema may not be migrated yet
+                        with engine.connect() as connection, connection.begin():
+                            queries.heartbeat(connection, worker=self.name, job_id=None, attempt=None)
+                        registered = True
                     if listener is None:
                         listener = self._listen(engine)
                     service.reap_expired()
@@ -117,10 +120,11 @@ class Worker:
                         continue
                     self._run_one(engine, job)
                     done += 1
-                except (sa.exc.DBAPIError, psycopg2.Error, OSError):
-                    # The database went away (restart, network): a running job's transaction is gone with it
-                    # and its lease will expire; keep trying instead of dying.
-                    log.warning("worker %s: database unavailable, retrying in %.0f s", self.name, poll, exc_info=True)
+                except (sa.exc.DBAPIError, psycopg2.Error, OSError) as error:
+                    # The database went away (restart, network) or is not migrated yet: a running job's
+                    # transaction is gone with it and its lease will expire; keep trying instead of dying.
+                    reason = type(getattr(error, "orig", None) or error).__name__  # never the text (parameters)
+                    log.warning("worker %s: database unavailable (%s), retrying in %.0f s", self.name, reason, poll)
                     self._forget_connections(listener)
                     listener = None
                     self.stopping.wait(poll)

@@ -75,6 +75,7 @@ class WorkerProcess:
             "JOBS_LEASE_SECONDS": str(LEASE_SECONDS),
             "JOBS_POLL_SECONDS": "1",
         }
+        Path(app.config["JOB_STORE"]).mkdir(parents=True, exist_ok=True)
         self.log = Path(app.config["JOB_STORE"]) / f"worker-{uuid.uuid4().hex[:6]}.log"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "jobs", "worker"],
@@ -358,3 +359,46 @@ def test_a_worker_deletes_result_files_past_their_retention(worker_app):
         assert not store.exists(store.result_key(old, "households.csv"))
         assert store.exists(store.result_key(recent, "households.csv"))
         db.session.remove()
+
+
+def test_a_worker_started_before_the_schema_waits_for_the_migration(create_database, tmp_path):
+    """docker-compose starts the worker beside the app, which migrates: the worker must wait, not die."""
+    from flask_migrate import upgrade
+
+    from server import create_app
+    from server.regions.service import load_regions
+    from tests.conftest import _seed_reference_data
+
+    url = create_database("_jobs_early_worker")
+    app = create_app({"PROFILE": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app.config.update(JOBS_INLINE=False, JOB_STORE=str(tmp_path / "job-store"))
+    worker = WorkerProcess(app)
+    try:
+        time.sleep(3)  # it meets an empty database
+        assert worker.process.poll() is None, worker.output()
+        with app.app_context():
+            upgrade()
+            load_regions()
+            _seed_reference_data()
+            admin = make_user("admin", username="early-admin")
+            db.session.commit()
+            headers = {"Authorization": f"Bearer {create_access_token(identity=str(admin.id))}"}
+            db.session.remove()
+        response, _ = _post_import(app, headers, registry_csv("WE-", 5, first_day=25))
+        job_id = response.get_json()["data"]["id"]
+        job = _wait_for(
+            lambda: (job := _job(app, headers, job_id))["state"] in ("done", "failed") and job,
+            90,
+            "the early worker to run a job once the schema exists",
+            worker,
+            every=0.2,
+        )
+        assert job["state"] == "done", job
+        assert worker.stop(signal.SIGTERM) == 0, worker.output()
+    finally:
+        if worker.process.poll() is None:
+            worker.process.kill()
+            worker.process.wait(timeout=10)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
