@@ -92,6 +92,25 @@ JOB_UPLOAD_MISSING = ErrorKind(
     500,
     "Berkas unggahan tugas tidak ditemukan di penyimpanan / The job's uploaded file is missing from the store",
 )
+# Named conflicts: what a client (and the staff pages) can act on without reading prose.
+USERNAME_TAKEN = ErrorKind("user.username_taken", 409, "Nama pengguna sudah dipakai / Username already taken")
+PROGRAM_CODE_TAKEN = ErrorKind("program.code_taken", 409, "Kode program sudah dipakai / Programme code already used")
+HOUSEHOLD_MERGED = ErrorKind("household.merged", 409, "Rumah tangga sudah digabung / Household was merged")
+HOUSEHOLD_REGISTRY_ID_TAKEN = ErrorKind(
+    "household.registry_id_taken", 409, "ID registri sudah dipakai / Registry id already used"
+)
+HOUSEHOLD_STALE = ErrorKind(
+    "household.stale_version",
+    412,
+    "Data telah diubah orang lain: muat ulang / The household was changed by someone else: reload it",
+)
+MEMBER_NIK_TAKEN = ErrorKind("member.nik_taken", 409, "NIK sudah ada di keluarga ini / NIK already in this household")
+MEMBER_SECOND_HEAD = ErrorKind(
+    "member.second_head",
+    409,
+    "Rumah tangga sudah punya kepala keluarga yang hadir / The household already has a present head",
+)
+PROPOSAL_DECIDED = ErrorKind("import.proposal_decided", 409, "Usulan sudah diputuskan / Proposal already decided")
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")
 
@@ -139,6 +158,15 @@ def envelope(kind: ErrorKind, message: str | None = None, details: dict | None =
     return jsonify(body), kind.status
 
 
+# Database rules whose breach has a name of its own (any other unique violation is a plain `conflict`).
+CONSTRAINT_KINDS = {
+    "uq_users_username": USERNAME_TAKEN,
+    "uq_aid_programs_code": PROGRAM_CODE_TAKEN,
+    "uq_households_registry_id": HOUSEHOLD_REGISTRY_ID_TAKEN,
+    "ex_members_one_present_head": MEMBER_SECOND_HEAD,
+}
+
+
 def _translate_integrity(error: IntegrityError) -> AppError:
     """Unique violation → 409; foreign-key, not-null and check violations → 422 naming the constraint."""
     orig = getattr(error, "orig", None)
@@ -147,7 +175,7 @@ def _translate_integrity(error: IntegrityError) -> AppError:
     constraint = getattr(diag, "constraint_name", None)
     details = {"constraint": constraint} if constraint else {}
     if pgcode in ("23505", "23P01"):  # unique or exclusion (e.g. a second present head)
-        return AppError(CONFLICT, details=details)
+        return AppError(CONSTRAINT_KINDS.get(constraint or "", CONFLICT), details=details)
     column = getattr(diag, "column_name", None)
     field = column or constraint or "record"
     return AppError(

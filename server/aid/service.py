@@ -8,7 +8,7 @@ from typing import Any
 from server.aid import queries
 from server.aid.models import AidProgram
 from server.audit.service import record
-from server.errors import CONFLICT, NOT_FOUND, AppError, validation_error
+from server.errors import NOT_FOUND, PROGRAM_CODE_TAKEN, AppError, validation_error
 
 
 def list_programs(active_on: date | None = None) -> list[AidProgram]:
@@ -24,7 +24,7 @@ def require_program(code: str) -> AidProgram:
 
 def create_program(data: dict[str, Any]) -> AidProgram:
     if queries.get_program(code=data["code"]) is not None:
-        raise AppError(CONFLICT, details={"fields": {"code": ["Kode sudah dipakai / code already used"]}})
+        raise AppError(PROGRAM_CODE_TAKEN, details={"fields": {"code": [PROGRAM_CODE_TAKEN.message]}})
     program = queries.add_program(**data)
     record(
         "program.create",

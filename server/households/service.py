@@ -16,7 +16,15 @@ from server.audit.service import record
 from server.auth.access import Actor, region_in_scope
 from server.auth.masking import IDENTITY_ROLES
 from server.campaigns import queries as campaign_queries
-from server.errors import CONFLICT, FORBIDDEN, NOT_FOUND, PRECONDITION_FAILED, AppError, validation_error
+from server.errors import (
+    FORBIDDEN,
+    HOUSEHOLD_MERGED,
+    HOUSEHOLD_STALE,
+    MEMBER_NIK_TAKEN,
+    NOT_FOUND,
+    AppError,
+    validation_error,
+)
 from server.extensions import db
 from server.households import queries
 from server.households.models import Household, Member
@@ -110,7 +118,7 @@ def _locked(actor: Actor, household_id: uuid.UUID, expected_version: int) -> Hou
         raise AppError(NOT_FOUND)
     if household.version != expected_version:
         raise AppError(
-            PRECONDITION_FAILED, details={"current_version": household.version, "your_version": expected_version}
+            HOUSEHOLD_STALE, details={"current_version": household.version, "your_version": expected_version}
         )
     return household
 
@@ -132,11 +140,7 @@ def update_household(
     if "region_code" in changes:
         _check_region(actor, changes["region_code"])
     if household.registry_status == RegistryStatus.MERGED:
-        raise AppError(
-            CONFLICT,
-            "Rumah tangga sudah digabung / Household was merged",
-            details={"merged_into_id": str(household.merged_into_id)},
-        )
+        raise AppError(HOUSEHOLD_MERGED, details={"merged_into_id": str(household.merged_into_id)})
     before_location = _location_of(household_id)
     diff: dict[str, tuple[Any, Any]] = {}
     for field, value in changes.items():
@@ -189,9 +193,7 @@ def _check_nik(nik: str | None, household: Household) -> None:
     if not nik:
         return
     if any(member.nik == nik and member.presence_status != Presence.REMOVED for member in household.members):
-        raise AppError(
-            CONFLICT, details={"fields": {"nik": ["NIK sudah ada di keluarga ini / NIK already in this household"]}}
-        )
+        raise AppError(MEMBER_NIK_TAKEN, details={"fields": {"nik": [MEMBER_NIK_TAKEN.message]}})
     elsewhere = queries.households_with_nik(nik=nik, excluding=household.id)
     if elsewhere:
         ids = [household.id, *(other.id for other in elsewhere)]
@@ -275,9 +277,9 @@ def merge_households(
         locked[household_id] = household
     survivor, loser = locked[survivor_id], locked[duplicate_id]
     if survivor.version != expected_version:
-        raise AppError(PRECONDITION_FAILED, details={"current_version": survivor.version})
+        raise AppError(HOUSEHOLD_STALE, details={"current_version": survivor.version})
     if duplicate_version is not None and loser.version != duplicate_version:
-        raise AppError(PRECONDITION_FAILED, details={"duplicate_current_version": loser.version})
+        raise AppError(HOUSEHOLD_STALE, details={"duplicate_current_version": loser.version})
     for household, field in ((survivor, "id"), (loser, "duplicate_id")):
         if household.registry_status == RegistryStatus.MERGED:
             raise validation_error({field: ["Sudah digabung / already merged"]})

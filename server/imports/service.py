@@ -10,7 +10,7 @@ from typing import Any
 
 from server.audit.service import record
 from server.auth.access import Actor, region_in_scope
-from server.errors import CONFLICT, NOT_FOUND, VALIDATION, AppError, validation_error
+from server.errors import NOT_FOUND, PROPOSAL_DECIDED, VALIDATION, AppError, validation_error
 from server.extensions import db
 from server.imports import queries
 from server.imports.aid import run_aid_import
@@ -200,9 +200,7 @@ def _pending_proposal(actor: Actor, proposal_id: int) -> AidMatchProposal:
     if not actor.is_admin and (imported is None or imported.actor_id != actor.user_id):
         raise AppError(NOT_FOUND)
     if proposal.state != "pending":
-        raise AppError(
-            CONFLICT, "Usulan sudah diputuskan / proposal already decided", details={"state": proposal.state}
-        )
+        raise AppError(PROPOSAL_DECIDED, details={"state": proposal.state})
     return proposal
 
 

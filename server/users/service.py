@@ -16,7 +16,7 @@ from server.auth import queries as auth_queries
 from server.auth.access import Actor
 from server.auth.models import Device, User, UserScope
 from server.auth.passwords import hash_password, password_problems, verify_password
-from server.errors import CONFLICT, NOT_FOUND, AppError, validation_error
+from server.errors import NOT_FOUND, USERNAME_TAKEN, AppError, validation_error
 from server.types import Role
 from server.users import queries
 
@@ -35,7 +35,7 @@ def require_user(user_id: int) -> User:
 def create_user(data: dict[str, Any], *, actor_id: int | None = None) -> User:
     """A new account; `actor_id` names the creator when there is no request (the CLI)."""
     if queries.username_taken(username=data["username"]):
-        raise AppError(CONFLICT, details={"fields": {"username": ["Sudah dipakai / already taken"]}})
+        raise AppError(USERNAME_TAKEN, details={"fields": {"username": [USERNAME_TAKEN.message]}})
     role = Role(data["role"])
     regions = _checked_regions(role, data.get("region_codes") or [])
     _check_password(data["password"], username=data["username"])

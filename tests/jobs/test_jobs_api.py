@@ -364,5 +364,5 @@ def _breaks_a_rule(context):
 
 def test_a_job_breaking_a_database_rule_says_so_as_the_api_would(app, db_session):
     job = service.enqueue("test.breaks_a_rule", {}, actor=None)
-    assert job.state == "failed" and job.error["code"] == "conflict", job.error
+    assert job.state == "failed" and job.error["code"] == "household.registry_id_taken", job.error
     assert job.error["details"]["constraint"] == "uq_households_registry_id"
