@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.datastructures import FileStorage
 
 from server.auth.access import current_actor, require
-from server.boundary import check_form
+from server.boundary import check_form, printable
 from server.csvout import csv_response
 from server.errors import NOT_FOUND, AppError, validation_error
 from server.http import json_body, ok
@@ -72,7 +72,9 @@ def _in_request(dry_run: bool, size: int) -> bool:
 
 
 def _filename(upload: FileStorage) -> str:
-    return (upload.filename or "upload")[:255]
+    """The upload's name as stored with the import: control characters (a multipart header may carry
+    them percent-encoded) shown as escapes, never stored."""
+    return printable(upload.filename or "upload")[:255]
 
 
 def _field(name: str) -> str:

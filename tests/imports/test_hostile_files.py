@@ -197,3 +197,15 @@ def test_utf16_excel_unicode_text_is_read(db_session):
     imported = import_registry(text.encode("utf-16"), "unicode.txt", actor=None, dry_run=False)
     assert imported.counts["encoding"] == "utf-16"
     assert set(_names(db_session, "U-").values()) == {"Dwi Ayu"}
+
+
+def test_a_control_character_in_the_uploaded_file_name_is_not_stored(client, auth_headers):
+    admin = make_user("admin")
+    response = client.post(
+        "/api/v1/imports/registry",
+        data={"file": (io.BytesIO(SAMPLE), "dtks\x00\x1b.csv"), "dry_run": "true"},
+        headers=auth_headers(admin),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["data"]["filename"] == "dtks\\x00\\x1b.csv"
