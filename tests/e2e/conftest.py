@@ -298,7 +298,8 @@ def english_words() -> set[str]:
     indonesian += " " + " ".join(c["label_id"] for c in choices)
     english += " " + " ".join(c["label_en"] for c in choices) + " disbursed listed suspended logged"
     words = lambda s: {w.lower() for w in re.findall(r"[A-Za-z]{4,}", s)}  # noqa: E731
-    return words(english) - words(indonesian)
+    # "Indonesia" is a name (the English side's language button; programme names such as Program Indonesia Pintar).
+    return words(english) - words(indonesian) - {"indonesia"}
 
 
 ENGLISH = english_words()

@@ -163,7 +163,7 @@ def test_login_first_sync_then_offline_reload_lists_households(phone, seed):
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     # Nearest first, from the (mocked) current position.
     page.get_by_test_id("sort").select_option("distance")
-    wait_for(page, "document.querySelector('[data-testid=household-item] small')?.textContent.endsWith(' m')")
+    wait_for(page, "document.querySelector('[data-testid=household-item] small')?.textContent.endsWith('\\u00a0m')")
     first = page.get_by_test_id("household-item").first.inner_text()
     assert "Warga Uji 00" in first, first
     shot(page, "2-households")
@@ -211,6 +211,23 @@ def test_the_form_offers_the_servers_choices_from_the_pulled_reference(phone):
     form.wait_for()
     assert "Ditemukan (uji)" in page.get_by_test_id("outcome").inner_text()
     assert page.get_by_test_id("photo-roof_test").count() == 1
+
+    # Aid: the programmes on record are marked; a box that differs from the record is highlighted.
+    household_id = page.evaluate("location.hash.split('/')[2]")
+    page.evaluate(
+        "async (id) => { const ref = (await verval.db.meta.get('reference')).value;"
+        " await verval.db.households.update(id, {aid: [{program_code: ref.programs[0].code, status: 'disbursed'}]}); }",
+        household_id,
+    )
+    page.reload()
+    form.wait_for()
+    open_section(page, "aid")
+    recorded = page.locator("label.aid", has=page.get_by_test_id("aid-recorded"))
+    assert recorded.count() == 1 and "diff" in recorded.get_attribute("class")  # on record, not ticked yet
+    recorded.locator("input").check()
+    wait_for(page, "!document.querySelector('label.aid.diff')")
+    check_screen(page, "visit form, aid")
+    page.evaluate("(id) => verval.db.households.update(id, {aid: []})", household_id)
     # Restore the pulled reference and leave no draft behind for the rest of the day.
     page.evaluate(
         "verval.db.meta.get('reference').then(r => { const ref = r.value;"

@@ -51,7 +51,7 @@ export function formatShortTime(value) {
 /** "850 m" below a kilometre, "10,9 km" above. */
 export function formatDistance(km) {
   if (km === null || km === undefined || !Number.isFinite(km)) return '';
-  return km < 1 ? `${formatNumber(Math.round(km * 1000))} m` : `${formatNumber(km, 1)} km`;
+  return km < 1 ? `${formatNumber(Math.round(km * 1000))}\u00a0m` : `${formatNumber(km, 1)}\u00a0km`;
 }
 
 /** "1,2 MB", "340 KB" */

@@ -20,7 +20,9 @@ async function load(some = null) {
     h._status = store.localStatus(h, index);
     h._search = [h.head_name, h.kk_number, ...(h.members || []).flatMap((m) => [m.name, m.nik])].filter(Boolean).join(' ').toLowerCase();
   }
-  return all;
+  // Sorted by name once per data change; filtering keeps the order, so a keystroke never sorts.
+  const collator = new Intl.Collator('id');
+  return all.sort((a, b) => collator.compare(a.head_name || '', b.head_name || ''));
 }
 
 function filtered(all) {
@@ -32,9 +34,6 @@ function filtered(all) {
   const pos = listState.position;
   if (listState.sort === 'distance' && pos) {
     rows = rows.map((h) => ({ h, d: h.location ? distanceKm(pos, h.location) : Infinity })).sort((a, b) => a.d - b.d).map((x) => x.h);
-  } else {
-    const collator = new Intl.Collator('id');
-    rows.sort((a, b) => collator.compare(a.head_name || '', b.head_name || ''));
   }
   return rows;
 }
