@@ -164,7 +164,7 @@ def test_login_first_sync_then_offline_reload_lists_households(phone, seed):
     # Nearest first, from the (mocked) current position.
     page.get_by_test_id("sort").select_option("distance")
     wait_for(page, "document.querySelector('[data-testid=household-item] small')?.textContent.endsWith('\\u00a0m')")
-    first = page.get_by_test_id("household-item").first.inner_text()
+    first = page.get_by_test_id("household-item").first.text_content()
     assert "Warga Uji 00" in first, first
     shot(page, "2-households")
     auth = page.evaluate("verval.db.meta.get('auth')")
