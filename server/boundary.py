@@ -9,8 +9,10 @@ answer is the catalogue's 422 naming the field (`details.fields`), never a 500 f
 URLs longer than MAX_URL_LENGTH (4096) get 414 in the envelope. gunicorn (gunicorn.conf.py) lets request
 lines up to 8190 bytes, its maximum, reach the app; only longer ones get gunicorn's own plain 400.
 
-Multipart bodies are not read here: the import routes raise their own size limit first and then call
-`check_form()` themselves (reading the form here would parse a 200 MB upload under the general limit).
+JSON bodies are checked where they are parsed (server.http.StrictJSONProvider calls `check_json`), so a
+body is read only after the route's access check, as before. Multipart bodies are not read here either:
+the import routes raise their own size limit first and then call `check_form()` themselves (reading the
+form here would parse a 200 MB upload under the general limit).
 """
 
 from __future__ import annotations
@@ -77,20 +79,21 @@ def check_form() -> None:
 
 
 def check_request() -> None:
-    """before_request: URL length, query and path arguments, JSON bodies and urlencoded forms."""
+    """before_request: URL length, query and path arguments and urlencoded forms (JSON: see check_json)."""
     limit = current_app.config.get("MAX_URL_LENGTH", 4096)
     length = len(request.path) + len(request.query_string) + 1
     if length > limit:
         raise AppError(URI_TOO_LONG, details={"length": length, "limit": limit})
     fields = bad_fields_of_pairs(request.args.items(multi=True))
     fields += bad_fields_of_pairs((request.view_args or {}).items())
-    if request.is_json:
-        body = request.get_json(silent=True)
-        if body is not None:
-            fields += bad_fields_of_json(body)
-    elif request.mimetype == "application/x-www-form-urlencoded":
+    if request.mimetype == "application/x-www-form-urlencoded":
         fields += bad_fields_of_pairs(request.form.items(multi=True))
     _refuse(fields)
+
+
+def check_json(document: Any) -> None:
+    """Refuse control characters anywhere in a request's JSON body (called by the app's JSON provider)."""
+    _refuse(bad_fields_of_json(document))
 
 
 def register_boundary(app: Flask) -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import jsonify, request
+from flask import has_request_context, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 
+from server.boundary import check_json
 from server.errors import MALFORMED_JSON, UNSUPPORTED_MEDIA, AppError
 
 
@@ -40,9 +41,14 @@ class StrictJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         # A body nested deeper than Python's parser can follow is malformed like any other.
         try:
-            return super().loads(s, **kwargs)
+            document = super().loads(s, **kwargs)
         except RecursionError as error:
             raise ValueError("JSON nested too deeply") from error
+        if has_request_context():
+            # The request boundary's rule (server.boundary): checked where every request body is parsed,
+            # that is after the route's access check, never for a body nobody reads.
+            check_json(document)
+        return document
 
     @staticmethod
     def default(o: Any) -> Any:

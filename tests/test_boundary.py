@@ -77,3 +77,9 @@ def test_ordinary_text_passes_the_boundary(client, auth_headers):
     assert response.status_code == 200
     assert bad_fields_of_json({"notes": "baris satu\nbaris dua\ttab", "list": ["é", "\u2019", 1, None]}) == []
     assert bad_fields_of_json({"a": [{"b": "x\x00"}], "c\x1b": 1}) == ["a.0.b", "c\\x1b"]
+
+
+def test_a_json_body_is_checked_only_once_the_route_reads_it(client):
+    # Not logged in: the access check answers first; the body (up to MAX_CONTENT_LENGTH) is never parsed.
+    response = client.post("/api/v1/campaigns", json={"name": "x\x00"})
+    assert response.status_code == 401

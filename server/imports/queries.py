@@ -89,6 +89,11 @@ def stage_registry_rows(rows: list) -> None:
     _execute("CREATE INDEX ON _registry_rows (registry_id)")
     _execute("CREATE INDEX ON _registry_rows (nik)")
     _execute("ANALYZE _registry_rows")
+    # Fresh statistics before any query joins the stored registry: right after a large import (or a
+    # rolled-back dry run that autovacuum has since truncated) the planner may believe these tables empty
+    # and rescan them once per row.
+    _execute("ANALYZE households")
+    _execute("ANALYZE members")
 
 
 def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str, str]]:
@@ -143,10 +148,6 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
 
     Blank optional cells never erase what the database holds (a field correction outlives a re-import).
     """
-    # Fresh statistics first: right after a large import (or a rolled-back dry run that autovacuum has since
-    # truncated) the planner may believe these tables empty and pick nested loops over full scans.
-    _execute("ANALYZE households")
-    _execute("ANALYZE members")
     savepoint = db.session.begin_nested() if dry_run else None
     _execute("DROP TABLE IF EXISTS _registry_touched")
     _execute("CREATE TEMP TABLE _registry_touched (id uuid PRIMARY KEY, inserted boolean) ON COMMIT DROP")
@@ -301,15 +302,16 @@ def flag_duplicate_niks() -> tuple[list[tuple[str, str, int]], int]:
     whether the file lists it twice or a household outside the file still holds it, flags all those
     households `nik_duplicate` (an import never clears a flag). Returns (nik, registry_id, row) of each file
     row with such a NIK, and how many households hold one."""
+    _execute("ANALYZE members")  # the upsert may have just added most of its rows (a first import)
     _execute("DROP TABLE IF EXISTS _registry_shared")
     _execute(
         """
         CREATE TEMP TABLE _registry_shared ON COMMIT DROP AS
         WITH holders AS (
             SELECT DISTINCT m.nik, m.household_id
-              FROM members m JOIN households h ON h.id = m.household_id
-             WHERE m.nik IN (SELECT nik FROM _registry_rows)
-               AND m.presence_status <> 'removed' AND h.registry_status <> 'merged'
+              FROM (SELECT DISTINCT nik FROM _registry_rows) r
+              JOIN members m ON m.nik = r.nik JOIN households h ON h.id = m.household_id
+             WHERE m.presence_status <> 'removed' AND h.registry_status <> 'merged'
         )
         SELECT nik, household_id FROM holders
          WHERE nik IN (SELECT nik FROM holders GROUP BY nik HAVING count(*) > 1)
