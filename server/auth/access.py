@@ -63,17 +63,34 @@ def optional_actor() -> Actor | None:
     return g.get("actor")
 
 
+def in_region(region_column: sa.ColumnElement, code: str) -> sa.ColumnElement[bool]:
+    """SQL condition: `region_column` is `code` or lies below it (64.72.01.1001 lies below 64.72.01)."""
+    return sa.or_(region_column == code, region_column.like(f"{code}.%"))
+
+
+def in_region_sql(child: str, parent: str) -> str:
+    """The same rule as `in_region` as SQL text, for queries written in SQL (two SQL expressions)."""
+    return f"({child} = {parent} OR {child} LIKE {parent} || '.%')"
+
+
 def in_scope(actor: Actor, region_column: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """SQL condition: `region_column` (a region code) lies inside one of the actor's scope regions."""
     if actor.is_admin:
         return sa.true()
     if not actor.region_codes:
         return sa.false()
-    conditions = []
-    for code in actor.region_codes:
-        conditions.append(region_column == code)
-        conditions.append(region_column.like(f"{code}.%"))
-    return sa.or_(*conditions)
+    return sa.or_(*(in_region(region_column, code) for code in actor.region_codes))
+
+
+def in_scope_sql(actor: Actor | None, region_sql: str) -> tuple[str, dict]:
+    """`in_scope` as SQL text and its parameters (no actor: a command line, which sees everything)."""
+    if actor is None or actor.is_admin:
+        return "TRUE", {}
+    condition = in_region_sql(region_sql, "scope.code")
+    return (
+        f"EXISTS (SELECT 1 FROM unnest(CAST(:scope_codes AS text[])) AS scope(code) WHERE {condition})",
+        {"scope_codes": list(actor.region_codes)},
+    )
 
 
 def region_in_scope(actor: Actor, region_code: str) -> bool:

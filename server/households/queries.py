@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from server.aid.models import AidProgram, AidReceipt
-from server.auth.access import Actor, in_scope
+from server.auth.access import Actor, in_region, in_scope
 from server.auth.models import User
 from server.campaigns.models import Tombstone
 from server.campaigns.queries import is_live_assigned
@@ -126,7 +126,7 @@ def list_households(
         .where(visible_condition(actor))
     )
     if region:
-        query = query.where(sa.or_(Household.region_code == region, Household.region_code.like(f"{region}.%")))
+        query = query.where(in_region(Household.region_code, region))
     if registry_statuses:
         query = query.where(Household.registry_status.in_(registry_statuses))
     elif not number:
@@ -281,12 +281,6 @@ def region_exists(*, code: str) -> bool:
     return db.session.execute(sa.select(sa.exists().where(Region.code == code))).scalar_one()
 
 
-def is_kelurahan(*, code: str) -> bool:
-    return db.session.execute(
-        sa.select(sa.exists().where(Region.code == code, Region.level.in_(["kelurahan", "desa"])))
-    ).scalar_one()
-
-
 def households_with_nik(*, nik: str, excluding: uuid.UUID) -> list[Household]:
     query = (
         sa.select(Household)
@@ -430,7 +424,7 @@ def export_rows(*, actor: Actor, region: str | None) -> Iterator[tuple]:
         .execution_options(yield_per=2000)
     )
     if region:
-        query = query.where(sa.or_(Household.region_code == region, Household.region_code.like(f"{region}.%")))
+        query = query.where(in_region(Household.region_code, region))
     for row in db.session.execute(query):
         yield tuple(row)
 
@@ -443,5 +437,5 @@ def count_export(*, actor: Actor, region: str | None) -> int:
         .where(visible_condition(actor), Household.registry_status != RegistryStatus.MERGED.value)
     )
     if region:
-        query = query.where(sa.or_(Household.region_code == region, Household.region_code.like(f"{region}.%")))
+        query = query.where(in_region(Household.region_code, region))
     return db.session.execute(query).scalar_one()

@@ -30,6 +30,7 @@ from server.households import queries
 from server.households.models import Household, Member
 from server.households.schemas import HouseholdDetailSchema, HouseholdSummarySchema, MemberSchema
 from server.pagination import decode_cursor, encode_cursor
+from server.regions import queries as region_queries
 from server.types import HouseholdFlag, Presence, RegistryStatus, Role, TombstoneReason
 
 # What an enumerator may correct directly; the rest goes through a visit and its review.
@@ -178,7 +179,7 @@ def _location_of(household_id: uuid.UUID) -> dict | None:
 
 
 def _check_region(actor: Actor, code: str) -> None:
-    if not queries.is_kelurahan(code=code):
+    if not region_queries.is_village(code=code):
         raise validation_error({"region_code": ["Kode kelurahan tidak dikenal / unknown kelurahan code"]})
     if actor.role != Role.ENUMERATOR and not region_in_scope(actor, code):
         raise validation_error({"region_code": ["Di luar wilayah Anda / outside your area"]})

@@ -22,6 +22,7 @@ from server.households.identity import check_kk, check_nik
 from server.imports import queries
 from server.imports.reader import BAD_TEXT, FileRejected, open_sheet
 from server.imports.registry import MISSING_COLUMNS, NoProgress, Progress, Rejection, _text, estimated_rows, is_blank
+from server.regions import queries as region_queries
 from server.types import ProgramUnit, ReceiptStatus
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -95,7 +96,7 @@ def run_aid_import(
     missing = [column for column in (key_column, "name") if column not in sheet.columns]
     if missing:
         raise FileRejected(MISSING_COLUMNS, {"missing_columns": missing, "found_columns": sheet.columns})
-    kelurahan = queries.kelurahan_codes()
+    kelurahan = region_queries.village_codes()
     rows: list[AidRow] = []
     blank = 0
     progress.phase("validating", estimated_rows(data))

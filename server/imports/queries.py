@@ -11,18 +11,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server.auth.access import in_region_sql, in_scope_sql
 from server.bulk import copy_rows
 from server.extensions import db
 from server.imports.models import AidMatchProposal, DataImport, ImportRejection
-from server.regions.models import Region
 
 
 def _execute(sql: str, **params) -> sa.CursorResult:
     return db.session.execute(sa.text(sql), params)
-
-
-def kelurahan_codes() -> set[str]:
-    return set(db.session.execute(sa.select(Region.code).where(Region.level.in_(["kelurahan", "desa"]))).scalars())
 
 
 # --- registry ------------------------------------------------------------------------------------
@@ -102,7 +98,7 @@ def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str,
     Besides NIKs listed elsewhere and merged households: a supervisor may not pull a household that is
     stored outside their area into it by re-importing it with a new kelurahan.
     """
-    scope, params = _scope_sql(actor)
+    scope, params = in_scope_sql(actor, "h.region_code")
     rows = _execute(
         """
         SELECT DISTINCT r.row_number, r.registry_id, 'nik.in_other_household',
@@ -391,17 +387,6 @@ def proposals_of(*, import_id: int) -> list[AidMatchProposal]:
 
 
 # --- aid lists -----------------------------------------------------------------------------------
-def _scope_sql(actor) -> tuple[str, dict]:
-    """SQL condition on `h.region_code` for the actor's area (None = command line: everything)."""
-    if actor is None or actor.is_admin:
-        return "TRUE", {}
-    return (
-        "EXISTS (SELECT 1 FROM unnest(CAST(:scope_codes AS text[])) AS s(code) "
-        "WHERE h.region_code = s.code OR h.region_code LIKE s.code || '.%')",
-        {"scope_codes": list(actor.region_codes)},
-    )
-
-
 def match_aid_rows(
     *,
     rows: list,
@@ -427,7 +412,7 @@ def match_aid_rows(
     )
     _execute("CREATE INDEX ON _aid_rows (number)")
     _execute("ANALYZE _aid_rows")
-    scope, scope_params = _scope_sql(actor)
+    scope, scope_params = in_scope_sql(actor, "h.region_code")
     if family:
         exact_sql = f"""
             SELECT r.row_number, h.id, NULL::uuid, h.head_name, h.region_code
@@ -555,8 +540,7 @@ def _name_candidates(row_numbers: list[int], *, family: bool, limit: int, scope:
                       similarity(m.name, r.name) AS score
                  FROM members m JOIN households h ON h.id = m.household_id
                 WHERE m.name % r.name AND h.registry_status <> 'merged'
-                  AND (r.region_code IS NULL OR h.region_code = r.region_code
-                       OR h.region_code LIKE r.region_code || '.%')
+                  AND (r.region_code IS NULL OR {in_region_sql("h.region_code", "r.region_code")})
                   AND {scope}
                 ORDER BY score DESC, m.id
                 LIMIT :fetch

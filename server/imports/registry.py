@@ -31,6 +31,7 @@ from server.boundary import printable
 from server.households.identity import check_kk, check_nik, nik_birth_date, nik_is_female
 from server.imports import queries
 from server.imports.reader import BAD_TEXT, FileRejected, open_sheet
+from server.regions import queries as region_queries
 
 # Our column → accepted header spellings (normalised: lower case, non-alphanumerics as "_").
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -417,7 +418,7 @@ def run_registry_import(
     missing = [column for column in REQUIRED if column not in sheet.columns]
     if missing:
         raise FileRejected(MISSING_COLUMNS, {"missing_columns": missing, "found_columns": sheet.columns})
-    kelurahan = queries.kelurahan_codes()
+    kelurahan = region_queries.village_codes()
     rows_total = blank = 0
     households: dict[str, list[ParsedRow]] = defaultdict(list)
     bad_rows: dict[str, list[int]] = defaultdict(list)

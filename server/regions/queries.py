@@ -5,6 +5,26 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from server.extensions import db
+from server.regions.models import Region
+from server.types import RegionLevel
+
+# A household lives in a village-level region: a kelurahan (city) or a desa (regency). One rule, used by
+# imports, household edits and households proposed from the field.
+VILLAGE_LEVELS = (RegionLevel.KELURAHAN.value, RegionLevel.DESA.value)
+
+
+def village_codes(*, among: list[str] | None = None) -> set[str]:
+    """Codes of village-level regions (all of them, or those of `among`)."""
+    query = sa.select(Region.code).where(Region.level.in_(VILLAGE_LEVELS))
+    if among is not None:
+        if not among:
+            return set()
+        query = query.where(Region.code.in_(among))
+    return set(db.session.execute(query).scalars())
+
+
+def is_village(*, code: str) -> bool:
+    return bool(village_codes(among=[code]))
 
 
 def upsert_regions(*, rows: list[dict]) -> int:

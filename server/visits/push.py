@@ -27,6 +27,7 @@ from server.auth.access import Actor, region_in_scope
 from server.extensions import db
 from server.households.service import flag_field_niks
 from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
+from server.regions import queries as region_queries
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
 from server.visits import queries
 from server.visits.push_schemas import MAX_ITEM_BYTES, VisitPushSchema
@@ -137,7 +138,7 @@ def _check_households(items: list[_Item], actor: Actor) -> None:
     """Listed households must be assigned to this enumerator; proposals must lie in their area."""
     households = queries.households_for_push(ids=[item.data["household_id"] for item in items], user_id=actor.user_id)
     proposal_regions = [item.data["new_household"]["region_code"] for item in items if item.data["new_household"]]
-    kelurahan = queries.kelurahan_codes(codes=proposal_regions)
+    kelurahan = region_queries.village_codes(among=proposal_regions)
     for item in items:
         data, household = item.data, households.get(item.data["household_id"])
         proposal = data["new_household"]

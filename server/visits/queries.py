@@ -11,12 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from server.aid.models import AidProgram
-from server.auth.access import Actor, in_scope
+from server.auth.access import Actor, in_region, in_scope
 from server.campaigns.models import Assignment
 from server.campaigns.queries import live_assignments
 from server.extensions import db
 from server.households.models import Household
-from server.regions.models import Region
 from server.types import Role
 from server.visits.models import Visit
 
@@ -78,7 +77,7 @@ def list_visits(
     if review_status:
         query = query.where(Visit.review_status == review_status)
     if region:
-        query = query.where(sa.or_(Household.region_code == region, Household.region_code.like(f"{region}.%")))
+        query = query.where(in_region(Household.region_code, region))
     if household_id:
         query = query.where(Visit.household_id == household_id)
     return [_row(row) for row in db.session.execute(query)]
@@ -137,13 +136,6 @@ def earlier_visits(*, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[An
 
 def program_codes() -> set[str]:
     return set(db.session.execute(sa.select(AidProgram.code)).scalars())
-
-
-def kelurahan_codes(*, codes: list[str]) -> set[str]:
-    if not codes:
-        return set()
-    query = sa.select(Region.code).where(Region.code.in_(codes), Region.level == "kelurahan")
-    return set(db.session.execute(query).scalars())
 
 
 def insert_visits(*, rows: list[dict[str, Any]]) -> set[uuid.UUID]:

@@ -72,3 +72,26 @@ def test_deactivated_user_is_refused_at_once(guarded_client, auth_headers, db_se
     response = guarded_client.get("/api/v1/guarded/reviewers-only", headers=headers)
     assert response.status_code == 401
     assert response.get_json()["error"]["details"]["reason"] == "account_inactive"
+
+
+def test_region_scope_has_one_owner_used_by_orm_and_sql_queries():
+    """`in_region` (ORM) and `in_region_sql` (SQL text) are the one rule; no module writes its own LIKE."""
+    from pathlib import Path
+
+    server = Path(__file__).resolve().parents[2] / "server"
+    copies = [
+        str(path.relative_to(server))
+        for path in server.rglob("*.py")
+        if path.name != "access.py" and ("LIKE s.code" in (text := path.read_text()) or '.like(f"{' in text)
+    ]
+    assert copies == []
+
+
+def test_a_village_is_a_kelurahan_or_a_desa_everywhere(app, db_session):
+    from server.regions import queries
+
+    kelurahan = "64.72.01.1001"
+    assert queries.is_village(code=kelurahan)
+    assert not queries.is_village(code="64.72.01")
+    assert queries.village_codes(among=[kelurahan, "64.72.01", "99.99"]) == {kelurahan}
+    assert queries.village_codes(among=[]) == set()
