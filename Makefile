@@ -21,7 +21,7 @@ export VERVAL_PROFILE ?= development
 PRIVATE_DB := $(if $(DATABASE_URL),,yes)
 DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test db db-stop clean-db lint lint-js format venv pwa chromium fresh-check
+.PHONY: run test db db-stop clean-db lint lint-js format venv pwa test-tools fresh-check
 
 venv: $(VENV)/.installed
 
@@ -46,11 +46,11 @@ pwa/dist/.built: $(PWA_SOURCES) $(VENV)/.installed
 	cd pwa && npm ci --no-audit --no-fund && npm run --silent build
 	@touch $@
 
-# Browser tests drive Debian's Chromium (never a downloaded browser) through Playwright, whose bundled
-# driver needs libatomic (absent from a minimal Debian).
-chromium:
-	@{ test -x /usr/bin/chromium && /sbin/ldconfig -p | grep -q 'libatomic.so.1 '; } \
-		|| { . scripts/lib.sh && apt_install "the browser tests" chromium libatomic1; }
+# What the tests drive besides Python: Debian's Chromium (never a downloaded browser) through Playwright,
+# whose bundled driver needs libatomic (absent from a minimal Debian), and Caddy, the production proxy.
+test-tools:
+	@{ test -x /usr/bin/chromium && /sbin/ldconfig -p | grep -q 'libatomic.so.1 ' && command -v caddy >/dev/null; } \
+		|| { . scripts/lib.sh && apt_install "the browser and proxy tests" chromium libatomic1 caddy; }
 
 db: venv
 	@$(if $(PRIVATE_DB),scripts/devdb.sh start,true)
@@ -80,7 +80,7 @@ run: db pwa
 	$(if $(filter 127.0.0.1 localhost,$(HOST)),,echo "Listening on $(HOST):$(PORT): reachable from other machines on this network";) \
 	HOST='$(HOST)' exec scripts/serve.sh "$(BIN)" "$(PORT)" "$(WORKERS)"
 
-test: db pwa chromium
+test: db pwa test-tools
 	@export DATABASE_URL='$(DB_URL)' VERVAL_PROFILE=test; \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(MAKE) --no-print-directory lint-js && $(BIN)/pytest $(PYTEST_ARGS)
 

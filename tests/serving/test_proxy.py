@@ -23,11 +23,11 @@ from server.config import PROJECT_ROOT
 from tests.serving.conftest import free_port, login, visit
 
 CADDY = shutil.which("caddy")
-pytestmark = pytest.mark.skipif(CADDY is None, reason="no caddy on this machine (apt install caddy)")
 
 
 @pytest.fixture(scope="module")
 def proxy(served, tmp_path_factory):
+    assert CADDY, "no caddy on this machine: make test installs it (Debian package caddy)"
     folder = tmp_path_factory.mktemp("caddy")
     port = free_port()
     config = (PROJECT_ROOT / "deploy" / "Caddyfile").read_text()
