@@ -17,5 +17,5 @@ export default [
       'no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  { files: ['scripts/**', '*.config.js'], languageOptions: { globals: globals.node } },
+  { files: ['scripts/**', 'tests/**', '*.config.js'], languageOptions: { globals: globals.node } },
 ];
