@@ -122,6 +122,8 @@ def record_visit(page, name: str, notes: str, photos: dict[str, str], before_sub
     for kind, path in photos.items():
         page.get_by_test_id(f"photo-{kind}").set_input_files(str(path))
         page.get_by_test_id(f"photo-ok-{kind}").wait_for(timeout=TIMEOUT)
+        # What was stored stays readable after the redraw that shows the thumbnail.
+        assert page.get_by_test_id("photo-msg").inner_text().startswith("Foto tersimpan: ")
     if before_submit:
         before_submit()
     page.get_by_test_id("save-send").click()
@@ -174,6 +176,7 @@ def test_login_first_sync_then_offline_reload_lists_households(phone, seed):
     page.reload()
     wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length === 24")
     assert page.get_by_test_id("online").inner_text() == "Luring"
+    assert page.get_by_test_id("sync").is_disabled()  # nothing to try without a network
     # Search by NIK and filter by status work offline on the pulled data.
     household = page.evaluate("verval.db.households.toArray()")[3]
     page.get_by_test_id("search").fill(household["members"][0]["nik"])
