@@ -85,11 +85,6 @@ def stage_registry_rows(rows: list) -> None:
     _execute("CREATE INDEX ON _registry_rows (registry_id)")
     _execute("CREATE INDEX ON _registry_rows (nik)")
     _execute("ANALYZE _registry_rows")
-    # Fresh statistics before any query joins the stored registry: right after a large import (or a
-    # rolled-back dry run that autovacuum has since truncated) the planner may believe these tables empty
-    # and rescan them once per row.
-    _execute("ANALYZE households")
-    _execute("ANALYZE members")
 
 
 def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str, str]]:
@@ -144,6 +139,18 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
 
     Blank optional cells never erase what the database holds (a field correction outlives a re-import).
     """
+    # Households outside the (remaining) file whose members hold a NIK the file lists: read before anything is
+    # written (a scan of members after the upsert would plan against a table that just grew in this transaction).
+    _execute("DROP TABLE IF EXISTS _registry_holders")
+    _execute(
+        """
+        CREATE TEMP TABLE _registry_holders ON COMMIT DROP AS
+        SELECT DISTINCT r.nik, m.household_id
+          FROM _registry_rows r JOIN members m ON m.nik = r.nik JOIN households h ON h.id = m.household_id
+         WHERE m.presence_status <> 'removed' AND h.registry_status <> 'merged'
+           AND NOT EXISTS (SELECT 1 FROM _registry_rows o WHERE o.registry_id = h.registry_id)
+        """
+    )
     savepoint = db.session.begin_nested() if dry_run else None
     _execute("DROP TABLE IF EXISTS _registry_touched")
     _execute("CREATE TEMP TABLE _registry_touched (id uuid PRIMARY KEY, inserted boolean) ON COMMIT DROP")
@@ -294,20 +301,19 @@ NIK_DUPLICATE = "nik_duplicate"
 
 
 def flag_duplicate_niks() -> tuple[list[tuple[str, str, int]], int]:
-    """After the upsert: every NIK of the file that (not removed) members of two or more households now hold,
-    whether the file lists it twice or a household outside the file still holds it, flags all those
-    households `nik_duplicate` (an import never clears a flag). Returns (nik, registry_id, row) of each file
-    row with such a NIK, and how many households hold one."""
-    _execute("ANALYZE members")  # the upsert may have just added most of its rows (a first import)
+    """After the upsert: every NIK of the file that two or more households now hold (the file lists it twice,
+    or a household outside the file, see `_registry_holders`, still holds it) flags all those households
+    `nik_duplicate` (an import never clears a flag). Returns (nik, registry_id, row) of each file row with
+    such a NIK, and how many households hold one."""
     _execute("DROP TABLE IF EXISTS _registry_shared")
     _execute(
         """
         CREATE TEMP TABLE _registry_shared ON COMMIT DROP AS
         WITH holders AS (
-            SELECT DISTINCT m.nik, m.household_id
-              FROM (SELECT DISTINCT nik FROM _registry_rows) r
-              JOIN members m ON m.nik = r.nik JOIN households h ON h.id = m.household_id
-             WHERE m.presence_status <> 'removed' AND h.registry_status <> 'merged'
+            SELECT DISTINCT r.nik, h.id AS household_id
+              FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
+            UNION
+            SELECT nik, household_id FROM _registry_holders
         )
         SELECT nik, household_id FROM holders
          WHERE nik IN (SELECT nik FROM holders GROUP BY nik HAVING count(*) > 1)
@@ -504,7 +510,6 @@ def _apply_receipts(items, *, program_id, family, period_start, period_end, impo
     ).rowcount
     # New receipts decided before any is written (an INSERT whose anti-join reads the table it writes can
     # rescan it once per row: quadratic when the planner believes aid_receipts empty).
-    _execute("ANALYZE aid_receipts")
     _execute("DROP TABLE IF EXISTS _aid_new")
     _execute(
         f"""
