@@ -8,6 +8,7 @@ never meet.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -93,6 +94,27 @@ def make_committed_app(create_database):
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture(scope="package")
+def sync_app(make_committed_app, request):
+    """An app on a committed database of the test package's own (sync, visits, photos, security …): work
+    there really commits, as the pull's cursor reasons about transaction ids; data is unique per test."""
+    return make_committed_app("_" + re.sub(r"\W", "_", request.node.name))
+
+
+@pytest.fixture
+def sync_ctx(sync_app):
+    """An app context on the committed database; whatever the test commits stays."""
+    with sync_app.app_context():
+        yield sync_app
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def sync_client(sync_app):
+    return sync_app.test_client()
 
 
 def _seed_reference_data() -> None:

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from server.extensions import db
 from tests.factories import make_household, make_user
+from tests.photos.test_uploads import _create, _patch, jpeg, sha
 from tests.sync.conftest import assign, bearer, campaign
-from tests.sync.test_photo_uploads import _create, _patch, jpeg, sha
-from tests.sync.test_push import visit_item
+from tests.visits.test_push import visit_item
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,7 @@ def test_the_routes_of_the_report_answer_malformed_json(client, auth_headers, pa
 
 
 def test_push_refuses_unknown_fields_and_oversized_items_one_by_one(sync_ctx, sync_client):
-    from tests.sync.test_push import _push, _world, visit_item
+    from tests.visits.test_push import _push, _world, visit_item
 
     enumerator, homes = _world(5)
     good = visit_item(homes[0])
@@ -66,7 +66,7 @@ def test_push_refuses_unknown_fields_and_oversized_items_one_by_one(sync_ctx, sy
 
 
 def test_an_absurd_id_is_not_echoed_back(sync_ctx, sync_client):
-    from tests.sync.test_push import _push, _world, visit_item
+    from tests.visits.test_push import _push, _world, visit_item
 
     enumerator, homes = _world(1)
     item = visit_item(homes[0], id="9" * 5000)

@@ -1,34 +1,14 @@
-"""Sync tests run on their own database where work is really committed: the pull's cursor reasons about
-transaction ids, which a test transaction that is never committed would hold open for ever."""
+"""Helpers of the tests that work on a committed database (the `sync_app`, `sync_ctx` and `sync_client`
+fixtures in tests/conftest.py): a token, a campaign, assignments."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from flask_jwt_extended import create_access_token
 
 from server.campaigns.models import Assignment, Campaign
 from server.extensions import db
-
-
-@pytest.fixture(scope="package")
-def sync_app(make_committed_app):
-    return make_committed_app("_sync")
-
-
-@pytest.fixture
-def sync_ctx(sync_app):
-    """An app context on the committed database; whatever the test commits stays (data is per-test unique)."""
-    with sync_app.app_context():
-        yield sync_app
-        db.session.rollback()
-        db.session.remove()
-
-
-@pytest.fixture
-def sync_client(sync_app):
-    return sync_app.test_client()
 
 
 def bearer(user) -> dict[str, str]:

@@ -13,7 +13,7 @@ from server.extensions import db
 from tests.factories import make_household, make_user
 from tests.sync.conftest import bearer
 from tests.sync.test_pull import _pull_all
-from tests.sync.test_push import visit_item
+from tests.visits.test_push import visit_item
 
 KELURAHAN = "64.72.04.1001"
 HOUSEHOLDS = 4

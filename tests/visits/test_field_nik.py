@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from server.extensions import db
 from server.households.models import Household, Member
 from tests.factories import make_household, make_member, make_nik
-from tests.sync.test_push import _push, _world, visit_item
+from tests.visits.test_push import _push, _world, visit_item
 
 
 def test_new_member_with_a_nik_from_another_household_flags_both(sync_ctx, sync_client):

@@ -23,7 +23,7 @@ from server.extensions import db
 from server.photos.models import Photo, UploadSession
 from tests.factories import make_household, make_user
 from tests.sync.conftest import assign, bearer, campaign
-from tests.sync.test_push import visit_item
+from tests.visits.test_push import visit_item
 
 
 def jpeg(width=64, height=48, *, seed=1, exif=None) -> bytes:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 
+from tests.photos.test_uploads import _metadata, _visit_with_photo, jpeg
 from tests.sync.conftest import bearer
-from tests.sync.test_photo_uploads import _metadata, _visit_with_photo, jpeg
 
 
 def test_upload_metadata_with_a_nul_is_refused(sync_ctx, sync_client):

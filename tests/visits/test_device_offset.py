@@ -8,7 +8,7 @@ from datetime import datetime
 from server.extensions import db
 from tests.factories import make_user
 from tests.sync.conftest import bearer
-from tests.sync.test_push import _push, _stored, _world, visit_item
+from tests.visits.test_push import _push, _stored, _world, visit_item
 
 
 def test_device_time_keeps_the_phones_utc_offset(sync_ctx, sync_client):

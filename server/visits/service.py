@@ -1,4 +1,6 @@
-"""The sync push: a batch of visits from a phone, one result per item, nothing lost, nothing doubled.
+"""Visit use cases: the sync push (served by `server/sync/routes.py`) and the scoped reads of the visit API.
+
+The push: a batch of visits from a phone, one result per item, nothing lost, nothing doubled.
 
 Each item is validated on its own (a bad item is reported `invalid` and the rest of the batch is kept).
 The visit's client UUID makes the write idempotent: the same UUID with the same content (a retry after a
@@ -22,10 +24,12 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from server.audit.service import record_many
+from server.audit.service import record, record_many
 from server.auth.access import Actor, region_in_scope
+from server.errors import NOT_FOUND, AppError, validation_error
 from server.extensions import db
 from server.households.service import flag_field_niks
+from server.pagination import decode_cursor, encode_cursor
 from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
 from server.regions import queries as region_queries
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
@@ -344,3 +348,31 @@ def _invalid(visit_id: Any, errors: dict) -> dict[str, Any]:
         visit_id = str(visit_id)
     echoed = visit_id if isinstance(visit_id, str) and len(visit_id) <= 64 else None
     return {"id": echoed, "status": INVALID, "errors": errors}
+
+
+def list_visits(actor: Actor, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the visits `actor` may see, newest first, with the cursor of the next page (audited)."""
+    params = dict(params)
+    cursor = params.pop("cursor", None)
+    after = None
+    if cursor:
+        received_at, visit_id = decode_cursor(cursor, 2)
+        try:
+            after = (datetime.fromisoformat(received_at), uuid.UUID(visit_id))
+        except (TypeError, ValueError) as error:
+            raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
+    visits = queries.list_visits(actor=actor, after=after, **params)
+    next_cursor = None
+    if len(visits) == params["limit"]:
+        next_cursor = encode_cursor([visits[-1]["received_at"].isoformat(), str(visits[-1]["id"])])
+    record("visit.list", object_type="visit", changes={"count": len(visits)})
+    return visits, next_cursor
+
+
+def get_visit(actor: Actor, visit_id: uuid.UUID) -> dict[str, Any]:
+    """One visit within the actor's reach (404 otherwise), audited."""
+    visit = queries.get_visit(actor=actor, visit_id=visit_id)
+    if visit is None:
+        raise AppError(NOT_FOUND)
+    record("visit.read", object_type="visit", object_id=visit_id)
+    return visit
