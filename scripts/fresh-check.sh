@@ -111,6 +111,7 @@ say "starting HOUSEHOLDS=2000 make run"
 t0=$(now)
 inside "cd /root/verval && HOUSEHOLDS=2000 PORT=$PORT make run >/root/run.log 2>&1" </dev/null &
 run_pid=$!
+disown "$run_pid"  # stopped by the clean-up at the end; no "Killed" line from this shell
 healthy=
 for _ in $(seq 1 600); do
   if curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1; then healthy=yes; break; fi
