@@ -40,6 +40,7 @@ COMMON_RESPONSES = {
     "UnsupportedMediaType": "Jenis konten tidak didukung / Unsupported media type",
     "ValidationFailed": "Data tidak valid / Invalid data: details.fields = {field: [messages]}",
     "TooManyRequests": "Terlalu banyak percobaan / Too many requests",
+    "UriTooLong": "URL terlalu panjang / URL longer than MAX_URL_LENGTH",
 }
 
 
@@ -126,9 +127,9 @@ def _complete(document: dict, app: Flask) -> None:
 
 def _shared_failures(view, operation: dict) -> list[tuple[str, str]]:
     """The failures any operation of its kind can answer, whatever its own code does: the request boundary
-    refuses control characters in any query or field (422); a role check answers 403; a body can be too
-    large, malformed or of another type."""
-    failures = [("422", "ValidationFailed")]
+    refuses a URL that is too long (414) and control characters in any query or field (422); a role check
+    answers 403; a body can be too large, malformed or of another type."""
+    failures = [("414", "UriTooLong"), ("422", "ValidationFailed")]
     if operation.get("security") != []:
         operation.setdefault("security", [{"bearerAuth": []}])
         failures.append(("401", "Unauthorized"))

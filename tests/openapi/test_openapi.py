@@ -57,3 +57,13 @@ def test_docs_page_and_assets_are_served_by_the_app_without_cdn(client):
         assert asset.data
     assert client.get("/api/docs/assets/../../server/config.py").status_code == 404
     assert client.get("/api/docs/assets/index.j2").status_code == 404
+
+
+def test_a_too_long_url_is_documented_and_answered_in_the_envelope(client, auth_headers):
+    from tests.factories import make_user
+
+    document = _document(client)
+    assert "414" in document["paths"]["/api/v1/households"]["get"]["responses"]
+    response = client.get("/api/v1/households?q=" + "a" * 5000, headers=auth_headers(make_user("admin", regions=())))
+    assert response.status_code == 414
+    assert response.get_json()["error"]["code"] == "request.uri_too_long"
