@@ -105,3 +105,14 @@ def test_app_error_carries_its_details(probe_client):
 def test_unique_violation_is_translated_to_409(probe_client):
     error = _error(probe_client.post("/api/v1/probe/duplicate-region"), 409, "conflict")
     assert error["details"]["constraint"] == "pk_regions"
+
+
+def test_an_api_path_asked_with_a_method_it_lacks_answers_405_with_allow(client, auth_headers):
+    """GET /api/v1/photos/uploads (a POST-only tus endpoint) is a wrong method, not an unknown path."""
+    from tests.factories import make_user
+
+    response = client.get("/api/v1/photos/uploads", headers=auth_headers(make_user("enumerator")))
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "request.method_not_allowed"
+    assert "POST" in response.headers["Allow"]
+    assert client.get("/api/v1/tidak-ada").status_code == 404

@@ -15,6 +15,7 @@ import mimetypes
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, send_from_directory
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.security import safe_join
 
 from server.errors import NOT_FOUND, AppError
@@ -76,8 +77,12 @@ def index() -> Response:
 
 @bp.get("/<path:path>")
 def static_or_app_route(path: str) -> Response:
-    # Unknown API paths keep the JSON error envelope instead of getting the app shell.
+    # Unknown API paths keep the JSON error envelope instead of getting the app shell; an API path that
+    # exists for other methods (e.g. only POST) answers 405 with Allow, not 404.
     if path == "api" or path.startswith("api/"):
+        others = set(request.url_rule.map.bind("").allowed_methods(request.path)) - {"GET", "HEAD", "OPTIONS"}
+        if others:
+            raise MethodNotAllowed(valid_methods=sorted(others | {"OPTIONS"}))
         raise AppError(NOT_FOUND)
     full = safe_join(str(dist_dir()), path)
     if full is not None and Path(full).is_file():
