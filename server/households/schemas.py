@@ -140,7 +140,10 @@ class AidReceiptSchema(Schema):
     member_id = fields.UUID(allow_none=True)
     period_start = fields.Date()
     period_end = fields.Date()
-    amount = fields.Decimal(as_string=True, allow_none=True)
+    # Rupiah as an exact decimal string ("504000.00"); documented as a string, as it is sent.
+    amount = fields.Decimal(
+        as_string=True, allow_none=True, metadata={"type": "string", "format": "decimal", "example": "504000.00"}
+    )
     status = fields.String()
     source = fields.String()
 

@@ -15,12 +15,22 @@ import mimetypes
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, send_from_directory
-from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
 from server.errors import NOT_FOUND, AppError
 
+
+class AppPathConverter(PathConverter):
+    """Any path but the API's: unknown API paths get the JSON 404, and an API path asked with a method it
+    lacks gets 405 with its true Allow header, instead of matching the app shell."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
 bp = Blueprint("pwa", __name__)
+# Before the routes below are added (deferred functions run in order).
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("app_path", AppPathConverter))
 
 NO_CACHE = {"sw.js", "index.html", "manifest.webmanifest"}
 IMMUTABLE_PREFIX = "assets/"
@@ -75,15 +85,8 @@ def index() -> Response:
     return _app_shell()
 
 
-@bp.get("/<path:path>")
+@bp.get("/<app_path:path>")
 def static_or_app_route(path: str) -> Response:
-    # Unknown API paths keep the JSON error envelope instead of getting the app shell; an API path that
-    # exists for other methods (e.g. only POST) answers 405 with Allow, not 404.
-    if path == "api" or path.startswith("api/"):
-        others = set(request.url_rule.map.bind("").allowed_methods(request.path)) - {"GET", "HEAD", "OPTIONS"}
-        if others:
-            raise MethodNotAllowed(valid_methods=sorted(others | {"OPTIONS"}))
-        raise AppError(NOT_FOUND)
     full = safe_join(str(dist_dir()), path)
     if full is not None and Path(full).is_file():
         return _send(path)

@@ -383,3 +383,12 @@ def test_export_is_scoped_audited_and_supervisor_only(client, auth_headers, db_s
     assert entry.actor_id == supervisor.id and entry.changes["rows"] == len(rows)
     enumerator = make_user("enumerator")
     assert client.get("/api/v1/households/export.csv", headers=auth_headers(enumerator)).status_code == 403
+
+
+def test_a_receipts_amount_is_an_exact_decimal_string_as_documented(client, auth_headers, db_session):
+    household = make_household()
+    program = _program(db_session, "T-AMOUNT")
+    _receipt(db_session, program, household=household)
+    db_session.execute(sa.update(AidReceipt).where(AidReceipt.program_id == program.id).values(amount=504000))
+    response = client.get(f"/api/v1/households/{household.id}", headers=auth_headers(make_user("admin", regions=())))
+    assert [item["amount"] for item in response.get_json()["data"]["aid"]] == ["504000.00"]
