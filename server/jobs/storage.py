@@ -19,6 +19,8 @@ from typing import IO
 
 from flask import Request, current_app
 
+from server.files import atomic_open, fsync_dir, path_in_store
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -27,34 +29,10 @@ class JobStore:
         self.root = Path(root)
 
     def path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
-            raise ValueError("job store key outside the store")
-        return path
+        return path_in_store(self.root, key)
 
-    @contextmanager
-    def _atomic(self, key: str, mode: str = "wb") -> Iterator[IO]:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(handle, mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode else {})) as out:
-                yield out
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        self._fsync_dir(target.parent)
-
-    @staticmethod
-    def _fsync_dir(folder: Path) -> None:
-        directory = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+    def _atomic(self, key: str, mode: str = "wb"):
+        return atomic_open(self.path(key), mode)
 
     def spool_dir(self) -> str:
         """Where the form parser writes an upload's bytes as they arrive (see SpoolingRequest), so that
@@ -72,7 +50,7 @@ class JobStore:
             source.flush()
             os.fsync(source.fileno())
             os.replace(spooled, self.path(key))
-            self._fsync_dir(self.path(key).parent)
+            fsync_dir(self.path(key).parent)
             return key
         with self._atomic(key) as out:
             if isinstance(source, bytes | bytearray):

@@ -7,12 +7,12 @@ folder, so a crash leaves either the whole photo or nothing, never half a file u
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
 from flask import current_app
+
+from server.files import atomic_open, path_in_store
 
 
 class PhotoStorage(Protocol):
@@ -28,32 +28,15 @@ class LocalStorage:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
-            raise ValueError("storage key outside the store")
-        return path
+        return path_in_store(self.root, key)
 
     def put(self, key: str, source: Path, media_type: str) -> None:
         target = self._path(key)
         if target.exists():
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(handle, "wb") as out, source.open("rb") as data:
-                while chunk := data.read(1024 * 1024):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        directory = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        with atomic_open(target) as out, source.open("rb") as data:
+            while chunk := data.read(1024 * 1024):
+                out.write(chunk)
 
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
