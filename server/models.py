@@ -4,6 +4,7 @@ from server.aid.models import AidProgram, AidReceipt
 from server.audit.models import AuditEntry
 from server.auth.models import Device, RefreshToken, User, UserScope
 from server.campaigns.models import Assignment, Campaign, Tombstone
+from server.history.models import RegistryChange
 from server.households.models import Household, Member
 from server.imports.models import DataImport
 from server.jobs.models import Job, JobWorker
@@ -28,6 +29,7 @@ __all__ = [
     "RateLimitCounter",
     "RefreshToken",
     "Region",
+    "RegistryChange",
     "Tombstone",
     "User",
     "UserScope",

@@ -147,12 +147,43 @@ class ReviewStatus(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     REVISIT = "revisit"
+    SUPERSEDED = "superseded"  # a later visit of the household was decided (or a newer visit replaced it)
 
 
 class ReviewDecision(enum.StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     REVISIT = "revisit"
+    SUPERSEDE = "supersede"  # recorded by the system, never asked for by a reviewer
+
+
+class ReviewVia(enum.StrEnum):
+    """Who took a review decision: a reviewer on one visit, a reviewer's bulk decision, a campaign policy."""
+
+    REVIEWER = "reviewer"
+    BULK = "bulk"
+    POLICY = "policy"
+    SYSTEM = "system"
+
+
+class ChangeSource(enum.StrEnum):
+    """Where a registry change came from (registry_changes.source_kind)."""
+
+    IMPORT = "import"
+    STAFF_EDIT = "staff_edit"
+    REVIEW = "review"
+    MUSYAWARAH = "musyawarah"
+    MERGE = "merge"
+
+
+class ChangeState(enum.StrEnum):
+    """A registry change's place in the lifecycle: applied at once, or proposed until the musyawarah settles it."""
+
+    APPLIED = "applied"
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    OVERTURNED = "overturned"
+    REVERTED = "reverted"
 
 
 class PhotoKind(enum.StrEnum):

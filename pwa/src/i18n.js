@@ -66,7 +66,7 @@ const catalogue = {
     hc_water: 'Sumber air minum', hc_lighting: 'Penerangan', hc_cooking_fuel: 'Bahan bakar memasak', hc_toilet: 'Jamban',
     sex_1: 'Laki-laki', sex_2: 'Perempuan',
     aid_status_listed: 'terdaftar', aid_status_disbursed: 'sudah disalurkan', aid_status_not_received: 'tidak diterima', aid_status_suspended: 'ditangguhkan',
-    review_pending: 'menunggu pemeriksaan', review_approved: 'disetujui', review_rejected: 'ditolak', review_revisit: 'kunjungi ulang',
+    review_pending: 'menunggu pemeriksaan', review_approved: 'disetujui', review_rejected: 'ditolak', review_revisit: 'kunjungi ulang', review_superseded: 'digantikan kunjungan baru',
   },
   en: {
     locale: 'en-GB',
@@ -129,7 +129,7 @@ const catalogue = {
     hc_water: 'Drinking water', hc_lighting: 'Lighting', hc_cooking_fuel: 'Cooking fuel', hc_toilet: 'Toilet',
     sex_1: 'Male', sex_2: 'Female',
     aid_status_listed: 'listed', aid_status_disbursed: 'disbursed', aid_status_not_received: 'not received', aid_status_suspended: 'suspended',
-    review_pending: 'awaiting review', review_approved: 'approved', review_rejected: 'rejected', review_revisit: 'revisit',
+    review_pending: 'awaiting review', review_approved: 'approved', review_rejected: 'rejected', review_revisit: 'revisit', review_superseded: 'replaced by a newer visit',
   },
 };
 

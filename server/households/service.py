@@ -26,12 +26,14 @@ from server.errors import (
     validation_error,
 )
 from server.extensions import db
+from server.history import service as history
+from server.history.queries import HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from server.households import queries
 from server.households.models import Household, Member
 from server.households.schemas import HouseholdDetailSchema, HouseholdSummarySchema, MemberSchema
 from server.pagination import decode_cursor, encode_cursor
 from server.regions import queries as region_queries
-from server.types import HouseholdFlag, Presence, RegistryStatus, Role, TombstoneReason
+from server.types import ChangeSource, HouseholdFlag, Presence, RegistryStatus, Role, TombstoneReason
 
 # What an enumerator may correct directly; the rest goes through a visit and its review.
 ENUMERATOR_FIELDS = frozenset({"head_name", "address", "rt", "rw", "location"})
@@ -165,6 +167,13 @@ def update_household(
         _bump(household)
         db.session.flush()
         record("household.update", object_type="household", object_id=household.id, changes=diff)
+        history.record_applied(
+            household.id,
+            {field: change for field, change in diff.items() if field in HOUSEHOLD_FIELDS},
+            version=household.version,
+            source=ChangeSource.STAFF_EDIT,
+            actor_id=actor.user_id,
+        )
     return household_detail(actor, household_id, audit_read=False)
 
 
@@ -230,6 +239,14 @@ def add_member(actor: Actor, household_id: uuid.UUID, expected_version: int, dat
         object_id=member.id,
         changes={field: (None, value) for field, value in data.items()} | {"household_id": (None, str(household.id))},
     )
+    history.record_applied(
+        household.id,
+        {history.MEMBER_CREATED: (None, {field: getattr(member, field) for field in MEMBER_FIELDS})},
+        member_id=member.id,
+        version=household.version,
+        source=ChangeSource.STAFF_EDIT,
+        actor_id=actor.user_id,
+    )
     return MemberSchema(masked=masked_for(actor)).dump(member)
 
 
@@ -254,6 +271,14 @@ def update_member(
         _bump(household)
         db.session.flush()
         record("member.update", object_type="member", object_id=member.id, changes=diff)
+        history.record_applied(
+            household.id,
+            {field: change for field, change in diff.items() if field in MEMBER_FIELDS},
+            member_id=member.id,
+            version=household.version,
+            source=ChangeSource.STAFF_EDIT,
+            actor_id=actor.user_id,
+        )
     return MemberSchema(masked=masked_for(actor)).dump(member)
 
 
@@ -294,6 +319,18 @@ def merge_households(
     ended = campaign_queries.end_all_assignments(household_id=loser.id, at=now)
     queries.add_tombstone(household_id=loser.id, reason=TombstoneReason.MERGED, merged_into_id=survivor.id)
     db.session.flush()
+    history.record_applied(
+        loser.id,
+        {
+            "registry_status": (before_status, RegistryStatus.MERGED.value),
+            "merged_into_id": (None, str(survivor_id)),
+        },
+        version=loser.version,
+        source=ChangeSource.MERGE,
+        source_id=survivor_id,
+        actor_id=actor.user_id,
+        reason=reason,
+    )
     db.session.expire_all()
     record(
         "household.merge",

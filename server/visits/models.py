@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
-from server.types import Outcome, ReviewDecision, ReviewStatus, code_enum, point, utcnow_default
+from server.types import Outcome, ReviewDecision, ReviewStatus, ReviewVia, code_enum, point, utcnow_default
 
 
 class Visit(db.Model):
@@ -44,12 +44,20 @@ class Visit(db.Model):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     flags: Mapped[list] = mapped_column(JSONB, default=list, server_default=sa.text("'[]'::jsonb"))
+    # The review queue's priority score (higher first), computed from the flags' weights at push.
+    priority: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     review_status: Mapped[ReviewStatus] = mapped_column(
         code_enum(ReviewStatus, "review_status", 10), default=ReviewStatus.PENDING
     )
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     review_comment: Mapped[str | None] = mapped_column(sa.Text)
+    review_reason_code: Mapped[str | None] = mapped_column(sa.String(40))
+    # Optimistic concurrency of review decisions (the review API's ETag): bumped by every decision.
+    review_version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    # A reviewer's claim on the visit in the queue (others see it claimed until it expires).
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    claimed_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
         sa.CheckConstraint("(location IS NULL) = (location_accuracy_m IS NULL)", name="location_has_accuracy"),
@@ -58,6 +66,7 @@ class Visit(db.Model):
         sa.Index("ix_visits_household_id_device_time", "household_id", "device_time"),
         sa.Index("ix_visits_enumerator_id_received_at", "enumerator_id", "received_at"),
         sa.Index("ix_visits_review_status_received_at", "review_status", "received_at"),
+        sa.Index("ix_visits_review_status_priority_received_at", "review_status", "priority", "received_at"),
         sa.Index("ix_visits_location", "location", postgresql_using="gist"),
         sa.Index("ix_visits_supersedes_id", "supersedes_id"),
     )
@@ -70,7 +79,12 @@ class VisitReview(db.Model):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
-    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # None for a decision nobody took by hand (superseded by a later decision).
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decision: Mapped[ReviewDecision] = mapped_column(code_enum(ReviewDecision, "review_decision", 10))
+    reason_code: Mapped[str | None] = mapped_column(sa.String(40))
+    via: Mapped[ReviewVia] = mapped_column(
+        code_enum(ReviewVia, "review_via", 10), default=ReviewVia.REVIEWER, server_default="reviewer"
+    )
     comment: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())

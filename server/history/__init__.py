@@ -1,0 +1,1 @@
+"""The registry change history: every change to a household or member, from any source."""
