@@ -5,6 +5,12 @@ member (or household) is applied as a receipt; everything else (no match, severa
 Excel destroyed) becomes a proposal listing the most name-similar people (pg_trgm) in the row's region
 and the caller's area, applied only when a supervisor confirms one candidate. Nothing fuzzy is applied
 silently. Re-importing the same list adds nothing (receipts and proposals are matched on their keys).
+
+Every row is kept as a receipt with the recipient as the agency listed them (NIK and name, No. KK, row),
+family lists included. Two rows of one file paying the same recipient in the period are two receipts
+(`occurrence` 1 and 2: the auditor's "paid more than once"), reported as `paid_again_in_file`, never as
+`receipts_unchanged`. A row whose key matches nobody in the registry is kept too (`listed_match = 'none'`,
+counted as `not_in_registry`), so the analysis can count the auditor's "not in the registry" kind.
 """
 
 from __future__ import annotations
@@ -46,6 +52,9 @@ class AidRow:
     region_code: str | None
     amount: Decimal | None
     status: str
+    nik: str | None = None  # the listed NIK when valid (person lists: the key; family lists: the nik column)
+    nik_valid: bool | None = None  # None when no NIK was given
+    kk: str | None = None  # the listed No. KK when valid
 
 
 @dataclass
@@ -160,6 +169,8 @@ def _parse(
     checked = (check_kk if key_column == "kk_number" else check_nik)(raw_key)
     # A broken key is no reason to drop the row: the name can still find candidates for a person to confirm.
     key = checked.value if checked.ok else None
+    nik, nik_valid = _listed(raw.get("nik"), check_nik)
+    kk, _kk_valid = _listed(raw.get("kk_number"), check_kk)
     region = _text(raw.get("kelurahan_code"))
     if region is not None and region not in kelurahan:
         problems.append(
@@ -178,4 +189,13 @@ def _parse(
     status = ReceiptStatus.DISBURSED.value if status_text in DISBURSED_WORDS else ReceiptStatus.LISTED.value
     if problems:
         return None, problems
-    return AidRow(number, key, name, region, amount, status), []
+    return AidRow(number, key, name, region, amount, status, nik, nik_valid, kk), []
+
+
+def _listed(raw: Any, check) -> tuple[str | None, bool | None]:
+    """A listed number as kept on the receipt: (the number when valid, whether a given one was valid)."""
+    if _text(raw) is None:
+        return None, None
+    checked = check(raw)
+    valid = checked.ok and checked.value is not None
+    return (checked.value if valid else None), valid

@@ -393,6 +393,24 @@ def proposals_of(*, import_id: int) -> list[AidMatchProposal]:
 
 
 # --- aid lists -----------------------------------------------------------------------------------
+APPLY_COLUMNS = (
+    "row_number",
+    "matched",
+    "household_id",
+    "member_id",
+    "listed_match",
+    "number",
+    "listed_name",
+    "listed_nik",
+    "listed_nik_valid",
+    "listed_kk",
+    "listed_region_code",
+    "amount",
+    "status",
+    "occurrence",
+)
+
+
 def match_aid_rows(
     *,
     rows: list,
@@ -405,7 +423,12 @@ def match_aid_rows(
     candidate_limit: int,
     dry_run: bool,
 ) -> dict[str, Any]:
-    """Apply exact key matches as receipts; store proposals (with name-similar candidates) for the rest."""
+    """Apply exact key matches as receipts; store proposals (with name-similar candidates) for the rest.
+
+    Rows whose key matches nobody in the whole registry (or several records) are kept as receipts without
+    a recipient (`listed_match` none / ambiguous); a key found only outside the caller's area is not
+    stored and not told apart from no match (no probing across areas).
+    """
     _execute("DROP TABLE IF EXISTS _aid_rows")
     _execute(
         "CREATE TEMP TABLE _aid_rows (row_number integer, number varchar(16), name varchar(200), "
@@ -420,30 +443,38 @@ def match_aid_rows(
     _execute("ANALYZE _aid_rows")
     scope, scope_params = in_scope_sql(actor, "h.region_code")
     if family:
-        exact_sql = f"""
-            SELECT r.row_number, h.id, NULL::uuid, h.head_name, h.region_code
+        found_sql = """
+            SELECT r.row_number, h.id, NULL::uuid, h.head_name, h.region_code, {scope}
               FROM _aid_rows r JOIN households h ON h.kk_number = r.number
-             WHERE h.registry_status <> 'merged' AND {scope}
+             WHERE h.registry_status <> 'merged'
         """
     else:
-        exact_sql = f"""
-            SELECT r.row_number, h.id, m.id, m.name, h.region_code
+        found_sql = """
+            SELECT r.row_number, h.id, m.id, m.name, h.region_code, {scope}
               FROM _aid_rows r JOIN members m ON m.nik = r.number JOIN households h ON h.id = m.household_id
-             WHERE h.registry_status <> 'merged' AND {scope}
+             WHERE h.registry_status <> 'merged'
         """
     matches: dict[int, list[tuple]] = {}
-    for row_number, household_id, member_id, name, region_code in _execute(exact_sql, **scope_params):
-        matches.setdefault(row_number, []).append((household_id, member_id, name, region_code))
+    known_elsewhere: set[int] = set()
+    for row_number, household_id, member_id, name, region_code, visible in _execute(
+        found_sql.format(scope=scope), **scope_params
+    ):
+        if visible:
+            matches.setdefault(row_number, []).append((household_id, member_id, name, region_code))
+        else:
+            known_elsewhere.add(row_number)
     by_row = {row.row_number: row for row in rows}
     unique = {number: found[0] for number, found in matches.items() if len(found) == 1}
     ambiguous = {number: found for number, found in matches.items() if len(found) > 1}
     unmatched = [number for number in by_row if number not in matches]
+    nowhere = [number for number in unmatched if number not in known_elsewhere]
 
     savepoint = db.session.begin_nested() if dry_run else None
+    items = _apply_items(rows, unique=unique, ambiguous=ambiguous, nowhere=set(nowhere), family=family)
     applied = _apply_receipts(
-        [(number, unique[number], by_row[number]) for number in sorted(unique)],
-        program_id=program_id,
+        items,
         family=family,
+        program_id=program_id,
         period_start=period_start,
         period_end=period_end,
         import_id=import_id,
@@ -456,7 +487,7 @@ def match_aid_rows(
         for number, found in ambiguous.items()
     }
     candidates |= _name_candidates(unmatched, family=family, limit=candidate_limit, scope=scope, params=scope_params)
-    no_candidates = [number for number in unmatched if not candidates.get(number)]
+    no_candidates = [number for number in unmatched if not candidates.get(number) and number in known_elsewhere]
     proposals_new, proposals_existing = _store_proposals(
         [(by_row[number], candidates[number]) for number in sorted(candidates) if candidates[number]],
         program_id=program_id,
@@ -466,11 +497,19 @@ def match_aid_rows(
     )
     if savepoint is not None:
         savepoint.rollback()
+    listed_niks: dict[str, set] = {}
+    for row in rows:
+        if row.nik and row.kk:
+            listed_niks.setdefault(row.nik, set()).add(row.kk)
     return {
         "exact_matches": len(unique),
         "receipts_inserted": applied["inserted"],
         "receipts_updated": applied["updated"],
-        "receipts_unchanged": len(unique) - applied["inserted"] - applied["updated"],
+        "receipts_unchanged": len(items) - applied["inserted"] - applied["updated"],
+        "paid_again_in_file": sum(1 for item in items if item[1] and item[-1] > 1),
+        "not_in_registry": len(nowhere),
+        "invalid_nik": sum(1 for row in rows if row.nik_valid is False),
+        "nik_on_several_kk": sum(1 for kks in listed_niks.values() if len(kks) > 1),
         "ambiguous_keys": len(ambiguous),
         "unmatched": len(unmatched),
         "proposals_created": proposals_new,
@@ -479,32 +518,77 @@ def match_aid_rows(
     }
 
 
-def _apply_receipts(items, *, program_id, family, period_start, period_end, import_id) -> dict[str, int]:
+def _apply_items(rows, *, unique, ambiguous, nowhere, family) -> list[tuple]:
+    """One receipt per row to keep, numbered by occurrence: the n-th row of the file paying one recipient."""
+    seen: dict[tuple, int] = {}
+    items = []
+    for row in sorted(rows, key=lambda item: item.row_number):
+        if row.row_number in unique:
+            household_id, member_id, *_ = unique[row.row_number]
+            if family:
+                member_id = None
+            else:
+                household_id = None
+            matched, listed_match, identity = True, "exact", ("m", household_id, member_id)
+        elif row.row_number in ambiguous or row.row_number in nowhere:
+            household_id = member_id = None
+            listed_match = "ambiguous" if row.row_number in ambiguous else "none"
+            matched, identity = False, ("u", row.number, row.name)
+        else:
+            continue
+        occurrence = seen[identity] = seen.get(identity, 0) + 1
+        items.append(
+            (
+                row.row_number,
+                matched,
+                household_id,
+                member_id,
+                listed_match,
+                row.number,
+                row.name,
+                row.nik if row.nik else (None if family else row.number),
+                row.nik_valid,
+                row.kk if row.kk else (row.number if family else None),
+                row.region_code,
+                row.amount,
+                row.status,
+                occurrence,
+            )
+        )
+    return items
+
+
+def _apply_receipts(items, *, family, program_id, period_start, period_end, import_id) -> dict[str, int]:
+    """Upsert the file's receipts by identity: (recipient, occurrence) for matched rows, (listed key, name,
+    occurrence) for rows matching nobody; a re-import of the same file changes nothing."""
     if not items:
         return {"inserted": 0, "updated": 0}
     _execute("DROP TABLE IF EXISTS _aid_apply")
     _execute(
-        "CREATE TEMP TABLE _aid_apply (household_id uuid, member_id uuid, amount numeric(14, 2), "
-        "status varchar(14)) ON COMMIT DROP"
+        "CREATE TEMP TABLE _aid_apply (row_number integer, matched boolean, household_id uuid, member_id uuid, "
+        "listed_match varchar(10), number varchar(16), listed_name varchar(200), listed_nik varchar(16), "
+        "listed_nik_valid boolean, listed_kk varchar(16), listed_region_code varchar(13), amount numeric(14, 2), "
+        "status varchar(14), occurrence smallint) ON COMMIT DROP"
     )
-    copy_rows(
-        "_aid_apply",
-        ("household_id", "member_id", "amount", "status"),
-        (
-            (match[0] if family else None, None if family else match[1], row.amount, row.status)
-            for _number, match, row in items
-        ),
-    )
+    copy_rows("_aid_apply", APPLY_COLUMNS, items)
     params = {"program_id": program_id, "start": period_start, "end": period_end, "import_id": import_id}
-    same = (
-        "t.program_id = :program_id AND t.period_start = :start AND t.period_end = :end "
-        "AND t.household_id IS NOT DISTINCT FROM a.household_id AND t.member_id IS NOT DISTINCT FROM a.member_id"
-    )
+    key = "t.listed_kk" if family else "t.listed_nik"
+    same = f"""t.program_id = :program_id AND t.period_start = :start AND t.period_end = :end
+        AND t.occurrence = a.occurrence
+        AND ((a.matched AND t.household_id IS NOT DISTINCT FROM a.household_id
+                        AND t.member_id IS NOT DISTINCT FROM a.member_id)
+          OR (NOT a.matched AND t.listed_match IN ('none', 'ambiguous', 'confirmed')
+                            AND {key} IS NOT DISTINCT FROM a.number AND t.listed_name = a.listed_name))"""
+    listed = ("listed_nik", "listed_nik_valid", "listed_kk", "listed_name", "listed_region_code")
     updated = _execute(
         f"""
-        UPDATE aid_receipts t SET amount = a.amount, status = a.status, import_id = :import_id
+        UPDATE aid_receipts t
+           SET amount = a.amount, status = a.status, import_id = :import_id, listed_row = a.row_number,
+               {", ".join(f"{column} = a.{column}" for column in listed)}
           FROM _aid_apply a
-         WHERE {same} AND (t.amount, t.status) IS DISTINCT FROM (a.amount, a.status)
+         WHERE {same}
+           AND (t.amount, t.status, {", ".join(f"t.{column}" for column in listed)})
+               IS DISTINCT FROM (a.amount, a.status, {", ".join(f"a.{column}" for column in listed)})
         """,
         **params,
     ).rowcount
@@ -514,18 +598,17 @@ def _apply_receipts(items, *, program_id, family, period_start, period_end, impo
     _execute(
         f"""
         CREATE TEMP TABLE _aid_new ON COMMIT DROP AS
-        SELECT DISTINCT a.household_id, a.member_id, a.amount, a.status
-          FROM _aid_apply a
-         WHERE NOT EXISTS (SELECT 1 FROM aid_receipts t WHERE {same})
+        SELECT a.* FROM _aid_apply a WHERE NOT EXISTS (SELECT 1 FROM aid_receipts t WHERE {same})
         """,
         **params,
     )
     inserted = _execute(
-        """
+        f"""
         INSERT INTO aid_receipts (program_id, household_id, member_id, period_start, period_end, amount, source,
-                                  status, import_id)
+                                  status, import_id, listed_match, listed_row, occurrence, {", ".join(listed)})
         SELECT :program_id, a.household_id, a.member_id, CAST(:start AS date), CAST(:end AS date), a.amount,
-               'agency_list', a.status, :import_id
+               'agency_list', a.status, :import_id, a.listed_match, a.row_number, a.occurrence,
+               {", ".join(f"a.{column}" for column in listed)}
           FROM _aid_new a
         """,
         **params,
@@ -628,6 +711,29 @@ def lock_proposal(*, proposal_id: int) -> AidMatchProposal | None:
     return db.session.execute(
         sa.select(AidMatchProposal).where(AidMatchProposal.id == proposal_id).with_for_update()
     ).scalar_one_or_none()
+
+
+def attach_listed_receipt(*, proposal, household_id, member_id, family: bool) -> int | None:
+    """Give the receipt kept for a proposal's unmatched row the recipient a supervisor chose; its id or None."""
+    key = "listed_kk" if family else "listed_nik"
+    return _execute(
+        f"""
+        UPDATE aid_receipts SET household_id = :household_id, member_id = :member_id, listed_match = 'confirmed'
+         WHERE id = (SELECT id FROM aid_receipts
+                      WHERE program_id = :program_id AND period_start = :start AND period_end = :end
+                        AND listed_match IN ('none', 'ambiguous') AND listed_name = :name
+                        AND {key} IS NOT DISTINCT FROM :number
+                      ORDER BY occurrence, id LIMIT 1 FOR UPDATE)
+        RETURNING id
+        """,
+        household_id=household_id,
+        member_id=member_id,
+        program_id=proposal.program_id,
+        start=proposal.period_start,
+        end=proposal.period_end,
+        name=proposal.listed_name,
+        number=proposal.listed_number,
+    ).scalar()
 
 
 def insert_receipt(**values) -> int:

@@ -223,17 +223,28 @@ def confirm_proposal(actor: Actor, proposal_id: int, household_id: str, member_i
         raise AppError(NOT_FOUND)
     program = db.session.get(AidProgram, proposal.program_id)
     family = getattr(program.unit, "value", program.unit) == "family"
-    proposal.receipt_id = queries.insert_receipt(
-        program_id=proposal.program_id,
-        household_id=uuid.UUID(household_id) if family else None,
-        member_id=None if family else uuid.UUID(member_id),
-        period_start=proposal.period_start,
-        period_end=proposal.period_end,
-        amount=proposal.amount,
-        source="agency_list",
-        status=proposal.receipt_status,
-        import_id=proposal.import_id,
-    )
+    recipient = {
+        "household_id": uuid.UUID(household_id) if family else None,
+        "member_id": None if family else uuid.UUID(member_id),
+    }
+    # The row was kept as a receipt without a recipient when its key matched nobody: that receipt gets one.
+    proposal.receipt_id = queries.attach_listed_receipt(proposal=proposal, family=family, **recipient)
+    if proposal.receipt_id is None:
+        proposal.receipt_id = queries.insert_receipt(
+            program_id=proposal.program_id,
+            period_start=proposal.period_start,
+            period_end=proposal.period_end,
+            amount=proposal.amount,
+            source="agency_list",
+            status=proposal.receipt_status,
+            import_id=proposal.import_id,
+            listed_match="confirmed",
+            listed_name=proposal.listed_name,
+            listed_row=proposal.row_number,
+            listed_region_code=proposal.region_code,
+            **{("listed_kk" if family else "listed_nik"): proposal.listed_number},
+            **recipient,
+        )
     proposal.state = "confirmed"
     proposal.decided_by_id = actor.user_id
     proposal.decided_at = datetime.now(UTC)

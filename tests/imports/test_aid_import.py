@@ -57,13 +57,26 @@ def test_person_program_exact_nik_applied_fuzzy_name_proposed_until_confirmed(cl
     assert job["kind"] == "import.aid" and job["created_by"]["id"] == supervisor.id
     report = report_of(client, headers, response)
     counts = report["counts"]
-    assert counts["exact_matches"] == 1 and counts["receipts_inserted"] == 1
+    assert counts["exact_matches"] == 1 and counts["receipts_inserted"] == 3
     assert counts["proposals_created"] == 1 and counts["unmatched"] == 2
-    assert [item["code"] for item in report["rejections"]] == ["aid.no_match"]
-    receipts = _receipts(db_session, program)
-    assert len(receipts) == 1
-    assert receipts[0].member_id == exact.id and receipts[0].household_id is None
-    assert str(receipts[0].amount) == "600000.00" and receipts[0].status == "disbursed"
+    # Both keys match nobody in the registry: kept as receipts without a recipient, the auditor's kind.
+    assert counts["not_in_registry"] == 2 and counts["invalid_nik"] == 1
+    assert report["rejections"] == []
+    receipts = {r.listed_row: r for r in _receipts(db_session, program)}
+    assert sorted(receipts) == [2, 3, 4]
+    assert receipts[2].member_id == exact.id and receipts[2].household_id is None
+    assert str(receipts[2].amount) == "600000.00" and receipts[2].status == "disbursed"
+    assert (receipts[2].listed_nik, receipts[2].listed_name, receipts[2].listed_match) == (
+        exact.nik,
+        "SITI RAHMAWATI",
+        "exact",
+    )
+    assert (receipts[3].member_id, receipts[3].listed_nik, receipts[3].listed_nik_valid) == (None, None, False)
+    assert (receipts[4].listed_nik, receipts[4].listed_nik_valid, receipts[4].listed_match) == (
+        "6472011705809999",
+        True,
+        "none",
+    )
 
     proposals = client.get("/api/v1/imports/proposals?state=pending", headers=headers).get_json()["data"]
     assert len(proposals) == 1
@@ -78,7 +91,7 @@ def test_person_program_exact_nik_applied_fuzzy_name_proposed_until_confirmed(cl
         headers=headers,
     )
     assert wrong.status_code == 422
-    assert len(_receipts(db_session, program)) == 1  # still nothing applied from the fuzzy row
+    assert {r.member_id for r in _receipts(db_session, program)} == {exact.id, None}  # the fuzzy row unapplied
 
     confirmed = client.post(
         f"/api/v1/imports/proposals/{proposal['id']}/confirm",
@@ -87,7 +100,10 @@ def test_person_program_exact_nik_applied_fuzzy_name_proposed_until_confirmed(cl
     )
     assert confirmed.status_code == 200, confirmed.get_json()
     assert confirmed.get_json()["data"]["state"] == "confirmed"
-    assert {r.member_id for r in _receipts(db_session, program)} == {exact.id, fuzzy.id}
+    # The fuzzy row's receipt got the chosen member: still three receipts, one of them not in the registry.
+    after = {r.listed_row: r for r in _receipts(db_session, program)}
+    assert (after[3].member_id, after[3].listed_match) == (fuzzy.id, "confirmed")
+    assert [after[row].member_id for row in (2, 4)] == [exact.id, None]
     again = client.post(f"/api/v1/imports/proposals/{proposal['id']}/reject", headers=headers)
     assert again.status_code == 409
 
@@ -101,9 +117,12 @@ def test_family_program_matches_kk_and_reimport_adds_nothing(client, auth_header
     headers = auth_headers(make_user("admin"))
     text = f"no_kk,nama\n{household.kk_number},Bambang Sutrisno\n6472012001209998,Dewi Lestary\n"
     first = report_of(client, headers, _upload(client, headers, program.code, text))["counts"]
-    assert first["receipts_inserted"] == 1 and first["proposals_created"] == 1
-    receipts = _receipts(db_session, program)
-    assert [(r.household_id, r.member_id) for r in receipts] == [(household.id, None)]
+    assert first["receipts_inserted"] == 2 and first["proposals_created"] == 1 and first["not_in_registry"] == 1
+    receipts = sorted(_receipts(db_session, program), key=lambda r: r.listed_row)
+    assert [(r.household_id, r.member_id, r.listed_kk) for r in receipts] == [
+        (household.id, None, household.kk_number),
+        (None, None, "6472012001209998"),
+    ]
     assert (receipts[0].period_start, receipts[0].period_end) == (date(2026, 1, 1), date(2026, 3, 31))
     proposal = db_session.execute(
         sa.select(AidMatchProposal).where(AidMatchProposal.program_id == program.id)
@@ -111,13 +130,56 @@ def test_family_program_matches_kk_and_reimport_adds_nothing(client, auth_header
     assert proposal.candidates[0]["household_id"] == str(other.id) and proposal.candidates[0]["member_id"] is None
 
     second = report_of(client, headers, _upload(client, headers, program.code, text))["counts"]
-    assert second["receipts_inserted"] == 0 and second["receipts_unchanged"] == 1
+    assert second["receipts_inserted"] == 0 and second["receipts_unchanged"] == 2
+    assert second["paid_again_in_file"] == 0
     assert second["proposals_created"] == 0 and second["proposals_already_open"] == 1
-    assert len(_receipts(db_session, program)) == 1
+    assert len(_receipts(db_session, program)) == 2
 
     rejected = client.post(f"/api/v1/imports/proposals/{proposal.id}/reject", headers=headers)
     assert rejected.status_code == 200 and rejected.get_json()["data"]["state"] == "rejected"
-    assert len(_receipts(db_session, program)) == 1
+    assert len(_receipts(db_session, program)) == 2
+
+
+def test_two_rows_paying_one_recipient_are_two_receipts_and_reimport_stays_a_no_op(client, auth_headers, db_session):
+    person = _program(db_session, "T-PBI2", "person")
+    family = _program(db_session, "T-PKH2", "family")
+    household = make_household(head_name="Rahmat Hidayat")
+    head = make_member(household, name="Rahmat Hidayat", nik=make_nik(3201))
+    other = make_household(head_name="Rahmat H")
+    headers = auth_headers(make_user("admin"))
+    # PBI-JK: one NIK twice in the file (a double payment), another once.
+    spouse = make_member(household, name="Sri Wahyuni", nik=make_nik(3202, female=True), relationship_code=2)
+    person_text = f"nik,nama\n{head.nik},Rahmat Hidayat\n{spouse.nik},Sri Wahyuni\n{head.nik},RAHMAT HIDAYAT\n"
+    first = report_of(client, headers, _upload(client, headers, person.code, person_text))["counts"]
+    assert (first["receipts_inserted"], first["receipts_unchanged"], first["paid_again_in_file"]) == (3, 0, 1)
+    receipts = sorted(_receipts(db_session, person), key=lambda r: r.listed_row)
+    assert [(r.member_id, r.occurrence, r.listed_row) for r in receipts] == [
+        (head.id, 1, 2),
+        (spouse.id, 1, 3),
+        (head.id, 2, 4),
+    ]
+    again = report_of(client, headers, _upload(client, headers, person.code, person_text))["counts"]
+    # The re-import says 'unchanged' for all three; the double payment is still reported as such.
+    assert (again["receipts_inserted"], again["receipts_unchanged"], again["paid_again_in_file"]) == (0, 3, 1)
+    assert len(_receipts(db_session, person)) == 3
+
+    # PKH (a family list): the recipient's NIK and name are kept; one NIK listed on two KKs is counted.
+    family_text = (
+        "no_kk,nik,nama\n"
+        f"{household.kk_number},{head.nik},Rahmat Hidayat\n"
+        f"{other.kk_number},{head.nik},Rahmat H\n"
+        f"{household.kk_number},{head.nik},Rahmat Hidayat\n"
+    )
+    counts = report_of(client, headers, _upload(client, headers, family.code, family_text))["counts"]
+    assert (counts["receipts_inserted"], counts["paid_again_in_file"], counts["nik_on_several_kk"]) == (3, 1, 1)
+    stored = sorted(_receipts(db_session, family), key=lambda r: r.listed_row)
+    assert [(r.household_id, r.listed_nik, r.listed_name, r.occurrence) for r in stored] == [
+        (household.id, head.nik, "Rahmat Hidayat", 1),
+        (other.id, head.nik, "Rahmat H", 1),
+        (household.id, head.nik, "Rahmat Hidayat", 2),
+    ]
+    repeat = report_of(client, headers, _upload(client, headers, family.code, family_text))["counts"]
+    assert (repeat["receipts_inserted"], repeat["receipts_updated"], repeat["receipts_unchanged"]) == (0, 0, 3)
 
 
 def test_dry_run_applies_and_proposes_nothing(client, auth_headers, db_session):
