@@ -1,7 +1,7 @@
 """Aid receipts keep the recipient as the agency listed them, unmatched rows and double payments in one file.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 09:30:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-30 09:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
