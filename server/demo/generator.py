@@ -1,20 +1,25 @@
 """A synthetic but realistic Samarinda registry, generated deterministically from a seed (no database here).
 
 Shape follows the city's 2021 registry: 42,124 households of which 30,199 were confirmed, the rest already
-known dead, moved, not found or duplicated. Households lie around their kelurahan (a point scattered
-around its kecamatan centroid), welfare deciles lean poor, families have 1-8 members with NIKs and
-No. KKs that pass `server.households.identity`, and aid is spread over the catalogue with deliberate
+known dead, moved, not found or duplicated. Each household stands inside its own kelurahan polygon
+(`server.demo.geography`: settlements within the shared boundary file, well clear of its edges), and a
+small deliberate share of registered points is misplaced (geocoded to the wrong spot, hundreds of metres
+to kilometres away) while the house itself stays where it is, as a field visit will find. Welfare
+deciles lean poor, families have 1-8 members with NIKs and No. KKs that pass `server.households.identity`,
+and aid is spread over the catalogue with deliberate
 stacking (two programs of one purpose at once) and gaps (poor, present families with no aid at all).
 """
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from server.demo.geography import Kelurahan, Settlements, to_degrees
 from server.types import Presence, RegistryStatus, VerificationStatus
 
 CONFIRMED_SHARE = 30_199 / 42_124
@@ -29,6 +34,11 @@ DECILE_WEIGHTS = (15, 14, 13, 12, 11, 10, 9, 7, 5, 4)
 SIZE_WEIGHTS = (10, 16, 22, 22, 14, 8, 5, 3)  # 1..8 members
 TODAY = date(2026, 11, 1)
 YEAR_START, YEAR_END = date(2026, 1, 1), date(2026, 12, 31)
+LOCATED_SHARE = 0.9
+# Registered points geocoded to the wrong spot (the house is elsewhere): what far_from_registered catches.
+# Every 50th household, when located: an exact 2 %, so even a small demo city has a few, and never more.
+MISPLACED_EVERY = 50
+MISPLACED_DISTANCE_M = (250.0, 3_000.0)
 
 MALE = ("Ahmad", "Budi", "Joko", "Agus", "Hadi", "Eko", "Rudi", "Andi", "Syahrir", "Rahmat", "Yusuf", "Bambang")
 MALE += ("Darmawan", "Ilham", "Fajar", "Hendra", "Supriadi", "Muhammad", "Arif", "Wahyu", "Iwan", "Samsul")
@@ -68,6 +78,10 @@ class DemoHousehold:
     lon: float | None
     lat: float | None
     accuracy_m: float | None
+    # Where the house really stands (inside its kelurahan); differs from (lon, lat) when misplaced.
+    field_lon: float
+    field_lat: float
+    misplaced: bool
     registry_status: RegistryStatus
     verification_status: VerificationStatus
     members: list[DemoMember] = field(default_factory=list)
@@ -101,21 +115,39 @@ class _Numbers:
         return f"{prefix}{self._serials[prefix]:04d}"
 
 
-def generate_city(households: int, seed: int, kelurahan: list[tuple[str, str, float, float]]) -> DemoCity:
-    """`kelurahan`: (kelurahan code, kecamatan code, kecamatan lat, kecamatan lon) for every kelurahan."""
+def generate_city(households: int, seed: int, kelurahan: dict[str, Kelurahan]) -> DemoCity:
+    """`kelurahan`: code → polygon of every kelurahan of the city (`geography.load_kelurahan`)."""
     rng = random.Random(seed)
+    # Places draw from their own stream, so the registry's numbers and names do not depend on geometry.
+    places = random.Random(f"{seed}-places")
     numbers = _Numbers()
-    centres = {code: (lat + rng.gauss(0, 0.015), lon + rng.gauss(0, 0.015)) for code, _, lat, lon in kelurahan}
+    codes = sorted(kelurahan)
+    settlements = {code: Settlements(kelurahan[code], places) for code in codes}
     statuses = _registry_statuses(rng, households)
     result: list[DemoHousehold] = []
     receipts: list[DemoReceipt] = []
     for index in range(households):
         # Round-robin over kelurahan first so that any N covers all 59 of them.
-        code, kecamatan, _, _ = kelurahan[index % len(kelurahan)]
-        household = _household(rng, numbers, index, code, kecamatan, centres[code], statuses[index])
+        code = codes[index % len(codes)]
+        spot = _place(places, settlements[code], misplaced=index % MISPLACED_EVERY == MISPLACED_EVERY // 2)
+        household = _household(rng, numbers, index, code, kelurahan[code].kecamatan_code, spot, statuses[index])
         result.append(household)
         receipts.extend(_aid(rng, household))
     return DemoCity(result, receipts)
+
+
+def _place(
+    rng: random.Random, settlements: Settlements, misplaced: bool
+) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """(where the house stands, where the registry puts it: None without a location) as (lon, lat)."""
+    x, y = settlements.place(rng)
+    house = to_degrees(x, y)
+    if rng.random() >= LOCATED_SHARE:
+        return house, None
+    if misplaced:
+        distance, bearing = rng.uniform(*MISPLACED_DISTANCE_M), rng.uniform(0, 2 * math.pi)
+        return house, to_degrees(x + distance * math.cos(bearing), y + distance * math.sin(bearing))
+    return house, house
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:
@@ -131,10 +163,9 @@ def _registry_statuses(rng: random.Random, households: int) -> list[RegistryStat
     return result
 
 
-def _household(rng, numbers, index, region_code, kecamatan_code, centre, status) -> DemoHousehold:
+def _household(rng, numbers, index, region_code, kecamatan_code, spot, status) -> DemoHousehold:
     region6 = kecamatan_code.replace(".", "")
-    has_location = rng.random() < 0.9
-    lat, lon = centre
+    (field_lon, field_lat), registered = spot
     household = DemoHousehold(
         id=_uuid(rng),
         registry_id=f"DTKS-{index + 1:06d}",
@@ -145,9 +176,12 @@ def _household(rng, numbers, index, region_code, kecamatan_code, centre, status)
         rw=f"{rng.randint(1, 12):03d}",
         region_code=region_code,
         decile=rng.choices(range(1, 11), DECILE_WEIGHTS)[0],
-        lon=round(lon + rng.gauss(0, 0.006), 6) if has_location else None,
-        lat=round(lat + rng.gauss(0, 0.006), 6) if has_location else None,
-        accuracy_m=round(rng.uniform(4, 40), 1) if has_location else None,
+        lon=registered[0] if registered else None,
+        lat=registered[1] if registered else None,
+        accuracy_m=round(rng.uniform(4, 40), 1) if registered else None,
+        field_lon=field_lon,
+        field_lat=field_lat,
+        misplaced=registered is not None and registered != (field_lon, field_lat),
         registry_status=status,
         # Households already known gone were settled by an earlier round; the rest await this one.
         verification_status=VerificationStatus.UNVERIFIED

@@ -19,9 +19,10 @@ from server.campaigns.models import Campaign
 from server.config import DEMO_PASSWORD
 from server.demo import queries
 from server.demo.generator import generate_city
+from server.demo.geography import Kelurahan, load_kelurahan
 from server.errors import CONFLICT, FORBIDDEN, AppError
 from server.extensions import db
-from server.regions.queries import kelurahan_with_kecamatan_centroids
+from server.regions.queries import village_codes
 from server.regions.service import load_regions
 from server.types import Role
 
@@ -44,10 +45,10 @@ def load_demo_city(*, households: int, seed: int, if_empty: bool = False) -> dic
         )
     load_regions()
     seed_programs()
-    kelurahan = kelurahan_with_kecamatan_centroids()
+    kelurahan = city_kelurahan()
     city = generate_city(households, seed, kelurahan)
     queries.copy_city(city, queries.program_ids())
-    users = _create_users([code for code, *_ in kelurahan])
+    users = _create_users(sorted(kelurahan))
     assigned = _create_campaign(users)
     summary = {
         "skipped": False,
@@ -59,6 +60,24 @@ def load_demo_city(*, households: int, seed: int, if_empty: bool = False) -> dic
     }
     record("demo.load", object_type="demo", object_id=seed, changes={k: v for k, v in summary.items() if k != "users"})
     return summary
+
+
+def city_kelurahan() -> dict[str, Kelurahan]:
+    """The city's kelurahan polygons (KELURAHAN_BOUNDARIES), which must be exactly the registered kelurahan."""
+    path = current_app.config["KELURAHAN_BOUNDARIES"]
+    try:
+        kelurahan = load_kelurahan(path)
+    except (OSError, ValueError, KeyError) as error:
+        raise AppError(
+            CONFLICT, message=f"Batas kelurahan tidak terbaca / kelurahan boundaries unreadable: {path} ({error})"
+        ) from error
+    registered = {code for code in village_codes() if code.startswith(CITY + ".")}
+    if set(kelurahan) != registered:
+        raise AppError(
+            CONFLICT,
+            message=f"Batas kelurahan tidak cocok dengan daftar wilayah / boundaries do not match the regions: {path}",
+        )
+    return kelurahan
 
 
 def _create_users(kelurahan_codes: list[str]) -> dict[str, User]:
