@@ -47,10 +47,12 @@ pwa/dist/.built: $(PWA_SOURCES) $(VENV)/.installed
 	@touch $@
 
 # What the tests drive besides Python: Debian's Chromium (never a downloaded browser) through Playwright,
-# whose bundled driver needs libatomic (absent from a minimal Debian), and Caddy, the production proxy.
+# whose bundled driver needs libatomic (absent from a minimal Debian), Caddy, the production proxy, and
+# GDAL's command-line tools (gdal-bin: ogrinfo/ogr2ogr read the OGC API as QGIS does).
 test-tools:
-	@{ test -x /usr/bin/chromium && /sbin/ldconfig -p | grep -q 'libatomic.so.1 ' && command -v caddy >/dev/null; } \
-		|| { . scripts/lib.sh && apt_install "the browser and proxy tests" chromium libatomic1 caddy; }
+	@{ test -x /usr/bin/chromium && /sbin/ldconfig -p | grep -q 'libatomic.so.1 ' && command -v caddy >/dev/null \
+		&& command -v ogrinfo >/dev/null; } \
+		|| { . scripts/lib.sh && apt_install "the browser, proxy and GIS tests" chromium libatomic1 caddy gdal-bin; }
 
 db: venv
 	@$(if $(PRIVATE_DB),scripts/devdb.sh start,true)

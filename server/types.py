@@ -82,6 +82,9 @@ class HouseholdFlag(enum.StrEnum):
     """Review flags on a household, kept until review or the musyawarah settles them (then cleared by PATCH)."""
 
     NIK_DUPLICATE = "nik_duplicate"  # a member's NIK is listed in another household too
+    # Data quality: the registered point lies outside the household's kelurahan by more than the tolerance
+    # (kept in step by a database trigger and by boundary loads; see migration 0009).
+    OUTSIDE_KELURAHAN = "outside_kelurahan"
 
 
 class ProgramLevel(enum.StrEnum):

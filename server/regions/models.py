@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +21,10 @@ class Region(db.Model):
     parent_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"), index=True)
     boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True)
     centroid = mapped_column(point(), nullable=True)
+    # Where the boundary came from: "bundled: …" (the shipped public dataset, reloaded at start) or
+    # "import: <file> sha256:…" (an official file loaded by `flask regions import-boundaries`, never overwritten).
+    boundary_source: Mapped[str | None] = mapped_column(sa.String(300))
+    boundary_updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
         sa.Index("ix_regions_boundary", "boundary", postgresql_using="gist"),
