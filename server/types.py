@@ -83,7 +83,7 @@ class HouseholdFlag(enum.StrEnum):
 
     NIK_DUPLICATE = "nik_duplicate"  # a member's NIK is listed in another household too
     # Data quality: the registered point lies outside the household's kelurahan by more than the tolerance
-    # (kept in step by a database trigger and by boundary loads; see migration 0009).
+    # (kept in step by a database trigger and by boundary loads; see migration 0011).
     OUTSIDE_KELURAHAN = "outside_kelurahan"
 
 

@@ -4,7 +4,7 @@ boundaries: the bundled public dataset at start, an official file through `flask
 The bundled polygons (server/regions/data/*.geojson, MIT, attribution in their `attribution` member and in
 ../shared/data/README.md) are approximate; an imported official boundary is never overwritten by them.
 After any boundary change the households of the changed regions get their `outside_kelurahan` flag
-recomputed (the rule lives in the database: migration 0009).
+recomputed (the rule lives in the database: migration 0011).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ sliver gaps under 7 m wide on average): NULL when the point or the boundary is u
 household's `outside_kelurahan` flag in step whenever its point or region is written; after a boundary
 changes, the service recomputes the flag for that region's households with the same function.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 09:30:00
 
 """
@@ -17,8 +17,8 @@ Create Date: 2026-11-30 09:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
