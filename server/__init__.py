@@ -73,6 +73,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(auth_bp, url_prefix="/api/v1")
 
+    from server.tokens.routes import bp as tokens_bp
+
+    app.register_blueprint(tokens_bp, url_prefix="/api/v1")
+
     from server.users.routes import bp as users_bp
 
     app.register_blueprint(users_bp, url_prefix="/api/v1")

@@ -110,6 +110,9 @@ MEMBER_SECOND_HEAD = ErrorKind(
     409,
     "Rumah tangga sudah punya kepala keluarga yang hadir / The household already has a present head",
 )
+ACCESS_TOKEN_LIMIT = ErrorKind(
+    "access_token.limit", 409, "Terlalu banyak token akses aktif / Too many active access tokens"
+)
 PROPOSAL_DECIDED = ErrorKind("import.proposal_decided", 409, "Usulan sudah diputuskan / Proposal already decided")
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")

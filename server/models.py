@@ -11,9 +11,11 @@ from server.jobs.models import Job, JobWorker
 from server.photos.models import Photo
 from server.regions.models import Region
 from server.security.models import RateLimitCounter
+from server.tokens.models import AccessToken
 from server.visits.models import Visit, VisitReview
 
 __all__ = [
+    "AccessToken",
     "AidProgram",
     "AidReceipt",
     "Assignment",

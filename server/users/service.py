@@ -97,7 +97,16 @@ def reset_password(user_id: int, password: str) -> User:
     _check_password(password, username=user.username)
     _set_password(user, password)
     revoked = auth_queries.revoke_tokens(at=datetime.now(UTC), user_id=user.id)
-    record("user.password_reset", object_type="user", object_id=user.id, changes={"revoked_tokens": revoked})
+    # A reset means the account may be in other hands: its GIS access tokens die too.
+    from server.tokens.service import revoke_all
+
+    access_tokens = revoke_all(user.id)
+    record(
+        "user.password_reset",
+        object_type="user",
+        object_id=user.id,
+        changes={"revoked_tokens": revoked, "revoked_access_tokens": access_tokens},
+    )
     return user
 
 
