@@ -113,6 +113,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(imports_bp, url_prefix="/api/v1")
 
+    from server.review.routes import bp as review_bp
+
+    app.register_blueprint(review_bp, url_prefix="/api/v1")
+
     from server.jobs.routes import bp as jobs_bp
 
     app.register_blueprint(jobs_bp, url_prefix="/api/v1")

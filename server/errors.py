@@ -113,6 +113,22 @@ MEMBER_SECOND_HEAD = ErrorKind(
 ACCESS_TOKEN_LIMIT = ErrorKind(
     "access_token.limit", 409, "Terlalu banyak token akses aktif / Too many active access tokens"
 )
+REVIEW_STALE = ErrorKind(
+    "review.stale_version",
+    412,
+    "Kunjungan ini sudah diputuskan orang lain: muat ulang / Someone else decided on this visit first: reload it",
+)
+REVIEW_DECIDED = ErrorKind(
+    "review.already_decided", 409, "Kunjungan ini sudah diputuskan / This visit has already been decided"
+)
+REVIEW_TARGET_REQUIRED = ErrorKind(
+    "review.target_required",
+    422,
+    "Pilih rumah tangga tujuan (data ganda / bergabung) / Name the household it duplicates or merged into",
+)
+REVIEW_CLAIMED = ErrorKind(
+    "review.claimed", 409, "Sedang diperiksa pemeriksa lain / Another reviewer has claimed this visit"
+)
 PROPOSAL_DECIDED = ErrorKind("import.proposal_decided", 409, "Usulan sudah diputuskan / Proposal already decided")
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")

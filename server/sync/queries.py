@@ -84,7 +84,8 @@ HOUSEHOLD_JSON = """
                    GROUP BY p.code) aid),
         'last_visit', (SELECT json_build_object(
                 'id', v.id, 'outcome', v.outcome, 'device_time', v.device_time,
-                'review_status', v.review_status, 'review_comment', v.review_comment)
+                'review_status', v.review_status, 'review_comment', v.review_comment,
+                'review_reason_code', v.review_reason_code)
             FROM visits v WHERE v.household_id = h.id ORDER BY v.device_time DESC, v.id LIMIT 1)
     )::text
       FROM households h JOIN regions r ON r.code = h.region_code

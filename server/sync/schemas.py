@@ -41,6 +41,9 @@ class PullLastVisitSchema(Schema):
     device_time = fields.DateTime(required=True)
     review_status = fields.String(allow_none=True)
     review_comment = fields.String(allow_none=True)
+    review_reason_code = fields.String(
+        allow_none=True, metadata={"description": "Why it was sent back (reference.review_reasons names it)"}
+    )
 
 
 class PullHouseholdSchema(Schema):

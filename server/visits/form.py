@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Any
 
+from server.review.catalog import REASONS
 from server.types import Outcome, PhotoKind, Presence
 
 
@@ -126,6 +127,10 @@ def form_reference(programs: list[dict[str, Any]]) -> dict[str, Any]:
         "presence": VISIT_PRESENCE,
         "house_condition": HOUSE_CONDITION,
         "photo_kinds": PHOTO_KINDS,
+        "review_reasons": [
+            {"code": reason["code"], "label_id": reason["label_id"], "label_en": reason["label_en"]}
+            for reason in REASONS
+        ],
     }
     digest = hashlib.sha256(json.dumps(reference, sort_keys=True, default=str).encode()).hexdigest()
     return {"schema_version": digest[:16], **reference}

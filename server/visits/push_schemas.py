@@ -97,6 +97,16 @@ class NewHouseholdSchema(StrictSchema):
     region_code = fields.String(required=True, validate=validate.Length(min=13, max=13))
 
 
+class MovedToSchema(StrictSchema):
+    """Where a household that moved went, as far as the neighbours could say (all optional)."""
+
+    address = fields.String(allow_none=True, validate=validate.Length(max=500))
+    rt = fields.String(allow_none=True, validate=DIGITS)
+    rw = fields.String(allow_none=True, validate=DIGITS)
+    region_code = fields.String(allow_none=True, validate=validate.Length(min=13, max=13))
+    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
 def _house_condition(value: dict) -> None:
     problems = {}
     for key, answer in value.items():
@@ -130,6 +140,10 @@ class VisitPushSchema(StrictSchema):
     )
     notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=4000))
     photos = fields.List(fields.Nested(PhotoDeclarationSchema), load_default=list, validate=validate.Length(max=20))
+    # Optional additions (no load_default: an item without them hashes as it always did, so an outbox saved by
+    # an older PWA replays as `duplicate`). The household this one duplicates or merged into; where it moved.
+    duplicate_of = fields.UUID(allow_none=True)
+    moved_to = fields.Nested(MovedToSchema, allow_none=True)
 
     @validates_schema
     def household_matches_proposal(self, data: dict, **kwargs: Any) -> None:

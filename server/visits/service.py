@@ -32,6 +32,7 @@ from server.households.service import flag_field_niks
 from server.pagination import decode_cursor, encode_cursor
 from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
 from server.regions import queries as region_queries
+from server.review.service import supersede_revisits
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
 from server.visits import queries
 from server.visits.push_schemas import MAX_ITEM_BYTES, VisitPushSchema
@@ -219,6 +220,8 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
     stored = [item for item in items if item.data["id"] in inserted and item.result is None]
     missing = declare_photos_for_visits({item.data["id"]: item.data["photos"] for item in stored})
     queries.mark_visited(household_ids=[item.data["household_id"] for item in stored])
+    # A household sent back for a revisit: the new visit supersedes the one sent back.
+    supersede_revisits({item.data["household_id"]: item.data["id"] for item in stored})
     flag_field_niks(
         [
             (item.data["household_id"], member["nik"])
@@ -305,7 +308,8 @@ def _visit_row(item: _Item, actor: Actor, received_at: datetime, skew: float | N
                     "house_condition": data["house_condition"],
                     "aid_reported": data["aid_reported"],
                     "new_household": data["new_household"],
-                },
+                }
+                | {key: data[key] for key in ("duplicate_of", "moved_to") if data.get(key)},
                 default=str,
             )
         ),

@@ -1,0 +1,385 @@
+"""SQL of review: the queue (filters, keyset pages, facets), the locked visit a decision works on, the
+household's other visits, target candidates for duplicates, and the writes of a decision."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.auth.access import Actor, in_region, in_scope, in_scope_sql
+from server.auth.models import User
+from server.extensions import db
+from server.households.models import Household, Member
+from server.photos.models import Photo
+from server.visits.models import Visit, VisitReview
+
+SORTS = ("priority", "date")
+
+
+def _filters(actor: Actor | None, params: dict[str, Any], *, with_status: bool = True) -> list[sa.ColumnElement]:
+    """The queue's WHERE: the actor's area and the caller's filters (visits joined with their household)."""
+    conditions: list[sa.ColumnElement] = []
+    if actor is not None:
+        conditions.append(in_scope(actor, Household.region_code))
+    if with_status and params.get("status"):
+        conditions.append(Visit.review_status.in_(params["status"]))
+    if params.get("campaign_id") is not None:
+        conditions.append(Visit.campaign_id == params["campaign_id"])
+    if params.get("region"):
+        conditions.append(in_region(Household.region_code, params["region"]))
+    if params.get("enumerator_id") is not None:
+        conditions.append(Visit.enumerator_id == params["enumerator_id"])
+    if params.get("outcome"):
+        conditions.append(Visit.outcome.in_(params["outcome"]))
+    for flag in params.get("flag") or ():
+        conditions.append(Visit.flags.contains([flag]))
+    if params.get("received_from") is not None:
+        conditions.append(Visit.received_at >= params["received_from"])
+    if params.get("received_to") is not None:
+        conditions.append(Visit.received_at < params["received_to"])
+    if params.get("household_id") is not None:
+        conditions.append(Visit.household_id == params["household_id"])
+    if params.get("field_proposals"):
+        conditions.append(Household.source == "field")
+    if params.get("unclaimed") and actor is not None:
+        conditions.append(
+            sa.or_(
+                Visit.claimed_until.is_(None),
+                Visit.claimed_until < sa.func.now(),
+                Visit.claimed_by_id == actor.user_id,
+            )
+        )
+    if params.get("group_by_household"):
+        # One row per household: its top visit under the same filters (the others are counted on the row).
+        other = sa.orm.aliased(Visit)
+        conditions.append(
+            ~sa.exists().where(
+                other.household_id == Visit.household_id,
+                other.review_status == Visit.review_status,
+                sa.tuple_(other.priority, other.received_at, other.id)
+                > sa.tuple_(Visit.priority, Visit.received_at, Visit.id),
+            )
+        )
+    return conditions
+
+
+def queue_page(*, actor: Actor | None, params: dict[str, Any], after: list | None, limit: int) -> list[dict[str, Any]]:
+    """A page of the queue, best first: (priority, received_at, id) or (received_at, id), descending."""
+    same_household = (
+        sa.select(sa.func.count())
+        .select_from(sa.orm.aliased(Visit, name="sibling"))
+        .where(sa.text("sibling.household_id = visits.household_id AND sibling.review_status = 'pending'"))
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            Visit.id,
+            Visit.household_id,
+            Visit.campaign_id,
+            Visit.enumerator_id,
+            User.username.label("enumerator_username"),
+            Visit.outcome,
+            Visit.flags,
+            Visit.priority,
+            Visit.received_at,
+            Visit.device_time,
+            Visit.device_utc_offset_min,
+            Visit.review_status,
+            Visit.review_version,
+            Visit.review_reason_code,
+            Visit.claimed_by_id,
+            Visit.claimed_until,
+            Household.head_name,
+            Household.region_code,
+            Household.source.label("household_source"),
+            same_household.label("household_pending_visits"),
+        )
+        .join(Household, Household.id == Visit.household_id)
+        .join(User, User.id == Visit.enumerator_id)
+        .where(*_filters(actor, params))
+        .limit(limit)
+    )
+    if params.get("sort") == "date":
+        key = (Visit.received_at, Visit.id)
+        query = query.order_by(Visit.received_at.desc(), Visit.id.desc())
+    else:
+        key = (Visit.priority, Visit.received_at, Visit.id)
+        query = query.order_by(Visit.priority.desc(), Visit.received_at.desc(), Visit.id.desc())
+    if after is not None:
+        query = query.where(sa.tuple_(*key) < sa.tuple_(*after))
+    return [dict(row) for row in db.session.execute(query).mappings()]
+
+
+def queue_facets(*, actor: Actor | None, params: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Counts for the current filter: per status (ignoring the status filter), outcome, kelurahan,
+    enumerator and flag (under every filter)."""
+    status_ok = Visit.review_status.in_(params["status"]) if params.get("status") else sa.true()
+    filtered = sa.func.count().filter(status_ok)
+    grouped = (
+        sa.select(
+            Visit.review_status,
+            Visit.outcome,
+            Household.region_code,
+            Visit.enumerator_id,
+            sa.func.count().label("all"),
+            filtered.label("filtered"),
+            sa.func.grouping(Visit.review_status, Visit.outcome, Household.region_code, Visit.enumerator_id).label("g"),
+        )
+        .join(Household, Household.id == Visit.household_id)
+        .where(*_filters(actor, params, with_status=False))
+        .group_by(
+            sa.func.grouping_sets(
+                sa.tuple_(Visit.review_status),
+                sa.tuple_(Visit.outcome),
+                sa.tuple_(Household.region_code),
+                sa.tuple_(Visit.enumerator_id),
+            )
+        )
+    )
+    facets: dict[str, dict[str, int]] = {"status": {}, "outcome": {}, "region": {}, "enumerator": {}, "flag": {}}
+    for row in db.session.execute(grouped):
+        if row.review_status is not None:
+            facets["status"][row.review_status] = row.all
+        elif row.outcome is not None and row.filtered:
+            facets["outcome"][row.outcome] = row.filtered
+        elif row.region_code is not None and row.filtered:
+            facets["region"][row.region_code] = row.filtered
+        elif row.enumerator_id is not None and row.filtered:
+            facets["enumerator"][str(row.enumerator_id)] = row.filtered
+    flag = sa.func.jsonb_array_elements_text(Visit.flags).table_valued("value").alias("flag")
+    flags = (
+        sa.select(flag.c.value, sa.func.count())
+        .select_from(Visit)
+        .join(Household, Household.id == Visit.household_id)
+        .join(flag, sa.true())
+        .where(*_filters(actor, params))
+        .group_by(flag.c.value)
+    )
+    facets["flag"] = {value: count for value, count in db.session.execute(flags)}
+    return facets
+
+
+def visit_ids_matching(*, actor: Actor | None, params: dict[str, Any], limit: int) -> list[uuid.UUID]:
+    """Ids of the visits under a filter (a bulk decision by filter), oldest first."""
+    query = (
+        sa.select(Visit.id)
+        .join(Household, Household.id == Visit.household_id)
+        .where(*_filters(actor, params))
+        .order_by(Visit.received_at, Visit.id)
+        .limit(limit)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def count_matching(*, actor: Actor | None, params: dict[str, Any]) -> int:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Visit)
+        .join(Household, Household.id == Visit.household_id)
+        .where(*_filters(actor, params))
+    )
+    return db.session.execute(query).scalar_one()
+
+
+def lock_visit(*, actor: Actor | None, visit_id: uuid.UUID) -> Visit | None:
+    """The visit within the actor's area (any, for a policy), row-locked for the decision."""
+    query = (
+        sa.select(Visit)
+        .join(Household, Household.id == Visit.household_id)
+        .where(Visit.id == visit_id)
+        .with_for_update(of=Visit)
+        .execution_options(populate_existing=True)
+    )
+    if actor is not None:
+        query = query.where(in_scope(actor, Household.region_code))
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def get_visit_in_scope(*, actor: Actor, visit_id: uuid.UUID) -> Visit | None:
+    query = (
+        sa.select(Visit)
+        .join(Household, Household.id == Visit.household_id)
+        .where(Visit.id == visit_id, in_scope(actor, Household.region_code))
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def lock_household(*, household_id: uuid.UUID) -> Household | None:
+    return db.session.execute(
+        sa.select(Household)
+        .where(Household.id == household_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def household_in_scope(*, actor: Actor | None, household_id: uuid.UUID) -> Household | None:
+    query = sa.select(Household).where(Household.id == household_id)
+    if actor is not None:
+        query = query.where(in_scope(actor, Household.region_code))
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def members_of(*, household_id: uuid.UUID) -> dict[uuid.UUID, Member]:
+    rows = db.session.execute(sa.select(Member).where(Member.household_id == household_id)).scalars()
+    return {member.id: member for member in rows}
+
+
+def other_pending_visits(*, household_id: uuid.UUID, excluding: uuid.UUID) -> list[Visit]:
+    return list(
+        db.session.execute(
+            sa.select(Visit)
+            .where(
+                Visit.household_id == household_id,
+                Visit.id != excluding,
+                Visit.review_status == "pending",
+            )
+            .with_for_update()
+        ).scalars()
+    )
+
+
+def revisit_visits_of(*, household_ids: list[uuid.UUID]) -> list[Visit]:
+    """Visits sent back for a revisit (a new visit of the household supersedes them)."""
+    if not household_ids:
+        return []
+    return list(
+        db.session.execute(
+            sa.select(Visit)
+            .where(Visit.household_id.in_(household_ids), Visit.review_status == "revisit")
+            .with_for_update()
+        ).scalars()
+    )
+
+
+def add_reviews(*, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.session.execute(sa.insert(VisitReview), rows)
+
+
+def reviews_of(*, visit_id: uuid.UUID) -> list[dict[str, Any]]:
+    query = (
+        sa.select(
+            VisitReview.id,
+            VisitReview.decision,
+            VisitReview.reason_code,
+            VisitReview.comment,
+            VisitReview.via,
+            VisitReview.reviewer_id,
+            User.username.label("reviewer_username"),
+            VisitReview.created_at,
+        )
+        .outerjoin(User, User.id == VisitReview.reviewer_id)
+        .where(VisitReview.visit_id == visit_id)
+        .order_by(VisitReview.id)
+    )
+    return [dict(row) for row in db.session.execute(query).mappings()]
+
+
+def photos_of(*, visit_id: uuid.UUID) -> list[dict[str, Any]]:
+    query = (
+        sa.select(
+            Photo.id,
+            Photo.kind,
+            Photo.sha256,
+            Photo.uploaded_at,
+            Photo.media_type,
+            Photo.width,
+            Photo.height,
+            Photo.captured_at,
+            Photo.exif_taken_at,
+            sa.func.ST_X(Photo.capture_location).label("capture_lon"),
+            sa.func.ST_Y(Photo.capture_location).label("capture_lat"),
+        )
+        .where(Photo.visit_id == visit_id)
+        .order_by(Photo.kind, Photo.id)
+    )
+    return [dict(row) for row in db.session.execute(query).mappings()]
+
+
+def earlier_visits(*, household_id: uuid.UUID, excluding: uuid.UUID) -> list[dict[str, Any]]:
+    query = (
+        sa.select(
+            Visit.id,
+            Visit.outcome,
+            Visit.device_time,
+            Visit.received_at,
+            Visit.enumerator_id,
+            User.username.label("enumerator_username"),
+            Visit.review_status,
+            Visit.review_reason_code,
+            Visit.review_comment,
+            Visit.flags,
+        )
+        .join(User, User.id == Visit.enumerator_id)
+        .where(Visit.household_id == household_id, Visit.id != excluding)
+        .order_by(Visit.received_at.desc())
+    )
+    return [dict(row) for row in db.session.execute(query).mappings()]
+
+
+def visit_point(*, visit_id: uuid.UUID) -> tuple[float, float] | None:
+    row = db.session.execute(
+        sa.select(sa.func.ST_X(Visit.location), sa.func.ST_Y(Visit.location)).where(Visit.id == visit_id)
+    ).first()
+    return None if row is None or row[0] is None else (row[0], row[1])
+
+
+def target_candidates(
+    *, actor: Actor | None, household_id: uuid.UUID, visit_id: uuid.UUID, limit: int = 10
+) -> list[dict[str, Any]]:
+    """Households the visited one may duplicate: same NIK or No. KK first, then similar head name (pg_trgm)
+    ranked with the distance from the visit's fix; within the actor's area, never merged ones."""
+    scope_sql, scope_params = in_scope_sql(actor, "c.region_code")
+    rows = db.session.execute(
+        sa.text(
+            f"""
+            WITH me AS (SELECT id, kk_number, head_name FROM households WHERE id = :household_id),
+                 fix AS (SELECT location FROM visits WHERE id = :visit_id),
+                 exact AS (
+                    SELECT c.id, 'nik' AS matched_by FROM members m
+                      JOIN members o ON o.nik = m.nik AND o.household_id <> m.household_id
+                      JOIN households c ON c.id = o.household_id
+                     WHERE m.household_id = :household_id AND m.nik IS NOT NULL
+                    UNION
+                    SELECT c.id, 'kk_number' FROM households c, me
+                     WHERE c.kk_number = me.kk_number AND c.id <> me.id
+                 ),
+                 by_name AS (
+                    SELECT c.id, 'name' AS matched_by FROM households c, me
+                     WHERE c.id <> me.id AND c.head_name % me.head_name
+                     ORDER BY similarity(c.head_name, me.head_name) DESC LIMIT 50
+                 ),
+                 pool AS (SELECT id, min(matched_by) AS matched_by, bool_or(matched_by <> 'name') AS exact
+                            FROM (SELECT * FROM exact UNION ALL SELECT * FROM by_name) p GROUP BY id)
+            SELECT c.id, c.head_name, c.region_code, c.rt, c.rw, c.registry_status, p.matched_by,
+                   round(similarity(c.head_name, me.head_name)::numeric, 3)::float8 AS name_similarity,
+                   CASE WHEN c.location IS NULL OR fix.location IS NULL THEN NULL
+                        ELSE round(ST_Distance(c.location::geography, fix.location::geography)::numeric, 1)::float8
+                   END AS distance_m
+              FROM pool p JOIN households c ON c.id = p.id CROSS JOIN me LEFT JOIN fix ON TRUE
+             WHERE c.registry_status <> 'merged' AND ({scope_sql})
+             ORDER BY p.exact DESC, similarity(c.head_name, me.head_name) DESC, distance_m NULLS LAST
+             LIMIT :limit
+            """
+        ),
+        {"household_id": household_id, "visit_id": visit_id, "limit": limit, **scope_params},
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def set_location_from_visit(*, household_id: uuid.UUID, visit_id: uuid.UUID) -> None:
+    db.session.execute(
+        sa.text(
+            "UPDATE households h SET location = v.location, location_accuracy_m = v.location_accuracy_m "
+            "FROM visits v WHERE h.id = :household_id AND v.id = :visit_id"
+        ),
+        {"household_id": household_id, "visit_id": visit_id},
+    )
+
+
+def now() -> datetime:
+    return db.session.execute(sa.select(sa.func.now())).scalar_one()
