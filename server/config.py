@@ -86,15 +86,29 @@ class BaseConfig:
     JOBS_RESULT_MAX_AGE_DAYS = _int_env("JOBS_RESULT_MAX_AGE_DAYS", 7)
     # A dry run of a file up to this size answers in the request; a bigger one becomes a job.
     IMPORT_SYNC_DRY_RUN_MAX_BYTES = _int_env("IMPORT_SYNC_DRY_RUN_MAX_BYTES", 2 * 1024 * 1024)
+    # Staff workspace (/staff/, server/staff): server-side sessions ended after this long without a request,
+    # and this long after login whatever happens; the cookie is Secure except in development and tests
+    # (plain http on 127.0.0.1). CSRF tokens (Flask-WTF) live as long as the session; no Referer check (the
+    # app sends Referrer-Policy: no-referrer), the token and the SameSite cookie are the protection.
+    STAFF_IDLE_MINUTES = _int_env("STAFF_IDLE_MINUTES", 30)
+    STAFF_MAX_HOURS = _int_env("STAFF_MAX_HOURS", 10)
+    STAFF_COOKIE_SECURE = True
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = False
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
 
 
 class DevelopmentConfig(BaseConfig):
     PROFILE = "development"
+    STAFF_COOKIE_SECURE = False
 
 
 class TestConfig(BaseConfig):
     PROFILE = "test"
     TESTING = True
+    STAFF_COOKIE_SECURE = False
     SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "connect_args": {"connect_timeout": 5}}
     JOBS_INLINE = True
     JOB_STORE = os.environ.get("JOB_STORE", str(Path(tempfile.gettempdir()) / f"verval-test-jobs-{os.getpid()}"))

@@ -8,6 +8,7 @@ no route ever shows a driver message (which could echo personal data) to a clien
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, jsonify, request
@@ -206,29 +207,51 @@ def _translate_integrity(error: IntegrityError) -> AppError:
 translate_integrity = _translate_integrity
 
 
+# Pages outside the API render their failures as pages (the staff workspace, server/staff/errors.py):
+# path prefix -> render(kind, message, details) returning a response. Same catalogue, other clothes.
+PAGE_RENDERERS: dict[str, Callable] = {}
+
+
+def _page_renderer() -> Callable | None:
+    for prefix, render in PAGE_RENDERERS.items():
+        if request.path.startswith(prefix):
+            return render
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(error: AppError):
+        if render := _page_renderer():
+            return render(error.kind, error.message, error.details)
         return envelope(error.kind, error.message, error.details)
 
     @app.errorhandler(ValidationError)
     def _marshmallow_error(error: ValidationError):
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        if render := _page_renderer():
+            return render(VALIDATION, None, {"fields": messages})
         return envelope(VALIDATION, details={"fields": messages})
 
     @app.errorhandler(IntegrityError)
     def _integrity_error(error: IntegrityError):
         translated = _translate_integrity(error)
+        if render := _page_renderer():
+            return render(translated.kind, translated.message, translated.details)
         return envelope(translated.kind, translated.message, translated.details)
 
     @app.errorhandler(OperationalError)
     def _operational_error(error: OperationalError):
         # Only the exception class: driver messages may carry query parameters (personal data).
         log.error("database unavailable: %s", type(error.orig).__name__ if error.orig else "OperationalError")
+        if render := _page_renderer():
+            return render(DB_UNAVAILABLE, None, {})
         return envelope(DB_UNAVAILABLE)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if render := _page_renderer():
+            return render(_BY_STATUS.get(error.code or 500, BAD_REQUEST), None, {})
         if not request.path.startswith("/api/"):
             return error
         kind = _BY_STATUS.get(error.code or 500, BAD_REQUEST)
@@ -242,4 +265,6 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return _http_error(error)
         log.exception("unhandled error on %s %s", request.method, request.url_rule or "unknown route")
+        if render := _page_renderer():
+            return render(INTERNAL, None, {})
         return envelope(INTERNAL)

@@ -2,7 +2,7 @@
 
 from server.aid.models import AidProgram, AidReceipt
 from server.audit.models import AuditEntry
-from server.auth.models import Device, RefreshToken, User, UserScope
+from server.auth.models import Device, RefreshToken, StaffSession, User, UserScope
 from server.campaigns.models import Assignment, Campaign, Tombstone
 from server.history.models import RegistryChange
 from server.households.models import Household, Member
@@ -32,6 +32,7 @@ __all__ = [
     "RefreshToken",
     "Region",
     "RegistryChange",
+    "StaffSession",
     "Tombstone",
     "User",
     "UserScope",

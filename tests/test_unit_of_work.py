@@ -66,7 +66,7 @@ def test_a_command_commits_all_or_nothing(db_session):
 
 # The owners of transactions: the request/command unit of work, and the job worker (a job's work and its
 # outcome are one transaction, its claim and its failure each another).
-TRANSACTION_OWNERS = {"unit_of_work.py", "jobs/worker.py", "jobs/service.py"}
+TRANSACTION_OWNERS = {"unit_of_work.py", "jobs/worker.py", "jobs/service.py", "staff/sessions.py"}
 
 
 def test_no_route_or_service_commits_by_itself():

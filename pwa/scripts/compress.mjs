@@ -6,6 +6,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const TEXT = /\.(js|css|html|webmanifest|json|svg)$/;
 let plain = 0; let gz = 0; let br = 0;
+const staff = { plain: 0, gz: 0 };
 
 function walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -18,8 +19,10 @@ function walk(dir) {
     writeFileSync(`${path}.gz`, gzipped);
     writeFileSync(`${path}.br`, brotli);
     if (path.startsWith(join('dist', 'assets'))) { plain += data.length; gz += gzipped.length; br += brotli.length; }
+    if (path.startsWith(join('dist', 'staff', 'assets'))) { staff.plain += data.length; staff.gz += gzipped.length; }
   }
 }
 
 walk('dist');
 console.log(`app JS + CSS: ${plain} bytes, gzip ${gz}, brotli ${br}`);
+console.log(`staff JS + CSS: ${staff.plain} bytes, gzip ${staff.gz}`);

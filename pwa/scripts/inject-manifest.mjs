@@ -6,7 +6,8 @@ const { count, size, warnings } = await injectManifest({
   swDest: 'dist/sw.js',
   globDirectory: 'dist',
   globPatterns: ['**/*.{html,js,css,png,webmanifest}'],
-  globIgnores: ['sw.js'],
+  // The staff workspace (dist/staff) is not the phone's business.
+  globIgnores: ['sw.js', 'staff/**'],
   // Files under assets/ carry a content hash in their name already.
   dontCacheBustURLsMatching: /^assets\//,
 });

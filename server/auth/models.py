@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -67,3 +67,26 @@ class RefreshToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     rotated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class StaffSession(db.Model):
+    """One staff login in the browser workspace (/staff/), kept on the server.
+
+    The cookie holds a random token; the row's id is the token's SHA-256, so a read of this table gives
+    nobody a live cookie. `authz` is a fingerprint of the user's role, area, password date and active flag
+    when the session began: when it differs on a later request, the session has ended (role or area change,
+    password reset, deactivation), even if the change came from outside the services that end it at once.
+    An anonymous row (user_id null) carries only the login form's CSRF secret.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    data: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=sa.text("'{}'::jsonb"))
+    authz: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(sa.String(32))

@@ -1,4 +1,4 @@
-"""SQL for accounts: users by name, devices, and the server-side refresh-token families."""
+"""SQL for accounts: users by name, devices, the server-side refresh-token families and staff sessions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from server.auth.models import Device, RefreshToken, User
+from server.auth.models import Device, RefreshToken, StaffSession, User
 from server.extensions import db
 
 
@@ -65,3 +65,48 @@ def family_is_revoked(*, family_id: uuid.UUID) -> bool:
     return db.session.execute(
         sa.select(sa.exists().where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None)))
     ).scalar_one()
+
+
+def get_staff_session(*, session_id: str) -> StaffSession | None:
+    """The row as stored now (never an older copy the ORM session holds: its `data` changes by UPDATE)."""
+    query = sa.select(StaffSession).where(StaffSession.id == session_id).execution_options(populate_existing=True)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def get_user_fresh(*, user_id: int) -> User | None:
+    """The user row as stored now: rights are checked against it on every staff request."""
+    query = sa.select(User).where(User.id == user_id).execution_options(populate_existing=True)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def add_staff_session(**values) -> StaffSession:
+    row = StaffSession(**values)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def end_staff_sessions(
+    *,
+    at: datetime,
+    reason: str,
+    user_id: int | None = None,
+    session_id: str | None = None,
+    except_id: str | None = None,
+) -> int:
+    """End every live staff session of a user (or one session, by id); returns how many ended."""
+    query = sa.update(StaffSession).where(StaffSession.ended_at.is_(None))
+    if user_id is not None:
+        query = query.where(StaffSession.user_id == user_id)
+    if session_id is not None:
+        query = query.where(StaffSession.id == session_id)
+    if except_id is not None:
+        query = query.where(StaffSession.id != except_id)
+    values = {"ended_at": at, "end_reason": reason[:32]}
+    return db.session.execute(query.values(**values).execution_options(synchronize_session=False)).rowcount
+
+
+def purge_staff_sessions(*, before: datetime) -> int:
+    """Delete sessions that expired or ended before `before` (the audit log keeps the logins and logouts)."""
+    query = sa.delete(StaffSession).where(sa.or_(StaffSession.expires_at < before, StaffSession.ended_at < before))
+    return db.session.execute(query.execution_options(synchronize_session=False)).rowcount

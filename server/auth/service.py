@@ -28,10 +28,21 @@ from server.unit_of_work import outlive_rollback
 
 
 def login(*, username: str, password: str, device_name: str, device_id: uuid.UUID | None) -> dict[str, Any]:
+    user = check_credentials(username=username, password=password)
+    device = _device_for(user, device_name, device_id)
+    tokens = _issue(user, device, family_id=uuid.uuid4())
+    g.actor = _actor(user, device)
+    record("auth.login", object_type="device", object_id=device.id, changes={"device_name": device.name})
+    return tokens
+
+
+def check_credentials(*, username: str, password: str, via: str | None = None) -> User:
+    """The user these credentials name, or the one refusal for every reason (audited with the reason)."""
     user = queries.get_user_by_username(username=username)
     refusal = _refusal(user, password)
     if refusal:
         user_id = user.id if user else None
+        changes = {"reason": refusal, **({"via": via} if via else {})}
         # Failed attempts must survive the error answer: they are what the rate limit and audit are for.
         outlive_rollback(
             lambda: record(
@@ -40,15 +51,11 @@ def login(*, username: str, password: str, device_name: str, device_id: uuid.UUI
                 object_id=user_id,
                 actor_id=user_id,
                 actor_username=username[:64],
-                changes={"reason": refusal},
+                changes=changes,
             )
         )
         raise AppError(INVALID_CREDENTIALS)
-    device = _device_for(user, device_name, device_id)
-    tokens = _issue(user, device, family_id=uuid.uuid4())
-    g.actor = _actor(user, device)
-    record("auth.login", object_type="device", object_id=device.id, changes={"device_name": device.name})
-    return tokens
+    return user
 
 
 def refresh() -> dict[str, Any]:

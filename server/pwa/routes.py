@@ -33,7 +33,8 @@ bp = Blueprint("pwa", __name__)
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("app_path", AppPathConverter))
 
 NO_CACHE = {"sw.js", "index.html", "manifest.webmanifest"}
-IMMUTABLE_PREFIX = "assets/"
+# The PWA's and the staff workspace's (server/staff) built files carry a content hash in their name.
+IMMUTABLE_PREFIXES = ("assets/", "staff/assets/")
 LONG_CACHE = "public, max-age=31536000, immutable"
 # Pre-compressed variants the build writes, best first.
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
@@ -71,7 +72,7 @@ def _send(path: str) -> Response:
         response.vary.add("Accept-Encoding")
     if path in NO_CACHE:
         response.headers["Cache-Control"] = "no-cache"
-    elif path.startswith(IMMUTABLE_PREFIX):
+    elif path.startswith(IMMUTABLE_PREFIXES):
         response.headers["Cache-Control"] = LONG_CACHE
     else:
         response.headers["Cache-Control"] = "public, max-age=3600"

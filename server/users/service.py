@@ -1,6 +1,7 @@
 """User management use cases: create, update role/scope, deactivate, reset or change a password, revoke a
-device. Each change is audited; anything that takes access away also revokes the refresh tokens, so it
-takes effect at once (access tokens are checked against the user and device on every request).
+device. Each change is audited; anything that takes access away also revokes the refresh tokens and ends
+the user's staff sessions (server/staff/sessions.py), so it takes effect at once (access tokens are checked
+against the user and device on every request).
 """
 
 from __future__ import annotations
@@ -85,10 +86,17 @@ def update_user(user_id: int, data: dict[str, Any], actor: Actor) -> User:
         user.updated_at = datetime.now(UTC)
         record("user.update", object_type="user", object_id=user.id, changes=changes)
     if changes.keys() & {"active", "role", "region_codes"}:
-        # Whoever had these tokens got them under other rights: they log in again.
-        revoked = auth_queries.revoke_tokens(at=datetime.now(UTC), user_id=user.id)
-        if revoked:
-            record("auth.tokens_revoked", object_type="user", object_id=user.id, changes={"revoked_tokens": revoked})
+        # Whoever had these tokens or staff sessions got them under other rights: they log in again.
+        now = datetime.now(UTC)
+        revoked = auth_queries.revoke_tokens(at=now, user_id=user.id)
+        ended = auth_queries.end_staff_sessions(at=now, reason="rights_changed", user_id=user.id)
+        if revoked or ended:
+            record(
+                "auth.tokens_revoked",
+                object_type="user",
+                object_id=user.id,
+                changes={"revoked_tokens": revoked, "ended_staff_sessions": ended},
+            )
     return user
 
 
@@ -96,7 +104,9 @@ def reset_password(user_id: int, password: str) -> User:
     user = require_user(user_id)
     _check_password(password, username=user.username)
     _set_password(user, password)
-    revoked = auth_queries.revoke_tokens(at=datetime.now(UTC), user_id=user.id)
+    now = datetime.now(UTC)
+    revoked = auth_queries.revoke_tokens(at=now, user_id=user.id)
+    ended = auth_queries.end_staff_sessions(at=now, reason="password_reset", user_id=user.id)
     # A reset means the account may be in other hands: its GIS access tokens die too.
     from server.tokens.service import revoke_all
 
@@ -105,12 +115,14 @@ def reset_password(user_id: int, password: str) -> User:
         "user.password_reset",
         object_type="user",
         object_id=user.id,
-        changes={"revoked_tokens": revoked, "revoked_access_tokens": access_tokens},
+        changes={"revoked_tokens": revoked, "revoked_access_tokens": access_tokens, "ended_staff_sessions": ended},
     )
     return user
 
 
-def change_own_password(actor: Actor, current: str, new: str, family_id: uuid.UUID | None) -> int:
+def change_own_password(
+    actor: Actor, current: str, new: str, family_id: uuid.UUID | None, staff_session_id: str | None = None
+) -> int:
     """Change the caller's password; every other session of theirs is revoked. Returns how many tokens."""
     user = require_user(actor.user_id)
     if not verify_password(user.password_hash, current):
@@ -119,8 +131,18 @@ def change_own_password(actor: Actor, current: str, new: str, family_id: uuid.UU
         raise validation_error({"new_password": ["Harus berbeda dari yang lama / must differ from the current one"]})
     _check_password(new, username=user.username, field="new_password")
     _set_password(user, new)
-    revoked = auth_queries.revoke_tokens(at=datetime.now(UTC), user_id=user.id, except_family_id=family_id)
-    record("user.password_change", object_type="user", object_id=user.id, changes={"revoked_tokens": revoked})
+    now = datetime.now(UTC)
+    revoked = auth_queries.revoke_tokens(at=now, user_id=user.id, except_family_id=family_id)
+    # Staff sessions of the user end too, but the one changing the password (when it is a staff session).
+    ended = auth_queries.end_staff_sessions(
+        at=now, reason="password_change", user_id=user.id, except_id=staff_session_id
+    )
+    record(
+        "user.password_change",
+        object_type="user",
+        object_id=user.id,
+        changes={"revoked_tokens": revoked, "ended_staff_sessions": ended},
+    )
     return revoked
 
 
