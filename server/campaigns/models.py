@@ -10,6 +10,7 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -26,6 +27,8 @@ class Campaign(db.Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+    # Overrides of the quality-flag catalogue and the review policy (server/visits/flags.py).
+    settings: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=sa.text("'{}'::jsonb"))
 
     __table_args__ = (sa.CheckConstraint("period_end >= period_start", name="period_order"),)
 

@@ -4,9 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from server.visits.flags import FLAGS, REVIEW_POLICY_MODES
 
 DIGITS = validate.Regexp(r"^[0-9]{1,3}$")
+
+
+class FlagOverrideSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    weight = fields.Integer(validate=validate.Range(min=0, max=1000))
+    threshold = fields.Float(validate=validate.Range(min=0, max=1_000_000))
+
+
+class ReviewPolicySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    mode = fields.String(
+        required=True,
+        validate=validate.OneOf(REVIEW_POLICY_MODES),
+        metadata={"description": "hold_all: every visit waits for a reviewer; hold_flagged: clean ones are approved"},
+    )
+    clean_sample_percent = fields.Float(
+        load_default=0,
+        validate=validate.Range(min=0, max=100),
+        metadata={"description": "With hold_flagged: this share of clean visits, drawn at random, is held too"},
+    )
+
+
+class CampaignSettingsSchema(Schema):
+    """Overrides of the quality-flag catalogue (GET /api/v1/visits/flags) and the review policy."""
+
+    class Meta:
+        unknown = RAISE
+
+    flags = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(FLAGS))),
+        values=fields.Nested(FlagOverrideSchema),
+        metadata={"description": "Per flag code: weight in the priority score and/or threshold"},
+    )
+    review_policy = fields.Nested(ReviewPolicySchema)
 
 
 class CampaignSchema(Schema):
@@ -15,6 +55,7 @@ class CampaignSchema(Schema):
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True)
     active = fields.Boolean(load_default=True)
+    settings = fields.Nested(CampaignSettingsSchema, load_default=dict)
     created_at = fields.DateTime(dump_only=True)
 
     @validates_schema
@@ -28,6 +69,7 @@ class CampaignUpdateSchema(Schema):
     period_start = fields.Date()
     period_end = fields.Date()
     active = fields.Boolean()
+    settings = fields.Nested(CampaignSettingsSchema)
 
 
 class HouseholdSelectionSchema(Schema):

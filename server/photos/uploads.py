@@ -42,6 +42,7 @@ from server.photos.processing import inspect
 from server.photos.storage import photo_storage, upload_dir
 from server.types import PhotoKind
 from server.unit_of_work import outlive_rollback
+from server.visits.photo_flags import photo_arrived
 
 CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
 
@@ -212,6 +213,7 @@ def _complete(session: UploadSession, part: Path) -> None:
     photo = queries.photos_by_ids(ids=[session.photo_id]).get(session.photo_id)
     if photo is not None and photo.uploaded_at is None:
         _fill_photo(photo, session)
+        photo_arrived(photo.visit_id)
     record("photo.upload", object_type="photo", object_id=session.photo_id, changes={"bytes": session.length})
     count_photo_upload()
 

@@ -14,7 +14,8 @@ from server.auth.access import current_actor, require
 from server.http import ok
 from server.types import Role
 from server.visits import service
-from server.visits.schemas import VisitListQuerySchema, VisitSchema
+from server.visits.flags import catalogue
+from server.visits.schemas import FlagSchema, VisitListQuerySchema, VisitSchema
 
 bp = Blueprint("visits", __name__)
 
@@ -43,6 +44,25 @@ def list_visits():
     """
     visits, next_cursor = service.list_visits(current_actor(), VisitListQuerySchema().load(request.args))
     return ok(VisitSchema(many=True).dump(visits), meta={"next_cursor": next_cursor})
+
+
+@bp.get("/visits/flags")
+@require()
+def list_flags():
+    """The catalogue of quality flags: codes, labels, default priority weights and thresholds (campaigns
+    override them in their settings).
+    ---
+    get:
+      tags: [visits]
+      summary: List quality flags
+      responses:
+        200:
+          description: The flags in catalogue order
+          content:
+            application/json:
+              schema: FlagListResponseSchema
+    """
+    return ok(FlagSchema(many=True).dump(catalogue()))
 
 
 @bp.get("/visits/<uuid:visit_id>")

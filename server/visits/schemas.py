@@ -93,3 +93,17 @@ class VisitResponseSchema(Schema):
 class VisitListResponseSchema(Schema):
     data = fields.List(fields.Nested(VisitSchema))
     meta = fields.Nested(ListMetaSchema)
+
+
+class FlagSchema(Schema):
+    code = fields.String()
+    label_id = fields.String()
+    label_en = fields.String()
+    weight = fields.Integer(metadata={"description": "Default weight in the priority score"})
+    threshold = fields.Float(allow_none=True, metadata={"description": "Default threshold, in `unit`"})
+    unit = fields.String(allow_none=True)
+    conflict = fields.Boolean(metadata={"description": "Makes the push answer accepted_with_conflict"})
+
+
+class FlagListResponseSchema(Schema):
+    data = fields.List(fields.Nested(FlagSchema))

@@ -7,9 +7,11 @@ The visit's client UUID makes the write idempotent: the same UUID with the same 
 lost answer) returns the stored result as `duplicate`; with other content it is a `conflict`, never an
 overwrite, because a sent visit is frozen. A visit made against an older household version, or a second
 visit of a household that already has one, is stored and flagged (`accepted_with_conflict`) for the
-reviewer: field work is never dropped. Lookups are set-based (a few queries per batch, not per item) and
-the visits go in with one multi-row INSERT … ON CONFLICT DO NOTHING, so a twin request racing this one
-cannot make a duplicate either.
+reviewer: field work is never dropped. Every visit also gets its quality flags and the review queue's
+priority score (catalogue and campaign overrides in `server/visits/flags.py`), from facts fetched with the
+batch's household lookup, so they go in with the row itself. Lookups are set-based (a few queries per
+batch, not per item) and the visits go in with one multi-row INSERT … ON CONFLICT DO NOTHING, so a twin
+request racing this one cannot make a duplicate either.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ from server.photos.service import declare_photos_for_visits, missing_photo_ids_f
 from server.regions import queries as region_queries
 from server.review.service import supersede_revisits
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
+from server.visits import flags as catalogue
 from server.visits import queries
+from server.visits.photo_flags import refresh_photo_flags
+from server.visits.policy import approve_as_policy, select_auto_approvals
 from server.visits.push_schemas import MAX_ITEM_BYTES, VisitPushSchema
 from server.visits.schemas import utc_offset_minutes
 
@@ -51,7 +56,11 @@ class _Item:
     content_hash: str | None = None
     result: dict[str, Any] | None = None
     flags: list[str] = field(default_factory=list)
+    priority: int = 0
     campaign_id: int | None = None
+    rules: catalogue.Rules | None = None
+    household: Any = None
+    photos_missing: bool = False
     twin_of: _Item | None = None
 
 
@@ -67,6 +76,7 @@ def push(actor: Actor, items: list[Any], sent_at: datetime | None) -> list[dict[
     _check_supersedes(pending, actor)
     pending = [item for item in pending if item.result is None]
     _flag_second_visits(pending)
+    _flag_quality(pending, skew)
     _store(pending, actor, received_at, skew)
     for item in batch:
         if item.twin_of is not None and item.result["status"] == DUPLICATE:
@@ -164,7 +174,7 @@ def _check_households(items: list[_Item], actor: Actor) -> None:
                 {"household_id": ["Rumah tangga tidak ditugaskan kepada Anda / household not assigned to you"]},
             )
             continue
-        item.campaign_id = household.campaign_id
+        item.campaign_id, item.household = household.campaign_id, household
         if data["base_version"] < household.version:
             item.flags.append(STALE_BASE_VERSION)
         elif data["base_version"] > household.version:
@@ -210,6 +220,50 @@ def _flag_second_visits(items: list[_Item]) -> None:
         seen_in_batch.setdefault(household_id, []).append(item.data["id"])
 
 
+def _flag_quality(items: list[_Item], skew: float | None) -> None:
+    """The catalogue's quality flags and the priority score, per item, from facts looked up once per batch."""
+    rules = {
+        campaign_id: catalogue.rules_for(settings)
+        for campaign_id, settings in queries.campaign_settings(
+            ids=sorted({item.campaign_id for item in items if item.campaign_id is not None})
+        ).items()
+    }
+    default_rules = catalogue.rules_for(None)
+    new_niks = [
+        (item.data["household_id"], member["nik"])
+        for item in items
+        for member in item.data["members"]
+        if member["presence"] == "new" and member.get("nik")
+    ]
+    elsewhere = queries.niks_held_elsewhere(reported=new_niks)
+    declared = [photo["id"] for item in items for photo in item.data["photos"]]
+    with_bytes = queries.photos_with_bytes(ids=declared)
+    for item in items:
+        data, household = item.data, item.household
+        item.photos_missing = any(photo["id"] not in with_bytes for photo in data["photos"])
+        aid_on_record = None
+        if household is not None:
+            day = catalogue.visit_day(data["device_time"], utc_offset_minutes(data["device_time"])).isoformat()
+            aid_on_record = {code for code, start, end in household.aid if start <= day <= end}
+        item.rules = item_rules = rules.get(item.campaign_id, default_rules)
+        item.flags = [
+            code
+            for code in catalogue.FLAGS
+            if code in item.flags
+            or code
+            in catalogue.quality_flags(
+                item_rules,
+                data=data,
+                skew_s=skew,
+                registered=(household.lon, household.lat) if household is not None and household.lon else None,
+                aid_on_record=aid_on_record,
+                nik_elsewhere=any((data["household_id"], member.get("nik")) in elsewhere for member in data["members"]),
+                photos_missing=item.photos_missing,
+            )
+        ]
+        item.priority = item_rules.priority(item.flags)
+
+
 def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float | None) -> None:
     if not items:
         return
@@ -219,6 +273,17 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
     inserted = _insert(items, [_visit_row(item, actor, received_at, skew) for item in items])
     stored = [item for item in items if item.data["id"] in inserted and item.result is None]
     missing = declare_photos_for_visits({item.data["id"]: item.data["photos"] for item in stored})
+    # Photos whose bytes came before the visit (or an upload that overtook the prediction): flags again.
+    recheck = [
+        item.data["id"]
+        for item in stored
+        if bool(missing[item.data["id"]]) != item.photos_missing
+        or len(missing[item.data["id"]]) < len(item.data["photos"])
+    ]
+    refreshed = refresh_photo_flags(recheck)
+    for item in stored:
+        if item.data["id"] in refreshed:
+            item.flags, item.priority = refreshed[item.data["id"]]
     queries.mark_visited(household_ids=[item.data["household_id"] for item in stored])
     # A household sent back for a revisit: the new visit supersedes the one sent back.
     supersede_revisits({item.data["household_id"]: item.data["id"] for item in stored})
@@ -231,7 +296,7 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
         ]
     )
     for item in stored:
-        status = ACCEPTED_WITH_CONFLICT if item.flags else CREATED
+        status = ACCEPTED_WITH_CONFLICT if catalogue.CONFLICT_FLAGS.intersection(item.flags) else CREATED
         item.result = {
             "id": str(item.data["id"]),
             "status": status,
@@ -243,6 +308,7 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
                 "missing_photos": [str(photo_id) for photo_id in missing[item.data["id"]]],
             },
         }
+    approve_as_policy(select_auto_approvals([(item.data["id"], item.flags, "pending", item.rules) for item in stored]))
     record_many(
         "visit.create",
         object_type="visit",
@@ -316,6 +382,7 @@ def _visit_row(item: _Item, actor: Actor, received_at: datetime, skew: float | N
         "notes": data["notes"],
         "content_hash": item.content_hash,
         "flags": item.flags,
+        "priority": item.priority,
         "review_status": "pending",
     }
 

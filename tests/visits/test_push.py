@@ -29,7 +29,7 @@ def visit_item(household, **overrides):
         "consent": True,
         "members": [],
         "house_condition": {"floor": "cement", "lighting": "pln_900", "floor_area": 36},
-        "aid_reported": ["PKH"],
+        "aid_reported": [],
         "notes": "Rumah panggung",
         "photos": [],
     }
@@ -146,7 +146,7 @@ def test_a_correction_supersedes_the_earlier_visit_and_only_ones_own(sync_ctx, s
     _push(sync_client, enumerator, [original])
     correction = visit_item(homes[0], outcome="moved_within", supersedes_id=original["id"])
     result = _push(sync_client, enumerator, [correction])[0]
-    assert result["status"] == "created" and result["visit"]["flags"] == []
+    assert result["status"] == "created" and result["visit"]["flags"] == ["status_change"]
     assert str(_stored([correction["id"]])[0].supersedes_id) == original["id"]
     wrong = visit_item(homes[1], supersedes_id=original["id"])
     assert _push(sync_client, enumerator, [wrong])[0]["errors"].keys() == {"supersedes_id"}
