@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.households.models import Household
 from server.visits.flags import FLAGS, HOLD_ALL, HOLD_FLAGGED, held_in_sample, rules_for
+from server.visits.models import Visit, VisitReview
 from server.visits.policy import select_auto_approvals
-from tests.factories import make_user
+from tests.factories import make_household, make_user
+from tests.photos.test_uploads import _create, _patch, jpeg, sha, store  # noqa: F401 (fixture)
+from tests.sync.conftest import assign, campaign
+from tests.visits.test_push import _push, visit_item
 
 
 def test_campaign_settings_are_validated_stored_and_returned(client, auth_headers, db_session):
@@ -62,3 +71,70 @@ def test_a_random_share_of_clean_visits_is_held_and_the_draw_is_stable():
     assert approved == select_auto_approvals([(visit_id, [], "pending", rules) for visit_id in ids])
     assert not any(held_in_sample(visit_id, 0) for visit_id in ids)
     assert all(held_in_sample(visit_id, 100) for visit_id in ids)
+
+
+def _policy_world(households, policy):
+    enumerator = make_user("enumerator")
+    homes = [make_household(location="SRID=4326;POINT(117.15 -0.5)", location_accuracy_m=10) for _ in range(households)]
+    round_ = campaign()
+    round_.settings = {"review_policy": policy}
+    assign(round_, homes, enumerator)
+    db.session.commit()
+    return enumerator, homes
+
+
+def _reviews(visit_id: str) -> list[VisitReview]:
+    db.session.expire_all()
+    return db.session.execute(sa.select(VisitReview).where(VisitReview.visit_id == uuid.UUID(visit_id))).scalars().all()
+
+
+GPS = {"lon": 117.15, "lat": -0.5, "accuracy_m": 8.0}
+
+
+def test_hold_flagged_approves_clean_visits_as_the_policy_and_holds_flagged_ones(sync_ctx, sync_client):
+    enumerator, homes = _policy_world(2, {"mode": "hold_flagged"})
+    clean = visit_item(homes[0], gps=GPS)
+    flagged = visit_item(homes[1], gps={"no_fix": True, "reason": "hujan"})
+    results = _push(sync_client, enumerator, [clean, flagged])
+    assert [r["status"] for r in results] == ["created", "created"]
+    db.session.expire_all()
+    approved, held = db.session.get(Visit, uuid.UUID(clean["id"])), db.session.get(Visit, uuid.UUID(flagged["id"]))
+    assert approved.review_status == "approved" and approved.reviewed_by_id is None
+    assert held.review_status == "pending"
+    (review,) = _reviews(clean["id"])
+    assert review.decision == "approve" and review.via == "policy" and review.reviewer_id is None
+    # Exactly what a reviewer's approval does to the household.
+    assert db.session.get(Household, homes[0].id).verification_status != "visited"
+    assert db.session.get(Household, homes[1].id).verification_status == "visited"
+    assert _reviews(flagged["id"]) == []
+    # A replay of the approved visit is a duplicate and decides nothing again.
+    assert _push(sync_client, enumerator, [clean])[0]["status"] == "duplicate"
+    assert len(_reviews(clean["id"])) == 1
+
+
+def test_hold_all_and_the_random_hold_keep_clean_visits_pending(sync_ctx, sync_client):
+    enumerator, homes = _policy_world(1, {"mode": "hold_all"})
+    item = visit_item(homes[0], gps=GPS)
+    _push(sync_client, enumerator, [item])
+    assert _reviews(item["id"]) == []
+    enumerator, homes = _policy_world(1, {"mode": "hold_flagged", "clean_sample_percent": 100})
+    item = visit_item(homes[0], gps=GPS)
+    _push(sync_client, enumerator, [item])
+    db.session.expire_all()
+    assert db.session.get(Visit, uuid.UUID(item["id"])).review_status == "pending"
+
+
+@pytest.mark.usefixtures("store")
+def test_a_visit_that_becomes_clean_when_its_photo_arrives_is_approved_then(sync_ctx, sync_client):
+    enumerator, (home,) = _policy_world(1, {"mode": "hold_flagged"})
+    data = jpeg(40, 30, seed=4)
+    photo = {"id": str(uuid.uuid4()), "kind": "house_front", "sha256": sha(data)}
+    item = visit_item(home, gps=GPS, photos=[photo])
+    assert _push(sync_client, enumerator, [item])[0]["visit"]["flags"] == ["photos_missing"]
+    assert _reviews(item["id"]) == []
+    location = _create(sync_client, enumerator, photo, len(data)).headers["Location"]
+    assert _patch(sync_client, enumerator, location, 0, data).status_code == 204
+    db.session.expire_all()
+    visit = db.session.get(Visit, uuid.UUID(item["id"]))
+    assert visit.flags == [] and visit.review_status == "approved"
+    assert [review.via for review in _reviews(item["id"])] == ["policy"]
