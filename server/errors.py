@@ -252,7 +252,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if render := _page_renderer():
             return render(_BY_STATUS.get(error.code or 500, BAD_REQUEST), None, {})
-        if not request.path.startswith("/api/"):
+        if not request.path.startswith(("/api/", "/ogc/")) and request.path != "/ogc":
             return error
         kind = _BY_STATUS.get(error.code or 500, BAD_REQUEST)
         response, status = envelope(kind)

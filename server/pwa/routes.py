@@ -22,10 +22,10 @@ from server.errors import NOT_FOUND, AppError
 
 
 class AppPathConverter(PathConverter):
-    """Any path but the API's: unknown API paths get the JSON 404, and an API path asked with a method it
-    lacks gets 405 with its true Allow header, instead of matching the app shell."""
+    """Any path but the API's and the OGC API's: unknown API paths get the JSON 404, and an API path asked
+    with a method it lacks gets 405 with its true Allow header, instead of matching the app shell."""
 
-    regex = r"(?!api(?:/|$))[^/].*?"
+    regex = r"(?!(?:api|ogc)(?:/|$))[^/].*?"
 
 
 bp = Blueprint("pwa", __name__)

@@ -7,7 +7,7 @@
 - `frame-ancestors 'none'` (and the older `X-Frame-Options: DENY`), `X-Content-Type-Options: nosniff`,
   `Referrer-Policy: no-referrer`, `Cross-Origin-Opener-Policy: same-origin`.
 - Permissions-Policy: camera and geolocation for the PWA's own pages only, nothing for the API and docs.
-- Cache-Control: every `/api/v1/` answer is personal data or may be: `no-store`, unless the route asked for
+- Cache-Control: every `/api/v1/` and `/ogc/` answer is personal data or may be: `no-store`, unless the route asked for
   a `private` cache itself (e.g. versioned tiles). The PWA's static files keep the caching they set.
 - HSTS is the reverse proxy's (it is the one that knows the request came over TLS), see deploy/Caddyfile.
 """
@@ -49,12 +49,12 @@ def register_security_headers(app: Flask) -> None:
 
 def secure_response(response: Response) -> Response:
     path = request.path
-    api = path == "/api" or path.startswith("/api/")
+    api = path in ("/api", "/ogc") or path.startswith(("/api/", "/ogc/"))
     response.headers["Content-Security-Policy"] = DOCS_CSP if path.startswith("/api/docs") else CSP
     response.headers["Permissions-Policy"] = NO_PERMISSIONS if api else PWA_PERMISSIONS
     for name, value in COMMON.items():
         response.headers[name] = value
-    if path.startswith("/api/v1/") or path == "/api/v1":
+    if path.startswith(("/api/v1/", "/ogc/")) or path in ("/api/v1", "/ogc"):
         cache = response.headers.get("Cache-Control", "")
         if "private" not in cache and "no-store" not in cache:
             response.headers["Cache-Control"] = "no-store"
