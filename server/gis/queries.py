@@ -9,6 +9,7 @@ No query here selects a name, NIK, No. KK or address.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -312,3 +313,152 @@ def spatial_extent(actor: Actor | None) -> list[float] | None:
         params,
     ).one()
     return None if row[0] is None else [round(value, 6) for value in row]
+
+
+# --- data versions -------------------------------------------------------------------------------------------
+def kecamatan_versions() -> dict[str, tuple]:
+    """{kecamatan code: (households, sum of their change_seq, visits, visit state checksum, latest boundary
+    change, aid version)}: any committed change to a household, visit or boundary of the kecamatan changes its
+    tuple, whatever the order transactions commit in (sums, not maxima); aid receipts share one counter."""
+    rows = db.session.execute(
+        sa.text(
+            """
+            WITH hh AS (SELECT substr(region_code, 1, 8) AS kec, count(*) AS n, sum(change_seq) AS s
+                          FROM households GROUP BY 1),
+                 vv AS (SELECT substr(h.region_code, 1, 8) AS kec, count(*) AS n,
+                               sum(hashtext(v.review_status || coalesce(v.reviewed_at::text, '')
+                                            || v.received_at::text)::bigint) AS s
+                          FROM visits v JOIN households h ON h.id = v.household_id GROUP BY 1),
+                 bb AS (SELECT substr(code, 1, 8) AS kec, max(boundary_updated_at) AS at
+                          FROM regions WHERE level IN ('kecamatan', 'kelurahan', 'desa') GROUP BY 1)
+            SELECT k.code, coalesce(hh.n, 0), coalesce(hh.s, 0), coalesce(vv.n, 0), coalesce(vv.s, 0),
+                   coalesce(extract(epoch FROM bb.at), 0), (SELECT last_value FROM map_aid_version)
+              FROM regions k LEFT JOIN hh ON hh.kec = k.code LEFT JOIN vv ON vv.kec = k.code
+              LEFT JOIN bb ON bb.kec = k.code
+             WHERE k.level = 'kecamatan'
+            """
+        )
+    )
+    return {row[0]: tuple(str(value) for value in row[1:]) for row in rows}
+
+
+def kecamatan_bounds(codes: list[str]) -> dict[str, list[float]]:
+    rows = db.session.execute(
+        sa.text(
+            "SELECT code, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT substr(code, 1, 8) AS code,"
+            " ST_Extent(boundary) AS e FROM regions WHERE substr(code, 1, 8) = ANY(:codes) AND boundary IS NOT NULL"
+            " GROUP BY 1) q"
+        ),
+        {"codes": codes},
+    )
+    return {row[0]: [round(value, 6) for value in row[1:]] for row in rows}
+
+
+# --- vector tiles ----------------------------------------------------------------------------------------------
+TILE_BOUNDS = """bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,
+                             ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 0.02), 4326) AS env4326)"""
+
+
+def _tile(sql: str, params: dict) -> bytes:
+    value = db.session.execute(sa.text(sql), params).scalar()
+    return bytes(value) if value is not None else b""
+
+
+def household_points_tile(flt: Filter, *, z: int, x: int, y: int) -> bytes:
+    """Households as points with their facts (zoom 13 and closer)."""
+    households = (
+        f"SELECT {HOUSEHOLD_COLUMNS} FROM households h, bounds WHERE {flt.sql()} AND h.location && bounds.env4326"
+    )
+    sql = f"""
+    WITH {TILE_BOUNDS}, {facts_cte(households)}
+    SELECT ST_AsMVT(t, 'households', 4096, 'geom') FROM (
+        SELECT ST_AsMVTGeom(ST_Transform(f.location, 3857), bounds.env, 4096, 64, true) AS geom,
+               f.id::text AS id, f.verification_status, f.registry_status, f.decile,
+               cardinality(f.programmes) AS programme_count, array_to_string(f.programmes, ',') AS programmes,
+               f.stacking, cardinality(f.programmes) = 0 AS no_aid, f.last_outcome,
+               f.flags @> {OUTSIDE} AS outside_kelurahan
+          FROM f, bounds WHERE {flt.facts_sql()}) t
+     WHERE t.geom IS NOT NULL
+    """
+    return _tile(sql, {**flt.params, "z": z, "x": x, "y": y})
+
+
+def household_grid_tile(flt: Filter, *, z: int, x: int, y: int, cells: int = 16) -> bytes:
+    """Below zoom 13: households counted in a grid of `cells` x `cells` per tile, one point per cell at the
+    mean of its households (no household is placed: only counts)."""
+    sql = f"""
+    WITH {TILE_BOUNDS},
+    pts AS (
+        SELECT ST_Transform(h.location, 3857) AS p, h.verification_status, h.decile
+          FROM households h, bounds WHERE {flt.sql()} AND h.location && bounds.env4326),
+    cells AS (
+        SELECT floor((ST_X(p) - ST_XMin(bounds.env)) / ((ST_XMax(bounds.env) - ST_XMin(bounds.env)) / :cells)) AS gx,
+               floor((ST_Y(p) - ST_YMin(bounds.env)) / ((ST_YMax(bounds.env) - ST_YMin(bounds.env)) / :cells)) AS gy,
+               avg(ST_X(p)) AS mx, avg(ST_Y(p)) AS my, count(*) AS households,
+               count(*) FILTER (WHERE verification_status <> 'unverified') AS visited,
+               count(*) FILTER (WHERE verification_status = 'approved') AS approved,
+               count(*) FILTER (WHERE decile BETWEEN 1 AND 4) AS decile_1_4
+          FROM pts, bounds GROUP BY 1, 2)
+    SELECT ST_AsMVT(t, 'households', 4096, 'geom') FROM (
+        SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(mx, my), 3857), bounds.env, 4096, 0, true) AS geom,
+               true AS cluster, households, visited, approved, decile_1_4
+          FROM cells, bounds) t
+     WHERE t.geom IS NOT NULL
+    """
+    return _tile(sql, {**flt.params, "z": z, "x": x, "y": y, "cells": cells})
+
+
+def kelurahan_tile(actor: Actor | None, *, region: str | None, z: int, x: int, y: int, indicators: list[dict]) -> bytes:
+    """Kelurahan polygons with their indicators (given, already masked for the caller) and kecamatan outlines."""
+    scope, params = in_scope_sql(actor, "r.code")
+    region_sql = in_region_sql("r.code", ":region") if region else "TRUE"
+    sql = f"""
+    WITH {TILE_BOUNDS},
+    ind AS (SELECT * FROM json_to_recordset(CAST(:indicators AS json)) AS i(
+        code text, households int, visited int, approved int, poor_without_aid int, stacking int, no_aid int,
+        outside_kelurahan int, visited_pct float8)),
+    kel AS (
+        SELECT ST_AsMVTGeom(ST_Transform(r.boundary, 3857), bounds.env, 4096, 64, true) AS geom,
+               r.code, r.name, r.parent_code AS kecamatan, ind.households, ind.visited, ind.approved,
+               ind.poor_without_aid, ind.stacking, ind.no_aid, ind.outside_kelurahan, ind.visited_pct
+          FROM regions r CROSS JOIN bounds LEFT JOIN ind ON ind.code = r.code
+         WHERE r.level IN ('kelurahan', 'desa') AND {scope} AND {region_sql} AND r.boundary && bounds.env4326),
+    kec AS (
+        SELECT ST_AsMVTGeom(ST_Transform(k.boundary, 3857), bounds.env, 4096, 64, true) AS geom, k.code, k.name
+          FROM regions k, bounds
+         WHERE k.level = 'kecamatan' AND k.boundary && bounds.env4326
+           AND k.code IN (SELECT r.parent_code FROM regions r
+                           WHERE r.level IN ('kelurahan', 'desa') AND {scope} AND {region_sql}))
+    SELECT coalesce((SELECT ST_AsMVT(kel, 'kelurahan', 4096, 'geom') FROM kel WHERE geom IS NOT NULL), ''::bytea)
+        || coalesce((SELECT ST_AsMVT(kec, 'kecamatan', 4096, 'geom') FROM kec WHERE geom IS NOT NULL), ''::bytea)
+    """
+    values = {**params, "z": z, "x": x, "y": y, "indicators": json.dumps(indicators), "region": region}
+    return _tile(sql, values)
+
+
+def visits_tile(flt: Filter, *, z: int, x: int, y: int) -> bytes:
+    """Captured fixes (layer `visits`) and the segment from each fix to the registered point (`visit_offsets`)."""
+    sql = f"""
+    WITH {TILE_BOUNDS},
+    vv AS (
+        SELECT v.id, v.household_id, v.outcome, v.review_status, v.location_accuracy_m, v.location,
+               h.location AS registered
+          FROM visits v JOIN households h ON h.id = v.household_id, bounds
+         WHERE {flt.sql()} AND v.location && bounds.env4326),
+    pts AS (
+        SELECT ST_AsMVTGeom(ST_Transform(location, 3857), bounds.env, 4096, 64, true) AS geom,
+               id::text AS id, household_id::text AS household_id, outcome, review_status,
+               location_accuracy_m AS accuracy_m,
+               round(ST_Distance(location::geography, registered::geography)::numeric, 1)::float8 AS distance_m
+          FROM vv, bounds),
+    lines AS (
+        SELECT ST_AsMVTGeom(ST_Transform(ST_MakeLine(location, registered), 3857), bounds.env, 4096, 64, true)
+                 AS geom,
+               id::text AS visit_id,
+               round(ST_Distance(location::geography, registered::geography)::numeric, 1)::float8 AS distance_m
+          FROM vv, bounds WHERE registered IS NOT NULL)
+    SELECT coalesce((SELECT ST_AsMVT(pts, 'visits', 4096, 'geom') FROM pts WHERE geom IS NOT NULL), ''::bytea)
+        || coalesce((SELECT ST_AsMVT(lines, 'visit_offsets', 4096, 'geom') FROM lines WHERE geom IS NOT NULL),
+                    ''::bytea)
+    """
+    return _tile(sql, {**flt.params, "z": z, "x": x, "y": y})

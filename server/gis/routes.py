@@ -1,15 +1,18 @@
-"""HTTP routes of the GIS doors: the OGC API - Features at /ogc/ (blueprint `ogc`). Thin: parse, call
-server/gis/ogc.py, answer JSON or GeoJSON text built by PostgreSQL."""
+"""HTTP routes of the GIS doors: the OGC API - Features at /ogc/ (blueprint `ogc`) and the vector tiles at
+/api/v1/tiles (blueprint `tiles`). Thin: parse, call server/gis/ogc.py or tiles.py, answer JSON, GeoJSON text
+built by PostgreSQL, or MVT bytes."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 
 from server.auth.access import current_actor
-from server.gis import ogc
+from server.gis import ogc, tiles
 from server.gis.access import GIS_ROLES, require_gis
+from server.gis.schemas import TileIndexResponseSchema  # noqa: F401 (named in the docstrings)
+from server.http import ok
 
 ogc_bp = Blueprint("ogc", __name__)
 
@@ -69,3 +72,68 @@ def item(collection_id: str, feature_id: str):
     ogc.check_only(request.args, ("f",))
     actor = current_actor()
     return _answer(ogc.item(ogc.require_collection(actor, collection_id), feature_id, actor), ogc.GEOJSON)
+
+
+# --- vector tiles (/api/v1/tiles…) --------------------------------------------------------------------------
+tiles_bp = Blueprint("tiles", __name__)
+
+
+@tiles_bp.get("/tiles")
+@require_gis(*GIS_ROLES)
+def tile_index():
+    """The map layers the caller may draw, one tile source per kecamatan of their area with its data version.
+    ---
+    get:
+      tags: [gis]
+      summary: Vector tile layers and sources (TileJSON-like)
+      description: >
+        Each source's URL carries `region` and `v` (the region's data version): a tile asked with the current
+        version may be cached for a year (`private, immutable`). Accepts a personal access token.
+      responses:
+        200:
+          description: Layers and their sources
+          content:
+            application/json:
+              schema: TileIndexResponseSchema
+    """
+    base = url_for("tiles.tile_index", _external=False)
+    return ok(tiles.index(current_actor(), base))
+
+
+@tiles_bp.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.mvt")
+@require_gis(*GIS_ROLES)
+def vector_tile(layer: str, z: int, x: int, y: int):
+    """One Mapbox Vector Tile of a layer, built by PostGIS (ST_AsMVT).
+    ---
+    get:
+      tags: [gis]
+      summary: Vector tile (kelurahan, households, visits)
+      description: >
+        `kelurahan`: polygons with aggregate indicators and `kecamatan` outlines, at every zoom (viewers: counts
+        under 5 suppressed). `households` (staff): points from zoom 13 with verification and registry status,
+        programme count and codes, stacking, no aid, decile, last outcome; a grid of counts below zoom 13.
+        `visits` (staff): captured fixes and `visit_offsets` lines to the registered point, from zoom 12.
+        Never a name, NIK or No. KK. An empty tile is an empty body.
+      parameters:
+        - {in: query, name: region, schema: {type: string}, required: false, description: "Region code (kecamatan)"}
+        - {in: query, name: v, schema: {type: string}, required: false, description: "Data version from /tiles"}
+      responses:
+        200:
+          description: The tile
+          content:
+            application/vnd.mapbox-vector-tile:
+              schema: {type: string, format: binary}
+        400: BadRequest
+        403: Forbidden
+        404: NotFound
+    """
+    found = tiles.tile(current_actor(), layer, z, x, y, region=request.args.get("region"), asked=request.args.get("v"))
+    return Response(
+        found.data,
+        mimetype=tiles.MEDIA_TYPE,
+        headers={
+            "Cache-Control": tiles.IMMUTABLE if found.current else tiles.REVALIDATE,
+            "Vary": "Authorization, Cookie",
+            "X-Data-Version": found.version,
+        },
+    )

@@ -1,0 +1,290 @@
+"""Vector tiles of the map (`/api/v1/tiles/<layer>/<z>/<x>/<y>.mvt`): which layers a role gets, the zoom rules,
+the data versions in tile URLs, and the in-process caches.
+
+Layers: `kelurahan` (polygons with aggregate indicators, plus `kecamatan` outlines, at every zoom; the only
+layer a viewer gets, with counts under 5 suppressed as in the OGC API), `households` (points with their facts
+from zoom 13; below it a grid of counts, never a household's place), `visits` (captured fixes and their offset
+to the registered point, from zoom 12; reviewers and above). No tile carries a name, NIK, No. KK or address.
+
+Versions: one per kecamatan (households, visits, boundaries of that kecamatan; aid receipts share one
+counter), so an approval in one kecamatan leaves every other kecamatan's tiles and cache entries valid. A
+map asks `/api/v1/tiles` for one source per kecamatan of its area, each URL carrying `region` and `v`; a tile
+asked with the current version is `private, immutable` for a year (the one exception to `no-store` on
+personal data), any other answer `private, no-cache`. The server keeps hot tiles in a size-capped LRU keyed
+by layer, z/x/y, region, version, the role's view (staff or viewer) and the part of the area the caller may
+see, so two supervisors of one kecamatan share entries and nobody gets a tile of a wider scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from server.auth.access import Actor, region_in_scope, within
+from server.errors import BAD_REQUEST, FORBIDDEN, NOT_FOUND, AppError
+from server.gis import queries
+from server.gis.access import GIS_ROLES, STAFF_GIS_ROLES
+from server.gis.ogc import kelurahan_indicators
+from server.types import Role
+
+POINTS_FROM_ZOOM = 13
+VISITS_FROM_ZOOM = 12
+MAX_ZOOM = 22
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "private, no-cache"
+REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    roles: tuple[Role, ...]
+    minzoom: int
+    description: str
+
+
+LAYERS = {
+    layer.id: layer
+    for layer in (
+        Layer("kelurahan", GIS_ROLES, 0, "Kelurahan with aggregate indicators; kecamatan outlines"),
+        Layer("households", STAFF_GIS_ROLES, 0, "Household points from zoom 13, a grid of counts below"),
+        Layer("visits", STAFF_GIS_ROLES, VISITS_FROM_ZOOM, "Visit fixes and their offset to the registered point"),
+    )
+}
+
+
+class LruBytes:
+    """A thread-safe LRU of values whose total size stays under `max_bytes` (Martin's idea: cap by size)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple):
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found[0]
+
+    def put(self, key: tuple, value: Any, size: int) -> None:
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._items:
+                self.size -= self._items.pop(key)[1]
+            self._items[key] = (value, size)
+            self.size += size
+            while self.size > self.max_bytes:
+                _old, (_value, old_size) = self._items.popitem(last=False)
+                self.size -= old_size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = self.hits = self.misses = 0
+
+
+_caches: dict[str, LruBytes] = {}
+_versions_lock = threading.Lock()
+_versions: dict[str, Any] = {"at": 0.0, "value": None}
+
+
+def tile_cache() -> LruBytes:
+    cache = _caches.get("tiles")
+    if cache is None:
+        cache = _caches["tiles"] = LruBytes(int(current_app.config.get("TILE_CACHE_BYTES", 64 * 1024 * 1024)))
+    return cache
+
+
+def aggregate_cache() -> LruBytes:
+    cache = _caches.get("aggregates")
+    if cache is None:
+        cache = _caches["aggregates"] = LruBytes(8 * 1024 * 1024)
+    return cache
+
+
+def clear_caches() -> None:
+    for cache in _caches.values():
+        cache.clear()
+    _versions["at"] = 0.0
+
+
+def kecamatan_versions() -> dict[str, str]:
+    """{kecamatan: short version}, read at most every TILE_VERSION_TTL_S seconds per process."""
+    ttl = float(current_app.config.get("TILE_VERSION_TTL_S", 2.0))
+    now = time.monotonic()
+    with _versions_lock:
+        if _versions["value"] is not None and now - _versions["at"] < ttl:
+            return _versions["value"]
+    value = {
+        code: hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
+        for code, parts in queries.kecamatan_versions().items()
+    }
+    with _versions_lock:
+        _versions.update(at=now, value=value)
+    return value
+
+
+@dataclass(frozen=True)
+class View:
+    """What part of the data a tile request covers: the region asked for and the caller's view of it."""
+
+    region: str | None
+    kecamatan: tuple[str, ...]  # whose versions make up this view's version
+    role_view: str  # "viewer" (suppressed aggregates) or "staff"
+    scope_key: tuple[str, ...]  # ("*",) when the caller sees the whole region, else their codes inside it
+
+
+def view_for(actor: Actor, region: str | None) -> View:
+    role_view = "viewer" if actor.role == Role.VIEWER else "staff"
+    all_kecamatan = sorted(kecamatan_versions())
+    if region is not None and not REGION_CODE.match(region):
+        raise AppError(BAD_REQUEST, details={"region": "a region code such as 64.72.01"})
+    if region is None:
+        scope = ("*",) if actor.is_admin else tuple(sorted(actor.region_codes))
+        kecamatan = tuple(k for k in all_kecamatan if actor.is_admin or _overlaps(k, actor.region_codes))
+        return View(None, kecamatan, role_view, scope)
+    if region_in_scope(actor, region):
+        scope = ("*",)
+    else:
+        inside = tuple(sorted(code for code in actor.region_codes if within(code, [region])))
+        if not inside:
+            raise AppError(NOT_FOUND)
+        scope = inside
+    kecamatan = tuple(k for k in all_kecamatan if within(k, [region]) or within(region, [k]))
+    if not kecamatan:
+        raise AppError(NOT_FOUND)
+    return View(region, kecamatan, role_view, scope)
+
+
+def _overlaps(kecamatan: str, codes) -> bool:
+    return any(within(kecamatan, [code]) or within(code, [kecamatan]) for code in codes)
+
+
+def version_of(view: View) -> str:
+    versions = kecamatan_versions()
+    if len(view.kecamatan) == 1:
+        return versions.get(view.kecamatan[0], "0")
+    joined = "|".join(f"{code}:{versions.get(code, '0')}" for code in view.kecamatan)
+    return hashlib.sha1(joined.encode()).hexdigest()[:12]
+
+
+def _check_layer(actor: Actor, layer_id: str) -> Layer:
+    layer = LAYERS.get(layer_id)
+    if layer is None:
+        raise AppError(NOT_FOUND)
+    if actor.role not in layer.roles:
+        raise AppError(FORBIDDEN)
+    return layer
+
+
+def _check_tile(z: int, x: int, y: int) -> None:
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+        raise AppError(NOT_FOUND, details={"tile": "z 0-22, x and y 0 to 2^z - 1"})
+
+
+@dataclass
+class Tile:
+    data: bytes
+    version: str
+    current: bool  # asked with the current version: immutable
+
+
+def tile(actor: Actor, layer_id: str, z: int, x: int, y: int, *, region: str | None, asked: str | None) -> Tile:
+    layer = _check_layer(actor, layer_id)
+    _check_tile(z, x, y)
+    view = view_for(actor, region)
+    version = version_of(view)
+    key = (layer.id, z, x, y, view.region, version, view.role_view, view.scope_key)
+    cache = tile_cache()
+    data = cache.get(key)
+    if data is None:
+        data = _build(actor, layer, view, version, z, x, y)
+        cache.put(key, data, len(data) + 200)
+    return Tile(data=data, version=version, current=asked == version)
+
+
+def _build(actor: Actor, layer: Layer, view: View, version: str, z: int, x: int, y: int) -> bytes:
+    if z < layer.minzoom:
+        return b""
+    criteria = {"region": view.region} if view.region else {}
+    if layer.id == "households":
+        flt = queries.household_filter(actor, criteria)
+        if z >= POINTS_FROM_ZOOM:
+            return queries.household_points_tile(flt, z=z, x=x, y=y)
+        return queries.household_grid_tile(flt, z=z, x=x, y=y)
+    if layer.id == "visits":
+        return queries.visits_tile(queries.visit_filter(actor, criteria), z=z, x=x, y=y)
+    return queries.kelurahan_tile(
+        actor, region=view.region, z=z, x=x, y=y, indicators=_indicators(actor, view, version)
+    )
+
+
+def _indicators(actor: Actor, view: View, version: str) -> list[dict]:
+    """Per-kelurahan indicators of the view (masked for a viewer), cached by version and view."""
+    key = ("kelurahan", view.region, version, view.role_view, view.scope_key)
+    cache = aggregate_cache()
+    found = cache.get(key)
+    if found is None:
+        criteria = {"region": view.region} if view.region else {}
+        aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, criteria))
+        codes = sorted(aggregates)
+        found = [{"code": code, **kelurahan_indicators(actor, aggregates, code)} for code in codes]
+        cache.put(key, found, 200 * (len(found) + 1))
+    return found
+
+
+def index(actor: Actor, base_url: str) -> dict[str, Any]:
+    """The layers the caller may draw, one source per kecamatan of their area with its current version."""
+    if actor.role not in GIS_ROLES:
+        raise AppError(FORBIDDEN)
+    versions = kecamatan_versions()
+    if actor.is_admin:
+        regions = sorted(versions)
+    else:
+        regions = sorted(
+            {code if len(code) >= 8 else k for code in actor.region_codes for k in versions if _overlaps(k, [code])}
+        )
+    bounds = queries.kecamatan_bounds(sorted({code[:8] for code in regions}))
+    layers = []
+    for layer in LAYERS.values():
+        if actor.role not in layer.roles:
+            continue
+        sources = []
+        for code in regions:
+            version = version_of(view_for(actor, code))
+            sources.append(
+                {
+                    "region": code,
+                    "version": version,
+                    "bounds": bounds.get(code[:8]),
+                    "tiles": [f"{base_url}/{layer.id}/{{z}}/{{x}}/{{y}}.mvt?region={code}&v={version}"],
+                }
+            )
+        layers.append(
+            {
+                "id": layer.id,
+                "description": layer.description,
+                "minzoom": layer.minzoom,
+                "maxzoom": MAX_ZOOM,
+                "points_from_zoom": POINTS_FROM_ZOOM if layer.id == "households" else None,
+                "sources": sources,
+            }
+        )
+    return {"layers": layers}
