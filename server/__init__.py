@@ -109,6 +109,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(aid_bp, url_prefix="/api/v1")
 
+    from server.analytics.routes import bp as analytics_bp
+
+    app.register_blueprint(analytics_bp, url_prefix="/api/v1")
+
     from server.imports.routes import bp as imports_bp
 
     app.register_blueprint(imports_bp, url_prefix="/api/v1")

@@ -1,6 +1,7 @@
 """Imports every domain's models so Alembic and the app see the whole schema in one metadata."""
 
 from server.aid.models import AidProgram, AidReceipt
+from server.analytics.models import AidRule, AidRuleVersion, AnalyticsFinding, AnalyticsRun, AnalyticsSnapshot
 from server.audit.models import AuditEntry
 from server.auth.models import Device, RefreshToken, StaffSession, User, UserScope
 from server.campaigns.models import Assignment, Campaign, Tombstone
@@ -18,6 +19,11 @@ __all__ = [
     "AccessToken",
     "AidProgram",
     "AidReceipt",
+    "AidRule",
+    "AidRuleVersion",
+    "AnalyticsFinding",
+    "AnalyticsRun",
+    "AnalyticsSnapshot",
     "Assignment",
     "AuditEntry",
     "Campaign",

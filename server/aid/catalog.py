@@ -117,6 +117,17 @@ PROGRAMS: tuple[dict[str, Any], ...] = (
         description="Bukan Bantuan Sosial Terencana Kaltim.",
     ),
     _program(
+        "BLT-DD",
+        "BLT Dana Desa",
+        NATIONAL,
+        FAMILY,
+        CASH,
+        "cash_transfer",
+        ProgramPeriod.MONTHLY,
+        date(2020, 4, 1),
+        description="Untuk desa; Samarinda tidak memiliki desa (hanya kelurahan), jadi tidak berlaku di sini.",
+    ),
+    _program(
         "KALTIM-BSTR",
         "Bantuan Sosial Terencana Provinsi Kalimantan Timur",
         PROVINCE,

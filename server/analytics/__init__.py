@@ -1,0 +1,1 @@
+"""Who gets what: programme rules as data, stacking, exclusion gaps and inclusion errors in Rupiah."""

@@ -1,0 +1,304 @@
+"""Analytics use cases: the period summary (city, area, per sub-area), the drill-down behind each number,
+snapshots, all in the caller's area; a viewer never sees a cell of fewer than 5 households.
+
+Figures: households (distinct), receipts, Rupiah in the period, per month (period / its calendar months) and
+per year (month x 12). A receipt without the agency's amount is valued at the programme's standard amount
+and that part is reported as an estimate (`rupiah_estimated_*`); PKH's per-member components are not
+modelled. Inclusion errors from field work are reported twice, never mixed: `verified` (the latest
+approved visit) and `settled` (changes a musyawarah accepted).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from server.aid import queries as aid_queries
+from server.analytics import queries
+from server.audit.service import record
+from server.auth.access import Actor, region_in_scope
+from server.errors import FORBIDDEN, NOT_FOUND, AppError, validation_error
+from server.types import Role
+
+SUPPRESS_BELOW = 5
+LEVELS = ("city", "kecamatan", "kelurahan", "rt_rw")
+KINDS = (
+    "stacking",
+    "gap",
+    "gap_program",
+    "dead",
+    "moved",
+    "not_found",
+    "duplicate",
+    "paid_twice",
+    "nik_in_two_households",
+    "above_desil",
+    "deactivated",
+    "invalid_nik",
+    "not_in_registry",
+    "unknown_desil",
+)
+SIDES = ("verified", "settled", "records", "lists")
+LIST_KINDS = ("invalid_nik", "not_in_registry")
+NOTE = (
+    "Nilai tanpa nominal dari instansi memakai nominal standar program (perkiraan); komponen PKH per anggota "
+    "tidak dimodelkan / amounts the agency did not give are the programme's standard amount (estimates); "
+    "PKH's per-member components are not modelled"
+)
+
+
+def months_between(start: date, end: date) -> int:
+    return (end.year * 12 + end.month) - (start.year * 12 + start.month) + 1
+
+
+def check_request(
+    actor: Actor, start: date, end: date, region: str | None, by: str | None = None, program: str | None = None
+) -> None:
+    problems: dict[str, list[str]] = {}
+    if end < start:
+        problems["period_end"] = ["Harus sesudah period_start / must not be before period_start"]
+    if months_between(start, end) > 120:
+        problems["period_end"] = ["Periode paling lama 10 tahun / at most 10 years"]
+    if by is not None and by not in LEVELS:
+        problems["by"] = [f"Salah satu dari / one of {', '.join(LEVELS)}"]
+    if program is not None and aid_queries.get_program(code=program) is None:
+        problems["program"] = ["Program tidak dikenal / unknown programme"]
+    if problems:
+        raise validation_error(problems)
+    if region is not None and not region_in_scope(actor, region):
+        raise AppError(NOT_FOUND, details={"region": region})
+
+
+REFRESH = "analytics.refresh"
+
+
+def period_run(actor: Actor | None, start: date, end: date, *, refresh: bool = False) -> tuple[Any, bool]:
+    """The materialised findings of the period: computed now when there are none (or `refresh`), else the
+    last ones; when the data or the rules moved on since, those are returned as stale and the refresh job
+    is queued. Returns (run, stale)."""
+    version = queries.current_version()
+    fingerprint = queries.data_fingerprint()
+    run = queries.get_run(start=start, end=end)
+    if run is None or refresh:
+        queries.lock_period(start=start, end=end)
+        run = queries.compute_run(start=start, end=end, version=version, fingerprint=fingerprint)
+        return run, False
+    queries.touch_run(run_id=run.id)
+    stale = run.fingerprint != fingerprint or run.rule_set_version != version
+    if stale:
+        request_refresh(actor)  # runs at once where jobs run inline (tests): then the run is fresh again
+        stale = run.fingerprint != fingerprint or run.rule_set_version != version
+    return run, stale
+
+
+def request_refresh(actor: Actor | None) -> None:
+    """Queue one refresh of the analysed periods (none is queued while one waits); called after imports and
+    review decisions, and by a read that finds its figures stale."""
+    from server.jobs import queries as job_queries
+    from server.jobs import service as jobs
+
+    waiting = job_queries.list_jobs(owner_id=None, state="queued", kind=REFRESH, before=None, limit=1)
+    if not waiting:
+        jobs.enqueue(REFRESH, {}, actor=actor)
+
+
+def refresh_stale(progress=None) -> dict[str, int]:
+    """Recompute every period used in the last 30 days whose data or rules moved on; returns counts."""
+    version = queries.current_version()
+    fingerprint = queries.data_fingerprint()
+    runs = queries.runs_used_since(days=30)
+    refreshed = 0
+    for done, run in enumerate(runs):
+        if run.fingerprint != fingerprint or run.rule_set_version != version:
+            queries.lock_period(start=run.period_start, end=run.period_end)
+            queries.compute_run(start=run.period_start, end=run.period_end, version=version, fingerprint=fingerprint)
+            refreshed += 1
+        if progress is not None:
+            progress(done + 1, len(runs))
+    return {"periods": len(runs), "refreshed": refreshed}
+
+
+def _rupiah(value: Any) -> int:
+    return int(Decimal(value or 0).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _figure(row: Any, months: int, viewer: bool) -> dict[str, Any]:
+    per_month = Decimal(row.rupiah or 0) / months
+    estimated = Decimal(row.rupiah_estimated or 0) / months
+    figure = {
+        "kind": row.kind,
+        "side": row.side,
+        "rule_id": row.rule_id,
+        "programs": list(row.programs or []),
+        "program": row.program,
+        "households": row.households,
+        "receipts": row.receipts,
+        "rupiah_period": _rupiah(row.rupiah),
+        "rupiah_month": _rupiah(per_month),
+        "rupiah_year": _rupiah(per_month * 12),
+        "rupiah_estimated_month": _rupiah(estimated),
+        "estimate": bool(row.rupiah_estimated),
+        "unknown_amount_receipts": row.unknown_amount,
+        "suppressed": False,
+    }
+    count = row.receipts if row.kind in LIST_KINDS else row.households
+    if viewer and 0 < count < SUPPRESS_BELOW:
+        for name in ("households", "receipts", "rupiah_period", "rupiah_month", "rupiah_year"):
+            figure[name] = None
+        figure["rupiah_estimated_month"] = None
+        figure["unknown_amount_receipts"] = None
+        figure["suppressed"] = True
+    return figure
+
+
+def summary(
+    actor: Actor,
+    start: date,
+    end: date,
+    region: str | None = None,
+    by: str | None = None,
+    program: str | None = None,
+    refresh: bool = False,
+) -> dict[str, Any]:
+    """The figures of one period for the area (the caller's whole area when no region), and per sub-area."""
+    check_request(actor, start, end, region, by, program)
+    run, stale = period_run(actor, start, end, refresh=refresh)
+    rows = queries.summary_rows(actor=actor, run_id=run.id, region=region, by=by, program=program)
+    months = months_between(start, end)
+    viewer = actor.role == Role.VIEWER
+    totals = [_figure(row, months, viewer) for row in rows if row.area is None]
+    areas: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.area is not None:
+            areas.setdefault(row.area, []).append(_figure(row, months, viewer))
+    codes = [code.split("/")[0] for code in areas]
+    names = queries.region_names(codes=codes) if codes else {}
+    rules = queries.list_rules()
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat(), "months": months},
+        "region": region,
+        "program": program,
+        "by": by,
+        "rule_set_version": run.rule_set_version,
+        "as_of": run.computed_at.isoformat(),
+        "stale": stale,
+        "note": NOTE,
+        "figures": totals,
+        "areas": [
+            {
+                "code": code,
+                "name": names.get(code.split("/")[0]),
+                "rw": code.split("/")[1] if by == "rt_rw" else None,
+                "rt": code.split("/")[2] if by == "rt_rw" else None,
+                "figures": figures,
+            }
+            for code, figures in areas.items()
+        ],
+        "rules": [
+            {
+                "id": rule.id,
+                "kind": rule.kind,
+                "programs": list(rule.programs),
+                "label": rule.label,
+                "legal_basis": rule.legal_basis,
+            }
+            for rule in rules
+            if (rule.valid_from is None or rule.valid_from <= end)
+            and (rule.valid_until is None or rule.valid_until >= start)
+        ],
+    }
+
+
+def drilldown(
+    actor: Actor,
+    start: date,
+    end: date,
+    kind: str,
+    *,
+    region: str | None = None,
+    side: str | None = None,
+    rule_id: int | None = None,
+    program: str | None = None,
+    rt: str | None = None,
+    rw: str | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """The households behind one number (viewers cannot list households); audited as a read of personal data."""
+    check_request(actor, start, end, region, None, program)
+    if actor.role == Role.VIEWER:
+        raise AppError(FORBIDDEN)
+    run, _stale = period_run(actor, start, end)
+    rows = queries.drilldown_rows(
+        actor=actor,
+        run_id=run.id,
+        region=region,
+        kind=kind,
+        side=side,
+        rule_id=rule_id,
+        program=program,
+        rt=rt,
+        rw=rw,
+        limit=limit,
+        offset=offset,
+    )
+    months = months_between(start, end)
+    total = rows[0].total if rows else 0
+    items = [
+        {
+            "household_id": str(row.id),
+            "registry_id": row.registry_id,
+            "kk_number": row.kk_number,
+            "head_nik": row.head_nik,
+            "head_name": row.head_name,
+            "region_code": row.region_code,
+            "kelurahan": row.kelurahan,
+            "rw": row.rw,
+            "rt": row.rt,
+            "decile": row.decile,
+            "registry_status": row.registry_status,
+            "verification_status": row.verification_status,
+            "programs": list(row.programs or []),
+            "receipts": row.receipts,
+            "rupiah_period": _rupiah(row.rupiah),
+            "rupiah_month": _rupiah(Decimal(row.rupiah or 0) / months),
+            "estimate": bool(row.estimated),
+        }
+        for row in rows
+    ]
+    record(
+        "analytics.drilldown",
+        object_type="analytics",
+        object_id=kind,
+        changes={"region": region, "period": f"{start}/{end}", "rows": len(items)},
+    )
+    return items, total
+
+
+def create_snapshot(actor: Actor, title: str, start: date, end: date, region: str) -> Any:
+    """Freeze the summary of `region` (the city code for the whole city) as shown now."""
+    figures = summary(actor, start, end, region, by=None)
+    snapshot = queries.add_snapshot(
+        title=title,
+        region_code=region,
+        period_start=start,
+        period_end=end,
+        rule_set_version=figures["rule_set_version"],
+        as_of=datetime.fromisoformat(figures["as_of"]),
+        figures=figures,
+        created_by_id=actor.user_id,
+    )
+    record("analytics.snapshot", object_type="analytics_snapshot", object_id=snapshot.id, changes={"title": title})
+    return snapshot
+
+
+def require_snapshot(actor: Actor, snapshot_id: int) -> Any:
+    snapshot = queries.get_snapshot(snapshot_id=snapshot_id)
+    if snapshot is None or not region_in_scope(actor, snapshot.region_code):
+        raise AppError(NOT_FOUND)
+    return snapshot
+
+
+def list_snapshots(actor: Actor) -> list[Any]:
+    return [s for s in queries.list_snapshots() if region_in_scope(actor, s.region_code)]
