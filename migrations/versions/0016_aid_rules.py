@@ -1,8 +1,8 @@
 """Programme rules as data (exclusivity, same purpose, desil eligibility, standard amounts) with versions of
 the rule set, seeded with DESIGN.md §2's facts; frozen analysis snapshots; the materialised findings of each analysed period (runs).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-30 09:20:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0014"
-down_revision = "0013"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
