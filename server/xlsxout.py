@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any
 
 import xlsxwriter
 from flask import Response, send_file
@@ -16,13 +16,13 @@ MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def write_xlsx(
-    path: str,
+    path: str | IO[bytes],
     sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
     *,
     text_columns: Iterable[str] = (),
 ) -> int:
-    """Write `sheets` [(name, header, rows)] to `path`; columns named in `text_columns` are written as text.
-    Returns the number of data rows written."""
+    """Write `sheets` [(name, header, rows)] to `path` (or an open binary file); columns named in
+    `text_columns` are written as text. Returns the number of data rows written."""
     text = set(text_columns)
     workbook = xlsxwriter.Workbook(
         path,

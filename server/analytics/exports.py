@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response
 
-from server.analytics import service
+from server.analytics import queries, service
 from server.auth.access import Actor
 from server.csvout import csv_response
 from server.xlsxout import xlsx_response
@@ -139,3 +139,55 @@ def summary_file(actor: Actor, params: dict[str, Any]) -> Response:
             text_columns=TEXT_COLUMNS,
         )
     return csv_response(SUMMARY_COLUMNS, rows, filename=f"{name}.csv", bom=True)
+
+
+def visits_file(actor: Actor, params: dict[str, Any]) -> Response:
+    """All visits of the area (of a campaign) as a streamed CSV, or as XLSX (written first, then sent)."""
+    campaign_id, region = params.get("campaign_id"), params.get("region")
+    count = service.count_visits_for_export(actor, campaign_id, region)
+    rows = queries.visit_rows(actor=actor, campaign_id=campaign_id, region=region)
+    name = f"kunjungan-{campaign_id or 'semua'}-{region or 'semua'}-{_stamp()}"
+    headers = {"X-Total-Count": str(count)}
+    if params["format"] == "xlsx":
+        response = xlsx_response(
+            [("kunjungan", queries.VISIT_COLUMNS, rows)], filename=f"{name}.xlsx", text_columns=TEXT_COLUMNS
+        )
+        response.headers.update(headers)
+        return response
+    return csv_response(queries.VISIT_COLUMNS, rows, filename=f"{name}.csv", bom=True, headers=headers)
+
+
+def write_job_file(context, out_name: str, header, rows, fmt: str, total: int) -> dict[str, Any]:
+    """Write a job's export into the job store (CSV or XLSX), reporting progress; returns the job's result."""
+    from server.csvout import csv_chunks
+    from server.jobs.storage import job_store
+    from server.xlsxout import MEDIA_TYPE, write_xlsx
+
+    store = job_store()
+    written = 0
+
+    def counted():
+        nonlocal written
+        for row in rows:
+            yield row
+            written += 1
+            if written % 5000 == 0:
+                context.advance(written, total)
+
+    name = f"{out_name}.{fmt}"
+    if fmt == "xlsx":
+        with store.write_result(context.job_id, name, text=False) as out:
+            write_xlsx(out, [(out_name[:31], header, counted())], text_columns=TEXT_COLUMNS)
+        media = MEDIA_TYPE
+    else:
+        with store.write_result(context.job_id, name) as out:
+            for chunk in csv_chunks(header, counted(), bom=True):
+                out.write(chunk)
+        media = "text/csv"
+    context.advance(written, total)
+    key = store.result_key(context.job_id, name)
+    return {
+        "rows": written,
+        "file": {"key": key, "name": name, "media_type": media, "bytes": store.path(key).stat().st_size},
+        "links": {"file": f"/api/v1/jobs/{context.job_id}/file"},
+    }

@@ -496,3 +496,143 @@ def drilldown_rows(
 def region_names(*, codes: list[str]) -> dict[str, str]:
     rows = db.session.execute(sa.text("SELECT code, name FROM regions WHERE code = ANY(:codes)"), {"codes": codes})
     return {code: name for code, name in rows}
+
+
+# --- city-wide lists for exports (streamed) ---------------------------------------------------------
+HOUSEHOLD_LIST_COLUMNS = (
+    "registry_id",
+    "kk_number",
+    "head_nik",
+    "head_name",
+    "region_code",
+    "kelurahan",
+    "rw",
+    "rt",
+    "decile",
+    "registry_status",
+    "verification_status",
+    "programs",
+    "rupiah_month_agency",
+    "findings",
+)
+VISIT_COLUMNS = (
+    "visit_id",
+    "registry_id",
+    "kk_number",
+    "head_name",
+    "region_code",
+    "rw",
+    "rt",
+    "campaign_id",
+    "enumerator",
+    "device_time",
+    "received_at",
+    "outcome",
+    "consent",
+    "review_status",
+    "reviewed_at",
+    "lat",
+    "lon",
+    "accuracy_m",
+    "flags",
+    "members_reported",
+)
+
+
+def _stream(sql: str, params: dict, batch: int = 5000):
+    result = db.session.execute(sa.text(sql).execution_options(stream_results=True, yield_per=batch), params)
+    yield from result
+
+
+def household_list_rows(*, actor, run_id: int, start, end, region: str | None):
+    """Every household of the area (by kelurahan, RW, RT) with its programmes and Rupiah a month in the period
+    and the kinds of finding it has: one row per household, streamed."""
+    from server.auth.access import in_region_sql, in_scope_sql
+
+    scope, params = in_scope_sql(actor, "h.region_code")
+    area = in_region_sql("h.region_code", ":region") if region else "TRUE"
+    months = _months(":start", ":end").replace(":start", "CAST(:start AS date)").replace(":end", "CAST(:end AS date)")
+    sql = f"""
+        WITH got AS (
+            SELECT coalesce(r.household_id, m.household_id) AS household_id,
+                   string_agg(DISTINCT p.code, ' ' ORDER BY p.code) AS programs,
+                   round(sum(coalesce(r.amount, 0) / {_months("r.period_start", "r.period_end")}
+                             * {
+        _months("greatest(r.period_start, CAST(:start AS date))", "least(r.period_end, CAST(:end AS date))")
+    }) / {months}) AS rupiah_month_agency
+              FROM aid_receipts r JOIN aid_programs p ON p.id = r.program_id
+              LEFT JOIN members m ON m.id = r.member_id
+             WHERE r.status IN ('listed', 'disbursed') AND r.period_start <= :end AND r.period_end >= :start
+             GROUP BY 1
+        ), found AS (
+            SELECT household_id, string_agg(DISTINCT kind || CASE WHEN side IN ('verified', 'settled')
+                                                             THEN ':' || side ELSE '' END, ' ') AS findings
+              FROM analytics_findings WHERE run_id = :run_id AND household_id IS NOT NULL GROUP BY 1
+        )
+        SELECT h.registry_id, h.kk_number, head.nik, h.head_name, h.region_code, g.name, h.rw, h.rt, h.decile,
+               h.registry_status, h.verification_status, got.programs, got.rupiah_month_agency::bigint, found.findings
+          FROM households h
+          JOIN regions g ON g.code = h.region_code
+          LEFT JOIN got ON got.household_id = h.id
+          LEFT JOIN found ON found.household_id = h.id
+          LEFT JOIN LATERAL (SELECT m.nik FROM members m WHERE m.household_id = h.id
+                              ORDER BY m.relationship_code, m.presence_status <> 'present', m.id LIMIT 1) head ON TRUE
+         WHERE h.registry_status NOT IN ('merged', 'proposed') AND {scope} AND {area}
+         ORDER BY h.region_code, h.rw NULLS LAST, h.rt NULLS LAST, h.head_name, h.id
+    """
+    db.session.execute(sa.text("SET LOCAL jit = off"))
+    return _stream(sql, {**params, "run_id": run_id, "start": start, "end": end, "region": region})
+
+
+def count_households(*, actor, region: str | None) -> int:
+    from server.auth.access import in_region_sql, in_scope_sql
+
+    scope, params = in_scope_sql(actor, "h.region_code")
+    area = in_region_sql("h.region_code", ":region") if region else "TRUE"
+    return db.session.execute(
+        sa.text(
+            f"SELECT count(*) FROM households h WHERE h.registry_status NOT IN ('merged', 'proposed') "
+            f"AND {scope} AND {area}"
+        ),
+        {**params, "region": region},
+    ).scalar_one()
+
+
+def visit_rows(*, actor, campaign_id: int | None, region: str | None):
+    """Every visit of the area (of one campaign, or all), oldest first, streamed."""
+    from server.auth.access import in_region_sql, in_scope_sql
+
+    scope, params = in_scope_sql(actor, "h.region_code")
+    conditions = [scope]
+    if region:
+        conditions.append(in_region_sql("h.region_code", ":region"))
+    if campaign_id is not None:
+        conditions.append("v.campaign_id = :campaign_id")
+    sql = f"""
+        SELECT v.id, h.registry_id, h.kk_number, h.head_name, h.region_code, h.rw, h.rt, v.campaign_id,
+               u.username, v.device_time, v.received_at, v.outcome, v.consent, v.review_status, v.reviewed_at,
+               ST_Y(v.location), ST_X(v.location), v.location_accuracy_m,
+               (SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(v.flags)),
+               jsonb_array_length(coalesce(v.answers->'members', '[]'::jsonb))
+          FROM visits v JOIN households h ON h.id = v.household_id JOIN users u ON u.id = v.enumerator_id
+         WHERE {" AND ".join(conditions)}
+         ORDER BY v.received_at, v.id
+    """
+    return _stream(sql, {**params, "campaign_id": campaign_id, "region": region})
+
+
+def count_visits(*, actor, campaign_id: int | None, region: str | None) -> int:
+    from server.auth.access import in_region_sql, in_scope_sql
+
+    scope, params = in_scope_sql(actor, "h.region_code")
+    conditions = [scope]
+    if region:
+        conditions.append(in_region_sql("h.region_code", ":region"))
+    if campaign_id is not None:
+        conditions.append("v.campaign_id = :campaign_id")
+    return db.session.execute(
+        sa.text(
+            f"SELECT count(*) FROM visits v JOIN households h ON h.id = v.household_id WHERE {' AND '.join(conditions)}"
+        ),
+        {**params, "campaign_id": campaign_id, "region": region},
+    ).scalar_one()

@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from server.analytics import exports, rules, service
+from server.analytics import jobs as analytics_jobs
 from server.analytics.schemas import (
     DrilldownQuerySchema,
+    ExportJobRequestSchema,
     ExportQuerySchema,
     RuleCreateSchema,
     RuleSchema,
@@ -18,10 +20,14 @@ from server.analytics.schemas import (
     SnapshotSchema,
     SummaryExportQuerySchema,
     SummaryQuerySchema,
+    VisitExportQuerySchema,
 )
 from server.auth.access import current_actor, require
 from server.errors import FORBIDDEN, AppError
 from server.http import json_body, ok
+from server.jobs.routes import job_response
+from server.jobs.schemas import JobEnvelopeSchema  # noqa: F401 (named in the docstrings)
+from server.jobs.service import enqueue
 from server.types import Role
 
 bp = Blueprint("analytics", __name__)
@@ -150,6 +156,55 @@ def export_summary():
     """
     params = SummaryExportQuerySchema().load(request.args)
     return exports.summary_file(current_actor(), params)
+
+
+@bp.get("/analytics/visits/export")
+@require(*LISTERS)
+def export_visits():
+    """All visits of the caller's area (of one campaign) as CSV (streamed) or XLSX; audited.
+    ---
+    get:
+      tags: [analytics]
+      summary: Export visits
+      parameters:
+        - in: query
+          schema: VisitExportQuerySchema
+      responses:
+        200:
+          description: The file (X-Total-Count = the visits in it)
+          content:
+            text/csv: {schema: {type: string}}
+            application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {schema: {type: string, format: binary}}
+        404: NotFound
+    """
+    return exports.visits_file(current_actor(), VisitExportQuerySchema().load(request.args))
+
+
+@bp.post("/analytics/exports")
+@require(Role.ADMIN, Role.SUPERVISOR)
+def start_export():
+    """A city-wide list as a file, made in the background: every household with its programmes and findings
+    of the period, or every visit (of a campaign); CSV or XLSX (NIK and No. KK as text).
+    ---
+    post:
+      tags: [analytics]
+      summary: Export a city-wide list in the background
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: ExportJobRequestSchema
+      responses:
+        202:
+          description: Accepted - the export job (Location header = its URL); result.links.file downloads it
+          content:
+            application/json:
+              schema: JobEnvelopeSchema
+    """
+    body = ExportJobRequestSchema().load(json_body())
+    payload = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in body.items()}
+    job = enqueue(analytics_jobs.EXPORT, payload, actor=current_actor())
+    return job_response(job, 202)
 
 
 @bp.get("/analytics/rules")

@@ -242,3 +242,34 @@ class SnapshotResponseSchema(Schema):
 
 class SnapshotListResponseSchema(Schema):
     data = fields.List(fields.Nested(SnapshotBriefSchema))
+
+
+class VisitExportQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    campaign_id = fields.Integer(metadata={"description": "Only this campaign's visits"})
+    region = fields.String(validate=REGION)
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+
+class ExportJobRequestSchema(Schema):
+    what = fields.String(required=True, validate=validate.OneOf(["households", "visits"]))
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
+    period_start = fields.Date(metadata={"description": "Required for households"})
+    period_end = fields.Date(metadata={"description": "Required for households"})
+    region = fields.String(validate=REGION)
+    campaign_id = fields.Integer()
+
+    @validates_schema
+    def period_for_households(self, data: dict, **kwargs: Any) -> None:
+        if data["what"] == "households":
+            missing = {
+                name: ["Wajib untuk households / required for households"]
+                for name in ("period_start", "period_end")
+                if not data.get(name)
+            }
+            if missing:
+                raise ValidationError(missing)
+            if data["period_end"] < data["period_start"]:
+                raise ValidationError("Harus sesudah period_start / must not be before period_start", "period_end")

@@ -302,3 +302,32 @@ def require_snapshot(actor: Actor, snapshot_id: int) -> Any:
 
 def list_snapshots(actor: Actor) -> list[Any]:
     return [s for s in queries.list_snapshots() if region_in_scope(actor, s.region_code)]
+
+
+def count_visits_for_export(actor: Actor, campaign_id: int | None, region: str | None) -> int:
+    """How many visits an export of the area (campaign) holds; the export is audited as a bulk read."""
+    if region is not None and not region_in_scope(actor, region):
+        raise AppError(NOT_FOUND, details={"region": region})
+    count = queries.count_visits(actor=actor, campaign_id=campaign_id, region=region)
+    record(
+        "visit.export",
+        object_type="visit",
+        changes={"campaign_id": campaign_id, "region": region or "*", "rows": count},
+    )
+    return count
+
+
+def household_list(actor: Actor, start: date, end: date, region: str | None) -> tuple[int, Any]:
+    """Every household of the area with its programmes, Rupiah and findings of the period, for an export;
+    audited as a bulk read of personal data."""
+    check_request(actor, start, end, region)
+    if actor.role == Role.VIEWER:
+        raise AppError(FORBIDDEN)
+    run, _stale = period_run(actor, start, end)
+    count = queries.count_households(actor=actor, region=region)
+    record(
+        "household.export",
+        object_type="household",
+        changes={"format": "analytics", "region": region or "*", "rows": count, "period": f"{start}/{end}"},
+    )
+    return count, queries.household_list_rows(actor=actor, run_id=run.id, start=start, end=end, region=region)
