@@ -5,6 +5,7 @@ from server.analytics.models import AidRule, AidRuleVersion, AnalyticsFinding, A
 from server.audit.models import AuditEntry
 from server.auth.models import Device, RefreshToken, StaffSession, User, UserScope
 from server.campaigns.models import Assignment, Campaign, Tombstone
+from server.gis.models import MapFactVersion, MapHouseholdFacts
 from server.history.models import RegistryChange
 from server.households.models import Household, Member
 from server.imports.models import DataImport
@@ -32,6 +33,8 @@ __all__ = [
     "Household",
     "Job",
     "JobWorker",
+    "MapFactVersion",
+    "MapHouseholdFacts",
     "Member",
     "Photo",
     "RateLimitCounter",

@@ -21,7 +21,7 @@ from flask import url_for
 
 from server.auth.access import Actor, region_in_scope
 from server.errors import BAD_REQUEST, FORBIDDEN, NOT_FOUND, AppError
-from server.gis import queries
+from server.gis import queries, versions
 from server.gis.access import GIS_ROLES, STAFF_GIS_ROLES
 from server.types import Outcome, RegistryStatus, ReviewStatus, Role, VerificationStatus
 
@@ -342,6 +342,7 @@ def items(collection: Collection, args, actor: Actor) -> str:
     if collection.id == "kelurahan":
         return _kelurahan_items(collection, args, actor, query)
     if collection.id == "households":
+        versions.fresh_facts(versions.kecamatan_for(actor, query.get("region")))
         flt = queries.household_filter(actor, query)
         count, page_of = queries.household_count, queries.household_page
     else:
@@ -366,6 +367,7 @@ def item(collection: Collection, feature_id: str, actor: Actor) -> str:
         except ValueError:
             raise AppError(NOT_FOUND) from None
         if collection.id == "households":
+            versions.fresh_facts(versions.kecamatan_for(actor, None))
             text = queries.household_feature(queries.household_filter(actor, {}), household_id=key)
         else:
             text = queries.visit_feature(queries.visit_filter(actor, {}), visit_id=key)
@@ -408,6 +410,7 @@ def _kelurahan_features(actor, *, region, bbox, after, limit, code: str | None =
         shapes = [shape for shape in shapes if shape["code"] == code]
     if not shapes:
         return []
+    versions.fresh_facts(versions.kecamatan_for(actor, region))
     aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, {"region": region} if region else {}))
     return [
         {

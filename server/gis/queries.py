@@ -23,6 +23,12 @@ LIVE = "('listed', 'disbursed')"
 OUTSIDE = "'[\"outside_kelurahan\"]'::jsonb"
 
 
+def no_jit() -> None:
+    """JIT compilation costs 100-1,400 ms on these plans that run in tens of milliseconds (bench/README.md):
+    off for the rest of this transaction, which is one GIS read."""
+    db.session.execute(sa.text("SET LOCAL jit = off"))
+
+
 @dataclass
 class Filter:
     """SQL conditions on the households `h` (where) and on their facts `f` (facts_where), with parameters."""
@@ -82,6 +88,18 @@ def _bbox(bbox: tuple[float, float, float, float]) -> dict[str, float]:
 
 
 def facts_cte(households_sql: str) -> str:
+    """CTEs ending in `f`: the rows of `households_sql` (the household columns below) with programmes,
+    stacking and last_outcome read from the per-kecamatan cache (`map_household_facts`; the caller makes
+    sure it is fresh, see `refresh_facts`). A household newer than its kecamatan's refresh has no facts yet."""
+    return f"""
+    hh AS MATERIALIZED ({households_sql}),
+    f AS (
+        SELECT hh.*, coalesce(mf.programmes, '{{}}'::varchar[]) AS programmes,
+               coalesce(mf.stacking, false) AS stacking, mf.last_outcome
+          FROM hh LEFT JOIN map_household_facts mf ON mf.household_id = hh.id)"""
+
+
+def computed_facts_cte(households_sql: str) -> str:
     """CTEs ending in `f`: the rows of `households_sql` (id, region_code, location, decile, registry_status,
     verification_status, flags, updated_at) with programmes (live programme codes, family and member
     receipts), stacking (two live programmes of one category with overlapping periods: the household
@@ -138,6 +156,7 @@ class Page:
 
 def household_page(flt: Filter, *, after: uuid.UUID | None, limit: int) -> Page:
     """One page of household features in id order after `after` (keyset: every household once)."""
+    no_jit()
     params = {**flt.params, "limit": limit, "limit_plus": limit + 1}
     keyset = " AND h.id > :after" if after else ""
     if after:
@@ -208,6 +227,7 @@ def visit_filter(actor: Actor | None, criteria: dict[str, Any]) -> Filter:
 
 
 def visit_page(flt: Filter, *, after: uuid.UUID | None, limit: int) -> Page:
+    no_jit()
     params = {**flt.params, "limit": limit, "limit_plus": limit + 1}
     keyset = ""
     if after:
@@ -254,6 +274,7 @@ AGGREGATE_COLUMNS = (
 
 def kelurahan_aggregates(flt: Filter) -> dict[str, dict[str, int]]:
     """{kelurahan code: {indicator: count}} over the households of `flt` (facts conditions applied)."""
+    no_jit()
     sql = f"""
     WITH {facts_cte(f"SELECT {HOUSEHOLD_COLUMNS} FROM households h WHERE {flt.sql()}")}
     SELECT f.region_code,
@@ -315,6 +336,48 @@ def spatial_extent(actor: Actor | None) -> list[float] | None:
     return None if row[0] is None else [round(value, 6) for value in row]
 
 
+def fact_versions() -> dict[str, str]:
+    rows = db.session.execute(sa.text("SELECT kecamatan, version FROM map_fact_versions"))
+    return dict(rows.all())
+
+
+def refresh_facts(*, kecamatan: str, version: str) -> bool:
+    """Recompute one kecamatan's cached facts (unless another request just did, under the same lock); whether
+    this call recomputed them. Callers refresh several kecamatan in code order, so two never deadlock."""
+    no_jit()
+    db.session.execute(
+        sa.text("SELECT pg_advisory_xact_lock(hashtext('map_household_facts'), hashtext(:kec))"), {"kec": kecamatan}
+    )
+    stored = db.session.execute(
+        sa.text("SELECT version FROM map_fact_versions WHERE kecamatan = :kec"), {"kec": kecamatan}
+    ).scalar()
+    if stored == version:
+        return False
+    households = f"SELECT {HOUSEHOLD_COLUMNS} FROM households h WHERE substr(h.region_code, 1, 8) = :kec"
+    db.session.execute(sa.text("DELETE FROM map_household_facts WHERE kecamatan = :kec"), {"kec": kecamatan})
+    db.session.execute(
+        sa.text(
+            f"""
+            WITH {computed_facts_cte(households)}
+            INSERT INTO map_household_facts (household_id, kecamatan, programmes, stacking, last_outcome)
+            SELECT f.id, :kec, f.programmes, f.stacking, f.last_outcome FROM f
+            ON CONFLICT (household_id) DO UPDATE
+               SET kecamatan = EXCLUDED.kecamatan, programmes = EXCLUDED.programmes,
+                   stacking = EXCLUDED.stacking, last_outcome = EXCLUDED.last_outcome
+            """
+        ),
+        {"kec": kecamatan},
+    )
+    db.session.execute(
+        sa.text(
+            "INSERT INTO map_fact_versions (kecamatan, version, refreshed_at) VALUES (:kec, :version, now())"
+            " ON CONFLICT (kecamatan) DO UPDATE SET version = EXCLUDED.version, refreshed_at = now()"
+        ),
+        {"kec": kecamatan, "version": version},
+    )
+    return True
+
+
 # --- data versions -------------------------------------------------------------------------------------------
 def kecamatan_versions() -> dict[str, tuple]:
     """{kecamatan code: (households, sum of their change_seq, visits, visit state checksum, latest boundary
@@ -360,6 +423,7 @@ TILE_BOUNDS = """bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,
 
 
 def _tile(sql: str, params: dict) -> bytes:
+    no_jit()
     value = db.session.execute(sa.text(sql), params).scalar()
     return bytes(value) if value is not None else b""
 

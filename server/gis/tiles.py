@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,7 @@ from flask import current_app
 
 from server.auth.access import Actor, region_in_scope, within
 from server.errors import BAD_REQUEST, FORBIDDEN, NOT_FOUND, AppError
-from server.gis import queries
+from server.gis import queries, versions
 from server.gis.access import GIS_ROLES, STAFF_GIS_ROLES
 from server.gis.ogc import kelurahan_indicators
 from server.types import Role
@@ -101,8 +100,6 @@ class LruBytes:
 
 
 _caches: dict[str, LruBytes] = {}
-_versions_lock = threading.Lock()
-_versions: dict[str, Any] = {"at": 0.0, "value": None}
 
 
 def tile_cache() -> LruBytes:
@@ -122,23 +119,7 @@ def aggregate_cache() -> LruBytes:
 def clear_caches() -> None:
     for cache in _caches.values():
         cache.clear()
-    _versions["at"] = 0.0
-
-
-def kecamatan_versions() -> dict[str, str]:
-    """{kecamatan: short version}, read at most every TILE_VERSION_TTL_S seconds per process."""
-    ttl = float(current_app.config.get("TILE_VERSION_TTL_S", 2.0))
-    now = time.monotonic()
-    with _versions_lock:
-        if _versions["value"] is not None and now - _versions["at"] < ttl:
-            return _versions["value"]
-    value = {
-        code: hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
-        for code, parts in queries.kecamatan_versions().items()
-    }
-    with _versions_lock:
-        _versions.update(at=now, value=value)
-    return value
+    versions.forget()
 
 
 @dataclass(frozen=True)
@@ -153,12 +134,12 @@ class View:
 
 def view_for(actor: Actor, region: str | None) -> View:
     role_view = "viewer" if actor.role == Role.VIEWER else "staff"
-    all_kecamatan = sorted(kecamatan_versions())
+    all_kecamatan = sorted(versions.kecamatan_versions())
     if region is not None and not REGION_CODE.match(region):
         raise AppError(BAD_REQUEST, details={"region": "a region code such as 64.72.01"})
     if region is None:
         scope = ("*",) if actor.is_admin else tuple(sorted(actor.region_codes))
-        kecamatan = tuple(k for k in all_kecamatan if actor.is_admin or _overlaps(k, actor.region_codes))
+        kecamatan = tuple(k for k in all_kecamatan if actor.is_admin or versions.overlaps(k, actor.region_codes))
         return View(None, kecamatan, role_view, scope)
     if region_in_scope(actor, region):
         scope = ("*",)
@@ -173,15 +154,11 @@ def view_for(actor: Actor, region: str | None) -> View:
     return View(region, kecamatan, role_view, scope)
 
 
-def _overlaps(kecamatan: str, codes) -> bool:
-    return any(within(kecamatan, [code]) or within(code, [kecamatan]) for code in codes)
-
-
 def version_of(view: View) -> str:
-    versions = kecamatan_versions()
+    current = versions.kecamatan_versions()
     if len(view.kecamatan) == 1:
-        return versions.get(view.kecamatan[0], "0")
-    joined = "|".join(f"{code}:{versions.get(code, '0')}" for code in view.kecamatan)
+        return current.get(view.kecamatan[0], "0")
+    joined = "|".join(f"{code}:{current.get(code, '0')}" for code in view.kecamatan)
     return hashlib.sha1(joined.encode()).hexdigest()[:12]
 
 
@@ -227,6 +204,7 @@ def _build(actor: Actor, layer: Layer, view: View, version: str, z: int, x: int,
     if layer.id == "households":
         flt = queries.household_filter(actor, criteria)
         if z >= POINTS_FROM_ZOOM:
+            versions.fresh_facts(view.kecamatan)
             return queries.household_points_tile(flt, z=z, x=x, y=y)
         return queries.household_grid_tile(flt, z=z, x=x, y=y)
     if layer.id == "visits":
@@ -243,6 +221,7 @@ def _indicators(actor: Actor, view: View, version: str) -> list[dict]:
     found = cache.get(key)
     if found is None:
         criteria = {"region": view.region} if view.region else {}
+        versions.fresh_facts(view.kecamatan)
         aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, criteria))
         codes = sorted(aggregates)
         found = [{"code": code, **kelurahan_indicators(actor, aggregates, code)} for code in codes]
@@ -254,12 +233,17 @@ def index(actor: Actor, base_url: str) -> dict[str, Any]:
     """The layers the caller may draw, one source per kecamatan of their area with its current version."""
     if actor.role not in GIS_ROLES:
         raise AppError(FORBIDDEN)
-    versions = kecamatan_versions()
+    current = versions.kecamatan_versions()
     if actor.is_admin:
-        regions = sorted(versions)
+        regions = sorted(current)
     else:
         regions = sorted(
-            {code if len(code) >= 8 else k for code in actor.region_codes for k in versions if _overlaps(k, [code])}
+            {
+                code if len(code) >= 8 else k
+                for code in actor.region_codes
+                for k in current
+                if versions.overlaps(k, [code])
+            }
         )
     bounds = queries.kecamatan_bounds(sorted({code[:8] for code in regions}))
     layers = []

@@ -177,3 +177,34 @@ def test_the_cache_stays_under_its_size_cap():
     for number in range(20):
         cache.put(("t", number), b"x" * 300, 300)
     assert cache.size <= 1000 and cache.get(("t", 19)) is not None and cache.get(("t", 0)) is None
+
+
+def test_a_new_aid_receipt_reaches_the_tiles_and_the_ogc_api(gis_client, city, gis_app):
+    household = sorted(city.no_aid & city.located & city.ids(K1))[0]
+    lon, lat = _household_point(gis_app, household)
+    x, y = _tile_of(lon, lat, 16)
+    url = f"/api/v1/tiles/households/16/{x}/{y}.mvt?region={KEC1}"
+
+    def properties():
+        features = _decode(_get(gis_client, city, url))["households"]["features"]
+        return next(f["properties"] for f in features if f["properties"]["id"] == household)
+
+    assert properties()["no_aid"] is True
+    with gis_app.app_context():
+        db.session.execute(
+            sa.text(
+                "INSERT INTO aid_receipts (program_id, household_id, period_start, period_end, source, status)"
+                " SELECT id, :h, '2026-01-01', '2026-03-31', 'agency_list', 'listed' FROM aid_programs"
+                " WHERE code = 'PIP'"
+            ),
+            {"h": household},
+        )
+        db.session.commit()
+    try:
+        assert properties()["programmes"] == "PIP" and properties()["no_aid"] is False
+        item = _get(gis_client, city, f"/ogc/collections/households/items/{household}").get_json()
+        assert item["properties"]["programmes"] == "PIP"
+    finally:
+        with gis_app.app_context():
+            db.session.execute(sa.text("DELETE FROM aid_receipts WHERE household_id = :h"), {"h": household})
+            db.session.commit()

@@ -1,0 +1,71 @@
+"""Data versions of the map, one per kecamatan, and the freshness of the cached household facts.
+
+A kecamatan's version changes with any committed change to its households, visits or boundaries, and with
+any aid receipt change (one shared counter): see `queries.kecamatan_versions`. Versions are read at most
+every TILE_VERSION_TTL_S seconds per process. Tile URLs carry them (server/gis/tiles.py); the household facts
+cache (`map_household_facts`) is recomputed for a kecamatan whose version moved, before a tile, an OGC page
+or an export reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app
+
+from server.auth.access import Actor, within
+from server.gis import queries
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"at": 0.0, "value": None}
+
+
+def kecamatan_versions() -> dict[str, str]:
+    """{kecamatan code: short version}."""
+    ttl = float(current_app.config.get("TILE_VERSION_TTL_S", 2.0))
+    now = time.monotonic()
+    with _lock:
+        if _state["value"] is not None and now - _state["at"] < ttl:
+            return _state["value"]
+    value = {
+        code: hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
+        for code, parts in queries.kecamatan_versions().items()
+    }
+    with _lock:
+        _state.update(at=now, value=value)
+    return value
+
+
+def forget() -> None:
+    with _lock:
+        _state.update(at=0.0, value=None)
+
+
+def overlaps(kecamatan: str, codes: Iterable[str]) -> bool:
+    return any(within(kecamatan, [code]) or within(code, [kecamatan]) for code in codes)
+
+
+def kecamatan_for(actor: Actor | None, region: str | None) -> list[str]:
+    """The kecamatan whose data a request about `region` (None: the whole area) by `actor` may touch."""
+    codes = sorted(kecamatan_versions())
+    if region:
+        codes = [code for code in codes if overlaps(code, [region])]
+    if actor is not None and not actor.is_admin:
+        codes = [code for code in codes if overlaps(code, actor.region_codes)]
+    return codes
+
+
+def fresh_facts(kecamatan: Iterable[str]) -> int:
+    """Recompute the cached household facts of the kecamatan whose version moved; how many were recomputed.
+    In code order, so two requests refreshing overlapping sets never wait on each other in a cycle."""
+    versions = kecamatan_versions()
+    stored = queries.fact_versions()
+    refreshed = 0
+    for code in sorted(set(kecamatan)):
+        if code in versions and stored.get(code) != versions[code]:
+            refreshed += queries.refresh_facts(kecamatan=code, version=versions[code])
+    return refreshed
