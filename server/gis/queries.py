@@ -526,3 +526,25 @@ def visits_tile(flt: Filter, *, z: int, x: int, y: int) -> bytes:
                     ''::bytea)
     """
     return _tile(sql, {**flt.params, "z": z, "x": x, "y": y})
+
+
+# --- spatial exports -------------------------------------------------------------------------------------------
+EXPORT_FIELDS = (
+    "id", "kelurahan", "kelurahan_name", "kecamatan", "decile", "registry_status", "verification_status",
+    "programmes", "programme_count", "stacking", "no_aid", "last_outcome", "outside_kelurahan",
+)  # fmt: skip
+
+
+def export_rows(flt: Filter) -> list[tuple]:
+    """Every household of the filter as (WKB point or None, *EXPORT_FIELDS), in id order."""
+    no_jit()
+    sql = f"""
+    WITH {facts_cte(f"SELECT {HOUSEHOLD_COLUMNS} FROM households h WHERE {flt.sql()}")}
+    SELECT ST_AsBinary(f.location), f.id::text, f.region_code, r.name, r.parent_code, f.decile,
+           f.registry_status, f.verification_status, array_to_string(f.programmes, ','),
+           cardinality(f.programmes), f.stacking, cardinality(f.programmes) = 0, f.last_outcome,
+           f.flags @> {OUTSIDE}
+      FROM f JOIN regions r ON r.code = f.region_code
+     WHERE {flt.facts_sql()} ORDER BY f.id
+    """
+    return [tuple(row) for row in db.session.execute(sa.text(sql), flt.params)]

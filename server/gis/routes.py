@@ -5,14 +5,17 @@ built by PostgreSQL, or MVT bytes."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Blueprint, Response, request, url_for
 
-from server.auth.access import current_actor
-from server.gis import ogc, tiles
+from server.auth.access import current_actor, require
+from server.gis import exports, ogc, tiles
 from server.gis.access import GIS_ROLES, require_gis
 from server.gis.schemas import TileIndexResponseSchema  # noqa: F401 (named in the docstrings)
 from server.http import ok
+from server.types import Role
 
 ogc_bp = Blueprint("ogc", __name__)
 
@@ -137,3 +140,85 @@ def vector_tile(layer: str, z: int, x: int, y: int):
             "X-Data-Version": found.version,
         },
     )
+
+
+# --- spatial exports (/api/v1/gis/exports…; a login, never a personal access token) ---------------------------
+
+
+def _download(data: bytes | str, media: str, suffix: str) -> Response:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return Response(
+        data,
+        mimetype=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="households-{stamp}.{suffix}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@tiles_bp.get("/gis/exports/households.geojson")
+@require(Role.ADMIN, Role.SUPERVISOR)
+def export_geojson():
+    """GeoJSON of the households of a filter (audited).
+    ---
+    get:
+      tags: [gis]
+      summary: Export households as GeoJSON (points with facts, no names or identity numbers)
+      parameters:
+        - {in: query, name: kelurahan, schema: {type: string}, required: false, description: Region code}
+        - {in: query, name: verification_status, schema: {type: string}, required: false}
+        - {in: query, name: registry_status, schema: {type: string}, required: false}
+        - {in: query, name: decile, schema: {type: string}, required: false, description: "e.g. 1,2,3,4"}
+        - {in: query, name: programme, schema: {type: string}, required: false}
+        - {in: query, name: stacking, schema: {type: boolean}, required: false}
+        - {in: query, name: no_aid, schema: {type: boolean}, required: false}
+        - {in: query, name: flag, schema: {type: string}, required: false}
+        - {in: query, name: bbox, schema: {type: string}, required: false, description: "minx,miny,maxx,maxy"}
+      responses:
+        200:
+          description: RFC 7946 FeatureCollection
+          content:
+            application/geo+json:
+              schema: {type: string}
+        400: BadRequest
+        403: Forbidden
+    """
+    actor = current_actor()
+    return _download(exports.geojson(actor, exports.criteria_from(request.args, actor)), ogc.GEOJSON, "geojson")
+
+
+@tiles_bp.get("/gis/exports/households.gpkg")
+@require(Role.ADMIN, Role.SUPERVISOR)
+def export_geopackage():
+    """GeoPackage of the households of a filter (audited).
+    ---
+    get:
+      tags: [gis]
+      summary: Export households as a GeoPackage (layer households, EPSG:4326)
+      parameters:
+        - {in: query, name: kelurahan, schema: {type: string}, required: false, description: Region code}
+        - {in: query, name: verification_status, schema: {type: string}, required: false}
+        - {in: query, name: registry_status, schema: {type: string}, required: false}
+        - {in: query, name: decile, schema: {type: string}, required: false, description: "e.g. 1,2,3,4"}
+        - {in: query, name: programme, schema: {type: string}, required: false}
+        - {in: query, name: stacking, schema: {type: boolean}, required: false}
+        - {in: query, name: no_aid, schema: {type: boolean}, required: false}
+        - {in: query, name: flag, schema: {type: string}, required: false}
+        - {in: query, name: bbox, schema: {type: string}, required: false, description: "minx,miny,maxx,maxy"}
+      responses:
+        200:
+          description: OGC GeoPackage
+          content:
+            application/geopackage+sqlite3:
+              schema: {type: string, format: binary}
+        400: BadRequest
+        403: Forbidden
+    """
+    actor = current_actor()
+    path = exports.geopackage(actor, exports.criteria_from(request.args, actor))
+    try:
+        data = Path(path).read_bytes()
+    finally:
+        Path(path).unlink(missing_ok=True)
+    return _download(data, "application/geopackage+sqlite3", "gpkg")
