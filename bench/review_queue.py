@@ -46,16 +46,20 @@ def _visits(url: str, count: int) -> None:
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         enumerator = connection.execute(
-            sa.text("SELECT id FROM users WHERE role = 'enumerator' ORDER BY id LIMIT 1")
+            sa.text("SELECT id FROM users ORDER BY role <> 'enumerator', id LIMIT 1")
         ).scalar()
         connection.execute(
             sa.text(
                 """
+                WITH hh AS (
+                    SELECT id, version, location, row_number() OVER (ORDER BY id) - 1 AS rn FROM households
+                     WHERE location IS NOT NULL
+                ), total AS (SELECT count(*) AS n FROM hh)
                 INSERT INTO visits (id, household_id, enumerator_id, base_version, device_time, received_at,
                                     location, location_accuracy_m, outcome, consent, answers, content_hash, flags,
                                     priority, review_status)
-                SELECT gen_random_uuid(), h.id, :enumerator, h.version, t.at, t.at,
-                       h.location, CASE WHEN h.location IS NULL THEN NULL ELSE 10 END,
+                SELECT gen_random_uuid(), h.id, :enumerator, h.version, now() - (n % 43200) * interval '1 minute',
+                       now() - (n % 43200) * interval '1 minute', h.location, 10,
                        (ARRAY['found','found','found','found','found','found','not_found','moved_within',
                               'refused','deceased'])[1 + (n % 10)],
                        true,
@@ -67,10 +71,8 @@ def _visits(url: str, count: int) -> None:
                             ELSE '[]'::jsonb END,
                        (n % 13) * 5,
                        CASE WHEN n % 5 = 0 THEN 'approved' ELSE 'pending' END
-                  FROM generate_series(1, :count) AS n
-                  JOIN LATERAL (SELECT id, version, location FROM households
-                                 WHERE location IS NOT NULL OFFSET (n * 7919) % 30000 LIMIT 1) h ON TRUE
-                 CROSS JOIN LATERAL (SELECT now() - (n % 43200) * interval '1 minute' AS at) t
+                  FROM generate_series(1, :count) AS n CROSS JOIN total
+                  JOIN hh h ON h.rn = (n::bigint * 7919) % total.n
                 """
             ),
             {"enumerator": enumerator, "count": count},

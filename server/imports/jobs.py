@@ -50,6 +50,7 @@ def registry_import(context: JobContext) -> dict[str, Any]:
         actor=context.actor,
         dry_run=bool(context.payload.get("dry_run")),
         progress=context,
+        as_of=date.fromisoformat(context.payload["as_of"]) if context.payload.get("as_of") else None,
     )
     return _result(imported)
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from server.auth.access import in_region_sql, in_scope_sql
 from server.bulk import copy_rows
 from server.extensions import db
+from server.history.queries import HOUSEHOLD_JSON, MEMBER_JSON
 from server.imports.models import AidMatchProposal, DataImport, ImportRejection
 
 
@@ -131,7 +132,9 @@ def unstage_households(registry_ids: list[str]) -> None:
     _execute("DELETE FROM _registry_rows WHERE registry_id = ANY(:ids)", ids=registry_ids)
 
 
-def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple], list[tuple]]:
+def apply_staged_registry(
+    *, dry_run: bool, actor_id: int | None = None, source_id: str | None = None
+) -> tuple[dict[str, int], list[tuple], list[tuple]]:
     """Upsert staged households and members; only differing rows change and bump their household's version.
 
     Returns the counts, the households whose members the file no longer lists ((registry_id, first row,
@@ -152,6 +155,7 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
         """
     )
     savepoint = db.session.begin_nested() if dry_run else None
+    _snapshot_before()
     _execute("DROP TABLE IF EXISTS _registry_touched")
     _execute("CREATE TEMP TABLE _registry_touched (id uuid PRIMARY KEY, inserted boolean) ON COMMIT DROP")
     _execute(
@@ -282,6 +286,7 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
         """
     ).all()
     duplicates, flagged_households = flag_duplicate_niks()
+    history_rows = _record_history(actor_id=actor_id, source_id=source_id)
     counts = {
         "households_inserted": touched[0],
         "households_updated": touched[1] + updated_members[2],
@@ -291,6 +296,7 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
         "heads_replaced": sum(1 for row in removed if row[3]),
         "nik_duplicates": len({row[0] for row in duplicates}),
         "households_flagged_nik_duplicate": flagged_households,
+        "history_rows": history_rows,
     }
     if savepoint is not None:
         savepoint.rollback()
@@ -298,6 +304,120 @@ def apply_staged_registry(*, dry_run: bool) -> tuple[dict[str, int], list[tuple]
 
 
 NIK_DUPLICATE = "nik_duplicate"
+
+
+def _snapshot_before() -> None:
+    """The followed fields of the file's stored households and their members before the import writes, so the
+    change history can record old and new values (server/history/)."""
+    _execute("DROP TABLE IF EXISTS _registry_before")
+    _execute(
+        f"""
+        CREATE TEMP TABLE _registry_before ON COMMIT DROP AS
+        SELECT h.id, {HOUSEHOLD_JSON} AS snap FROM households h
+         WHERE h.registry_id IN (SELECT registry_id FROM _registry_rows)
+        """
+    )
+    _execute("DROP TABLE IF EXISTS _registry_members_before")
+    _execute(
+        f"""
+        CREATE TEMP TABLE _registry_members_before ON COMMIT DROP AS
+        SELECT m.id, {MEMBER_JSON} AS snap FROM members m JOIN _registry_before b ON b.id = m.household_id
+        """
+    )
+
+
+def _record_history(*, actor_id: int | None, source_id: str | None) -> int:
+    """One change-history row per field the import changed on a household it already held (and per member it
+    added to one); households it created are recorded by their creation alone (version 1 is the file)."""
+    households = _execute(
+        f"""
+        INSERT INTO registry_changes (household_id, member_id, field, old_value, new_value, source_kind, source_id,
+                                      state, household_version, decided_by_id, decided_at)
+        SELECT h.id, NULL, a.key, b.snap -> a.key, a.value, 'import', :source_id, 'applied', h.version,
+               CAST(:actor_id AS integer), now()
+          FROM _registry_before b JOIN households h ON h.id = b.id
+         CROSS JOIN LATERAL jsonb_each({HOUSEHOLD_JSON}) a
+         WHERE a.value IS DISTINCT FROM b.snap -> a.key
+        """,
+        source_id=source_id,
+        actor_id=actor_id,
+    ).rowcount
+    members = _execute(
+        f"""
+        INSERT INTO registry_changes (household_id, member_id, field, old_value, new_value, source_kind, source_id,
+                                      state, household_version, decided_by_id, decided_at)
+        SELECT m.household_id, m.id, a.key, b.snap -> a.key, a.value, 'import', :source_id, 'applied', h.version,
+               CAST(:actor_id AS integer), now()
+          FROM _registry_members_before b JOIN members m ON m.id = b.id JOIN households h ON h.id = m.household_id
+         CROSS JOIN LATERAL jsonb_each({MEMBER_JSON}) a
+         WHERE a.value IS DISTINCT FROM b.snap -> a.key
+        UNION ALL
+        SELECT m.household_id, m.id, 'member', NULL::jsonb, {MEMBER_JSON}, 'import', :source_id, 'applied',
+               h.version, CAST(:actor_id AS integer), now()
+          FROM _registry_before b JOIN members m ON m.household_id = b.id JOIN households h ON h.id = m.household_id
+         WHERE NOT EXISTS (SELECT 1 FROM _registry_members_before x WHERE x.id = m.id)
+        """,
+        source_id=source_id,
+        actor_id=actor_id,
+    ).rowcount
+    return households + members
+
+
+# Fields a registry file sets that a later settled change (staff edit, review, musyawarah) may have corrected.
+SETTLED_HOUSEHOLD_FIELDS = ("kk_number", "head_name", "address", "rt", "rw", "region_code", "decile")
+SETTLED_MEMBER_FIELDS = ("name", "sex", "birth_date", "birth_place", "relationship_code")
+
+
+def keep_newer_settled_changes(*, as_of) -> list[tuple[int, str, str]]:
+    """A file extracted on `as_of` never silently undoes a settled change decided after it: where the file's
+    value differs from the stored one and a newer settled change set the stored one, the staged value is
+    replaced by the stored one. Returns (row number, registry id, field) of each such conflict."""
+    conflicts: list[tuple[int, str, str]] = []
+    for field in SETTLED_HOUSEHOLD_FIELDS:
+        staged = "coalesce(r.head_name, r.name)" if field == "head_name" else f"r.{field}"
+        rows = _execute(
+            f"""
+            WITH hit AS (
+                SELECT DISTINCT r.registry_id, h.{field} AS kept FROM _registry_rows r
+                  JOIN households h ON h.registry_id = r.registry_id
+                 WHERE {staged} IS NOT NULL AND {staged} IS DISTINCT FROM h.{field}
+                   AND EXISTS (SELECT 1 FROM registry_changes c
+                                WHERE c.household_id = h.id AND c.member_id IS NULL AND c.field = :field
+                                  AND c.state IN ('applied', 'accepted') AND c.source_kind <> 'import'
+                                  AND c.decided_at >= CAST(:as_of AS date) + 1)
+            ), kept AS (
+                UPDATE _registry_rows r SET {field} = hit.kept FROM hit WHERE r.registry_id = hit.registry_id
+                RETURNING r.registry_id, r.row_number
+            )
+            SELECT min(row_number), registry_id FROM kept GROUP BY registry_id
+            """,
+            field=field,
+            as_of=as_of,
+        ).all()
+        conflicts += [(row[0], row[1], field) for row in rows]
+    for field in SETTLED_MEMBER_FIELDS:
+        rows = _execute(
+            f"""
+            WITH hit AS (
+                SELECT r.row_number, m.{field} AS kept FROM _registry_rows r
+                  JOIN households h ON h.registry_id = r.registry_id
+                  JOIN members m ON m.household_id = h.id AND m.nik = r.nik
+                 WHERE r.{field} IS NOT NULL AND r.{field} IS DISTINCT FROM m.{field}
+                   AND EXISTS (SELECT 1 FROM registry_changes c
+                                WHERE c.member_id = m.id AND c.field = :field
+                                  AND c.state IN ('applied', 'accepted') AND c.source_kind <> 'import'
+                                  AND c.decided_at >= CAST(:as_of AS date) + 1)
+            ), kept AS (
+                UPDATE _registry_rows r SET {field} = hit.kept FROM hit WHERE r.row_number = hit.row_number
+                RETURNING r.registry_id, r.row_number
+            )
+            SELECT row_number, registry_id FROM kept
+            """,
+            field=field,
+            as_of=as_of,
+        ).all()
+        conflicts += [(row[0], row[1], field) for row in rows]
+    return sorted(conflicts)
 
 
 def flag_duplicate_niks() -> tuple[list[tuple[str, str, int]], int]:

@@ -407,10 +407,20 @@ def _household_problems(rows: list[ParsedRow]) -> list[Rejection]:
 
 
 def run_registry_import(
-    data: bytes, *, actor: Actor | None, dry_run: bool, progress: Progress | None = None
+    data: bytes,
+    *,
+    actor: Actor | None,
+    dry_run: bool,
+    progress: Progress | None = None,
+    as_of: date | None = None,
+    source_id: str | None = None,
 ) -> RegistryReport:
     """Validate and load a registry file; the caller records the import and commits. Phases reported:
-    validating (rows read), staging (rows staged and checked against the database), applying."""
+    validating (rows read), staging (rows staged and checked against the database), applying.
+
+    `as_of` is the day the file was extracted: a field a settled change (staff edit, review, musyawarah)
+    set after that day keeps its value, and the conflict is listed (`warning.settled_change_newer`).
+    Every change the import makes lands in the registry change history under `source_id`."""
     progress = progress or NoProgress()
     report = RegistryReport()
     sheet = open_sheet(data, ALIASES)
@@ -481,8 +491,13 @@ def run_registry_import(
                     )
             queries.unstage_households(sorted(db_rejected))
         progress.advance(len(accepted))
+        settled = queries.keep_newer_settled_changes(as_of=as_of) if as_of else []
+        report.warnings.extend(_settled_warnings(settled, as_of))
         progress.phase("applying")
-        write_counts, removed, duplicates = queries.apply_staged_registry(dry_run=dry_run)
+        write_counts, removed, duplicates = queries.apply_staged_registry(
+            dry_run=dry_run, actor_id=actor.user_id if actor else None, source_id=source_id
+        )
+        write_counts["settled_conflicts"] = len(settled)
         report.warnings.extend(_change_warnings(removed, duplicates))
     _dedupe_rejections(report)
     for row in accepted:
@@ -540,6 +555,22 @@ def _change_warnings(removed: list[tuple], duplicates: list[tuple]) -> list[Reje
             )
         )
     return warnings
+
+
+def _settled_warnings(conflicts: list[tuple[int, str, str]], as_of: date | None) -> list[Rejection]:
+    """Fields the file would have changed back although a settled change newer than the file set them."""
+    return [
+        Rejection(
+            row_number,
+            field,
+            "warning.settled_change_newer",
+            f"Nilai di berkas ({as_of}) lebih lama dari perubahan yang sudah ditetapkan: nilai sekarang dipertahankan,"
+            f" mohon diputuskan / the file ({as_of}) is older than a settled change: the current value was kept,"
+            " please decide",
+            registry_id,
+        )
+        for row_number, registry_id, field in conflicts
+    ]
 
 
 def _reject_rest(report: RegistryReport, rows: list[ParsedRow], bad: list[int]) -> None:

@@ -82,6 +82,17 @@ def _field(name: str) -> str:
     return (request.form.get(name) or request.args.get(name) or "").strip()
 
 
+def _date_field(name: str) -> date | None:
+    """An optional ISO date form field or query parameter (422 on that field when it is not one)."""
+    text = _field(name).strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise validation_error({name: ["Tanggal YYYY-MM-DD / a YYYY-MM-DD date"]}) from error
+
+
 def _flag(name: str) -> bool:
     return _field(name).lower() in {"1", "true", "yes", "on"}
 
@@ -127,6 +138,12 @@ def import_registry():
               properties:
                 file: {type: string, format: binary}
                 dry_run: {type: boolean}
+                as_of:
+                  type: string
+                  format: date
+                  description: >
+                    The file's extract date: a field a settled change (staff edit, review, musyawarah) set
+                    after it keeps its value, listed as warning.settled_change_newer
           text/csv:
             schema: {type: string, format: binary, description: The file itself; options in the query}
           application/octet-stream:
@@ -149,12 +166,15 @@ def import_registry():
     """
     upload, size = _upload()
     dry_run = _flag("dry_run")
+    as_of = _date_field("as_of")
     if _in_request(dry_run, size):
-        imported = service.import_registry(upload.read(), _filename(upload), actor=current_actor(), dry_run=True)
+        imported = service.import_registry(
+            upload.read(), _filename(upload), actor=current_actor(), dry_run=True, as_of=as_of
+        )
         return ok(service.import_report(imported), 201)
     job = enqueue(
         import_jobs.REGISTRY,
-        {"filename": _filename(upload), "dry_run": dry_run},
+        {"filename": _filename(upload), "dry_run": dry_run, "as_of": as_of.isoformat() if as_of else None},
         actor=current_actor(),
         upload=upload.stream,
     )

@@ -12,6 +12,7 @@ from server.audit.service import record
 from server.auth.access import Actor, region_in_scope
 from server.errors import NOT_FOUND, PROPOSAL_DECIDED, VALIDATION, AppError, validation_error
 from server.extensions import db
+from server.history import queries as history_queries
 from server.imports import queries
 from server.imports.aid import run_aid_import
 from server.imports.models import AidMatchProposal, DataImport
@@ -39,12 +40,22 @@ def check_period(period_start: date, period_end: date) -> None:
 
 
 def import_registry(
-    data: bytes, filename: str, *, actor: Actor | None, dry_run: bool, progress: Progress | None = None
+    data: bytes,
+    filename: str,
+    *,
+    actor: Actor | None,
+    dry_run: bool,
+    progress: Progress | None = None,
+    as_of: date | None = None,
 ) -> DataImport:
-    """Validate and load a registry file; returns the DataImport record (counts, rejections stored)."""
+    """Validate and load a registry file; returns the DataImport record (counts, rejections stored).
+    `as_of`: the file's extract date (older than a settled change: that change is kept and listed)."""
     check_not_empty(data)
+    token = f"pending:{uuid.uuid4()}"
     try:
-        report = run_registry_import(data, actor=actor, dry_run=dry_run, progress=progress)
+        report = run_registry_import(
+            data, actor=actor, dry_run=dry_run, progress=progress, as_of=as_of, source_id=token
+        )
     except FileRejected as rejected:
         raise file_rejected(rejected) from rejected
     counts: dict[str, Any] = dict(report.counts)
@@ -58,6 +69,8 @@ def import_registry(
         counts=counts,
     )
     queries.add_rejections(import_id=imported.id, rejections=report.rejections + report.warnings)
+    if not dry_run:
+        history_queries.set_source_id(source_kind="import", old=token, new=str(imported.id))
     record(
         "import.registry" + (".dry_run" if dry_run else ""),
         object_type="data_import",
