@@ -54,7 +54,7 @@ def _visits(url: str, count: int) -> None:
                 WITH hh AS (
                     SELECT id, version, location, row_number() OVER (ORDER BY id) - 1 AS rn FROM households
                      WHERE location IS NOT NULL
-                ), total AS (SELECT count(*) AS n FROM hh)
+                ), total AS (SELECT count(*) AS size FROM hh)
                 INSERT INTO visits (id, household_id, enumerator_id, base_version, device_time, received_at,
                                     location, location_accuracy_m, outcome, consent, answers, content_hash, flags,
                                     priority, review_status)
@@ -72,7 +72,7 @@ def _visits(url: str, count: int) -> None:
                        (n % 13) * 5,
                        CASE WHEN n % 5 = 0 THEN 'approved' ELSE 'pending' END
                   FROM generate_series(1, :count) AS n CROSS JOIN total
-                  JOIN hh h ON h.rn = (n::bigint * 7919) % total.n
+                  JOIN hh h ON h.rn = (n::bigint * 7919) % total.size
                 """
             ),
             {"enumerator": enumerator, "count": count},

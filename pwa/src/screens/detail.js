@@ -29,15 +29,21 @@ export async function renderDetail({ router }, id) {
   const programs = new Map((reference.programs || []).map((p) => [p.code, p.name]));
   const rel = new Map((reference.relationships || []).map((r) => [String(r.code), r]));
   const outcomes = new Map((reference.outcomes || []).map((o) => [o.code, o]));
+  const reasons = new Map((reference.review_reasons || []).map((r) => [r.code, r]));
   const draft = await drafts.get(id);
   const sent = await outbox.sentFor(id);
   const lv = h.last_visit;
+  // Sent back by the reviewer and not yet visited again from this phone: the reason and comment on top.
+  const revisit = store.localStatus(h, await store.visitIndex()) === 'revisit';
   const outcome = (code) => refLabel(outcomes.get(code)) || code;
   const period = (a) => [formatDate(a.period_start), formatDate(a.period_end)].filter(Boolean).join(' – ');
   render(app(), html`
     ${backLink('#/list')}
     <section class="card" data-testid="household-detail" aria-labelledby="hh-title">
       <h1 id="hh-title">${h.head_name}</h1>
+      ${revisit ? html`<div class="warn" role="note" data-testid="revisit-note"><strong>${t('revisit_needed')}</strong>
+        ${lv?.review_reason_code ? html`<p>${t('revisit_reason')}: <span data-testid="revisit-reason">${refLabel(reasons.get(lv.review_reason_code)) || lv.review_reason_code}</span></p>` : ''}
+        ${lv?.review_comment ? html`<p data-testid="revisit-comment">${lv.review_comment}</p>` : ''}</div>` : ''}
       <p>${t('kk')}: ${h.kk_number || '–'} · ${t('decile')}: ${h.decile ?? '–'}</p>
       <h2>${t('address')}</h2><p>${h.address}, ${t('rt')} ${h.rt}/${t('rw')} ${h.rw}, ${h.kelurahan_name || h.region_code}</p>
       ${h.location ? html`<a class="button" data-testid="navigate" href="${navigationUrl(h.location, h.head_name)}" target="_blank" rel="noopener">${t('navigate')}</a>` : html`<p class="muted">${t('no_location')}</p>`}
@@ -51,7 +57,7 @@ export async function renderDetail({ router }, id) {
       <ul class="plain">${lv ? html`<li>${formatDateTime(lv.device_time)} · ${outcome(lv.outcome)}${lv.review_status ? ` · ${word('review', lv.review_status)}` : ''}</li>` : ''}
         ${sent.map((v) => html`<li>${formatDateTime(v.payload.device_time)} · ${outcome(v.payload.outcome)} · ${t('status_sent')}</li>`)}
         ${!lv && !sent.length ? html`<li>${t('none')}</li>` : ''}</ul>
-      ${lv?.review_comment ? html`<h2>${t('reviewer_notes')}</h2><p class="warn" data-testid="review-comment">${lv.review_comment}</p>` : ''}
+      ${lv?.review_comment && !revisit ? html`<h2>${t('reviewer_notes')}</h2><p class="warn" data-testid="review-comment">${lv.review_comment}</p>` : ''}
       <button class="primary" id="start" data-testid="start-visit">${draft ? t('continue_draft') : t('start_visit')}</button>
       ${sent.length && !draft ? html`<button id="correct" data-testid="correct-visit">${t('correct_visit')}</button>` : ''}
       ${draft ? html`<button id="discard" data-testid="discard-draft">${t('discard_draft')}</button>` : ''}
