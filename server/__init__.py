@@ -139,6 +139,10 @@ def create_app(config: dict | str | None = None) -> Flask:
     # The staff workspace (/staff/): sessions, CSRF, languages, error pages and its frame's routes.
     init_staff(app)
 
+    from server.analytics.pages import bp as staff_analytics_bp
+
+    app.register_blueprint(staff_analytics_bp)
+
     from server.pwa.routes import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)

@@ -1,0 +1,167 @@
+"""The analytics pages of the staff workspace (/staff/analitik/): the period summary of the caller's area with
+charts, the same per kecamatan, kelurahan and RT/RW, and the list of households behind every number, with the
+API's service (same scope, suppression for viewers, audit) and the same CSV/XLSX exports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+
+from server.aid import service as aid_service
+from server.analytics import service
+from server.analytics.schemas import DrilldownQuerySchema, SummaryQuerySchema
+from server.auth.access import current_actor
+from server.errors import validation_error
+from server.staff.access import staff_view
+from server.types import Role
+
+bp = Blueprint("staff_analytics", __name__, url_prefix="/staff/analitik", template_folder="templates")
+
+STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER, Role.VIEWER)
+LISTERS = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER)
+KIND_LABELS = {
+    "stacking": _l("Bantuan menumpuk"),
+    "gap": _l("Layak tetapi tidak menerima bantuan apa pun"),
+    "gap_program": _l("Layak tetapi tidak menerima program ini"),
+    "dead": _l("Penerima meninggal"),
+    "moved": _l("Penerima pindah"),
+    "not_found": _l("Penerima tidak ditemukan"),
+    "duplicate": _l("Penerima ganda"),
+    "paid_twice": _l("Dibayar dua kali"),
+    "nik_in_two_households": _l("Satu NIK di dua KK"),
+    "above_desil": _l("Di atas desil program"),
+    "deactivated": _l("Tidak aktif di registri tetapi masih dibayar"),
+    "invalid_nik": _l("NIK tidak valid (daftar instansi)"),
+    "not_in_registry": _l("Tidak ada di registri (daftar instansi)"),
+    "unknown_desil": _l("Desil tidak diketahui"),
+}
+SIDE_LABELS = {
+    "verified": _l("terverifikasi lapangan"),
+    "settled": _l("ditetapkan musyawarah"),
+    "records": _l("dari data"),
+    "lists": _l("dari daftar instansi"),
+}
+GROUPS = (
+    (_l("Bantuan menumpuk"), ("stacking",)),
+    (_l("Kesenjangan (exclusion error)"), ("gap", "gap_program", "unknown_desil")),
+    (
+        _l("Salah sasaran (inclusion error)"),
+        (
+            "dead",
+            "moved",
+            "not_found",
+            "duplicate",
+            "paid_twice",
+            "nik_in_two_households",
+            "above_desil",
+            "deactivated",
+            "invalid_nik",
+            "not_in_registry",
+        ),
+    ),
+)
+NEXT_LEVEL = {5: "kecamatan", 8: "kelurahan", 13: "rt_rw"}
+
+
+def _load(schema, args) -> dict[str, Any]:
+    values = dict(args)
+    today = date.today()
+    values.setdefault("period_start", date(today.year, 1, 1).isoformat())
+    values.setdefault("period_end", date(today.year, 12, 31).isoformat())
+    values = {key: value for key, value in values.items() if value != ""}
+    try:
+        return schema.load(values)
+    except ValidationError as error:
+        raise validation_error(error.messages) from error
+
+
+def _rule_label(rule: dict[str, Any] | None) -> str:
+    if rule is None:
+        return ""
+    joiner = " vs " if rule["kind"] == "exclusive" else " + "
+    return joiner.join(rule["programs"])
+
+
+@bp.get("/")
+@staff_view(*STAFF)
+def index():
+    params = _load(SummaryQuerySchema(), request.args)
+    actor = current_actor()
+    region = params.get("region")
+    by = NEXT_LEVEL.get(len(region or "64.72"), "kecamatan")
+    data = service.summary(actor, params["period_start"], params["period_end"], region, by, params.get("program"))
+    rules = {rule["id"]: rule for rule in data["rules"]}
+    totals = [f for f in data["figures"] if f["program"] is None]
+    per_program = [f for f in data["figures"] if f["program"] is not None]
+    chart = [f for f in totals if f["kind"] not in ("gap_program",) and (f["households"] or f["receipts"])]
+    top = max([f["rupiah_month"] or 0 for f in chart] or [0])
+    columns = ("stacking", "gap", "dead", "moved", "not_found", "paid_twice", "above_desil", "not_in_registry")
+    areas = []
+    for area in data["areas"]:
+        cells = {}
+        for figure in area["figures"]:
+            if figure["program"] is None and figure["kind"] in columns and figure["side"] != "settled":
+                cell = cells.setdefault(figure["kind"], {"households": 0, "receipts": 0, "suppressed": False})
+                if figure["suppressed"]:
+                    cell["suppressed"] = True
+                else:
+                    cell["households"] += figure["households"] or 0
+                    cell["receipts"] += figure["receipts"] or 0
+        areas.append({**area, "cells": cells})
+    return render_template(
+        "analytics/index.html",
+        data=data,
+        params=params,
+        region=region,
+        by=by,
+        groups=GROUPS,
+        totals=totals,
+        per_program=per_program,
+        chart=chart,
+        top=top,
+        rules=rules,
+        rule_label=_rule_label,
+        kinds=KIND_LABELS,
+        sides=SIDE_LABELS,
+        columns=columns,
+        areas=areas,
+        programs=aid_service.list_programs(),
+        can_list=actor.role in LISTERS,
+    )
+
+
+@bp.get("/rumah-tangga")
+@staff_view(*LISTERS)
+def households():
+    params = _load(DrilldownQuerySchema(), request.args)
+    per_page, page = params["per_page"], params["page"]
+    items, total = service.drilldown(
+        current_actor(),
+        params["period_start"],
+        params["period_end"],
+        params["kind"],
+        region=params.get("region"),
+        side=params.get("side"),
+        rule_id=params.get("rule_id"),
+        program=params.get("program"),
+        rt=params.get("rt"),
+        rw=params.get("rw"),
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    query = {key: value for key, value in request.args.items() if key not in ("page",)}
+    return render_template(
+        "analytics/households.html",
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        params=params,
+        query=query,
+        kinds=KIND_LABELS,
+        sides=SIDE_LABELS,
+    )
