@@ -30,6 +30,7 @@ def demo_data_command(households: int, seed: int, if_empty: bool) -> None:
         return
     click.echo(
         f"demo-data: {summary['households']} households, {summary['members']} members, "
-        f"{summary['receipts']} aid receipts, {summary['assignments']} assignments in "
+        f"{summary['receipts']} aid receipts, {summary['assignments']} assignments, {summary['visits']} visits "
+        f"({summary['flagged_visits']} flagged) in "
         f"{time.perf_counter() - started:.1f} s; users: {', '.join(summary['users'])}"
     )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from server.demo.geography import Kelurahan, Settlements, to_degrees
+from server.demo.visits import generate_visits
 from server.types import Presence, RegistryStatus, VerificationStatus
 
 CONFIRMED_SHARE = 30_199 / 42_124
@@ -102,6 +103,8 @@ class DemoReceipt:
 class DemoCity:
     households: list[DemoHousehold]
     receipts: list[DemoReceipt]
+    # Push items per enumerator username (server/demo/visits.py), in the phones' format.
+    visits: dict[str, list[dict]] = field(default_factory=dict)
 
 
 class _Numbers:
@@ -115,8 +118,11 @@ class _Numbers:
         return f"{prefix}{self._serials[prefix]:04d}"
 
 
-def generate_city(households: int, seed: int, kelurahan: dict[str, Kelurahan]) -> DemoCity:
-    """`kelurahan`: code → polygon of every kelurahan of the city (`geography.load_kelurahan`)."""
+def generate_city(
+    households: int, seed: int, kelurahan: dict[str, Kelurahan], areas: dict[str, list[str]] | None = None
+) -> DemoCity:
+    """`kelurahan`: code → polygon of every kelurahan of the city (`geography.load_kelurahan`); `areas`:
+    enumerator username → kelurahan codes, whose households get the demo's first visits."""
     rng = random.Random(seed)
     # Places draw from their own stream, so the registry's numbers and names do not depend on geometry.
     places = random.Random(f"{seed}-places")
@@ -133,7 +139,10 @@ def generate_city(households: int, seed: int, kelurahan: dict[str, Kelurahan]) -
         household = _household(rng, numbers, index, code, kelurahan[code].kecamatan_code, spot, statuses[index])
         result.append(household)
         receipts.extend(_aid(rng, household))
-    return DemoCity(result, receipts)
+    city = DemoCity(result, receipts)
+    if areas:
+        city.visits = generate_visits(city, areas, seed, numbers.next)
+    return city
 
 
 def _place(

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
 from server.aid.catalog import seed_programs
 from server.audit.service import record
+from server.auth.access import Actor
 from server.auth.models import User, UserScope
 from server.auth.passwords import hash_password
 from server.campaigns.models import Campaign
@@ -20,11 +21,14 @@ from server.config import DEMO_PASSWORD
 from server.demo import queries
 from server.demo.generator import generate_city
 from server.demo.geography import Kelurahan, load_kelurahan
+from server.demo.visits import enumerator_areas
 from server.errors import CONFLICT, FORBIDDEN, AppError
 from server.extensions import db
 from server.regions.queries import village_codes
 from server.regions.service import load_regions
 from server.types import Role
+from server.visits.push_schemas import MAX_ITEMS
+from server.visits.service import ACCEPTED_WITH_CONFLICT, CREATED, push
 
 CITY = "64.72"
 ENUMERATORS = 5
@@ -46,10 +50,13 @@ def load_demo_city(*, households: int, seed: int, if_empty: bool = False) -> dic
     load_regions()
     seed_programs()
     kelurahan = city_kelurahan()
-    city = generate_city(households, seed, kelurahan)
+    areas = enumerator_areas(sorted(kelurahan), ENUMERATORS, KELURAHAN_PER_ENUMERATOR)
+    city = generate_city(households, seed, kelurahan, areas)
     queries.copy_city(city, queries.program_ids())
-    users = _create_users(sorted(kelurahan))
+    users = _create_users(areas)
     assigned = _create_campaign(users)
+    queries.analyze_city()
+    visits, flagged = _send_visits(users, city.visits)
     summary = {
         "skipped": False,
         "households": len(city.households),
@@ -57,6 +64,8 @@ def load_demo_city(*, households: int, seed: int, if_empty: bool = False) -> dic
         "receipts": len(city.receipts),
         "users": sorted(users),
         "assignments": assigned,
+        "visits": visits,
+        "flagged_visits": flagged,
     }
     record("demo.load", object_type="demo", object_id=seed, changes={k: v for k, v in summary.items() if k != "users"})
     return summary
@@ -80,23 +89,17 @@ def city_kelurahan() -> dict[str, Kelurahan]:
     return kelurahan
 
 
-def _create_users(kelurahan_codes: list[str]) -> dict[str, User]:
+def _create_users(areas: dict[str, list[str]]) -> dict[str, User]:
     """admin, supervisor, reviewer, viewer over the city; enumeratorN over a few kelurahan spread across it."""
     password_hash = hash_password(DEMO_PASSWORD)
-    step = len(kelurahan_codes) // ENUMERATORS
     plan: dict[str, tuple[Role, str, list[str]]] = {
         "admin": (Role.ADMIN, "Admin Dinas Sosial", []),
         "supervisor": (Role.SUPERVISOR, "Supervisor Verval", [CITY]),
         "reviewer": (Role.REVIEWER, "Petugas Reviu Dinsos", [CITY]),
         "viewer": (Role.VIEWER, "Perencana Bappeda", [CITY]),
     }
-    for number in range(1, ENUMERATORS + 1):
-        first = (number - 1) * step
-        plan[f"enumerator{number}"] = (
-            Role.ENUMERATOR,
-            f"Petugas Lapangan {number}",
-            kelurahan_codes[first : first + KELURAHAN_PER_ENUMERATOR],
-        )
+    for number, (username, codes) in enumerate(areas.items(), start=1):
+        plan[username] = (Role.ENUMERATOR, f"Petugas Lapangan {number}", codes)
     users = {}
     for username, (role, full_name, regions) in plan.items():
         user = User(username=username, full_name=full_name, role=role, password_hash=password_hash)
@@ -127,3 +130,23 @@ def _create_campaign(users: dict[str, User]) -> int:
                 region_codes=user.region_codes,
             )
     return assigned
+
+
+def _send_visits(users: dict[str, User], visits: dict[str, list[dict]]) -> tuple[int, int]:
+    """The demo visits through the real sync push, as each enumerator (flags and priority as for any phone);
+    returns (visits stored, of them flagged)."""
+    stored = flagged = 0
+    for username, items in visits.items():
+        user = users[username]
+        actor = Actor(user.id, user.username, user.role, tuple(user.region_codes), None)
+        g.job_actor = actor  # the audit names the enumerator, as for a phone's push
+        try:
+            for start in range(0, len(items), MAX_ITEMS):
+                for result in push(actor, items[start : start + MAX_ITEMS], None):
+                    if result["status"] not in (CREATED, ACCEPTED_WITH_CONFLICT):
+                        raise AppError(CONFLICT, message=f"demo visit refused: {result}")
+                    stored += 1
+                    flagged += bool(result["visit"]["flags"])
+        finally:
+            g.pop("job_actor", None)
+    return stored, flagged

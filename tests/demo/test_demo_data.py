@@ -15,6 +15,7 @@ from server.auth.passwords import verify_password
 from server.config import DEMO_PASSWORD
 from server.demo.generator import generate_city
 from server.demo.service import city_kelurahan, load_demo_city
+from server.demo.visits import enumerator_areas
 from server.errors import AppError
 from server.extensions import db
 from server.households.identity import is_valid_kk, is_valid_nik, nik_birth_date, nik_is_female
@@ -36,7 +37,7 @@ def _scalar(sql: str):
 
 
 def test_households_members_and_identity_numbers_are_valid(demo_city):
-    households = db.session.execute(sa.select(Household)).scalars().all()
+    households = db.session.execute(sa.select(Household).where(Household.source == "registry")).scalars().all()
     members = db.session.execute(sa.select(Member)).scalars().all()
     assert len(households) == demo_city["households"] == HOUSEHOLDS
     assert len(members) == demo_city["members"]
@@ -56,7 +57,7 @@ def test_identity_numbers_name_real_kecamatan_and_encode_each_birth_date(demo_ci
     )
     assert len(kecamatan) == 10
     members = db.session.execute(sa.select(Member)).scalars().all()
-    kks = db.session.execute(sa.select(Household.kk_number)).scalars().all()
+    kks = db.session.execute(sa.select(Household.kk_number).where(Household.source == "registry")).scalars().all()
     assert {m.nik[:6] for m in members} <= kecamatan and {kk[:6] for kk in kks} <= kecamatan
     assert all(nik_birth_date(m.nik).strftime("%d%m%y") == m.birth_date.strftime("%d%m%y") for m in members)
     assert all(m.nik[12:] != "0000" for m in members) and all(kk[12:] != "0000" for kk in kks)
@@ -129,11 +130,12 @@ def test_one_user_per_role_with_the_demo_password_and_scoped_enumerators(demo_ci
 
 
 def test_a_second_load_is_refused_or_skipped_with_if_empty(demo_city):
-    assert load_demo_city(households=10, seed=1, if_empty=True) == {"skipped": True, "households": HOUSEHOLDS}
+    everything = _scalar("SELECT count(*) FROM households")
+    assert load_demo_city(households=10, seed=1, if_empty=True) == {"skipped": True, "households": everything}
     with pytest.raises(AppError) as refused:
         load_demo_city(households=10, seed=1)
     assert refused.value.kind.status == 409
-    assert _scalar("SELECT count(*) FROM households") == HOUSEHOLDS
+    assert _scalar("SELECT count(*) FROM households") == everything
 
 
 def test_same_seed_same_city_other_seed_other_city(app, db_session):
@@ -146,7 +148,9 @@ def test_same_seed_same_city_other_seed_other_city(app, db_session):
 
 def test_loaded_rows_are_exactly_the_generated_ones(demo_city, app):
     city = generate_city(HOUSEHOLDS, 7, city_kelurahan())
-    stored = set(db.session.execute(sa.text("SELECT id, kk_number, head_name FROM households")).all())
+    stored = set(
+        db.session.execute(sa.text("SELECT id, kk_number, head_name FROM households WHERE source = 'registry'")).all()
+    )
     assert stored == {(h.id, h.kk_number, h.head_name) for h in city.households}
 
 
@@ -154,7 +158,7 @@ def test_cli_loads_and_production_refuses(app, database_url, db_session):
     result = app.test_cli_runner().invoke(args=["demo-data", "--households", "30", "--seed", "2"])
     assert result.exit_code == 0, result.output
     assert "30 households" in result.output
-    assert _scalar("SELECT count(*) FROM households") == 30
+    assert _scalar("SELECT count(*) FROM households WHERE source = 'registry'") == 30
 
     secrets = {"SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40}
     production = create_app({"PROFILE": "production", "SQLALCHEMY_DATABASE_URI": database_url, **secrets})
@@ -191,3 +195,55 @@ def test_households_lie_inside_their_own_kelurahan_apart_from_a_few_misplaced_po
     misplaced = {h.id for h in generate_city(HOUSEHOLDS, 7, city_kelurahan()).households if h.misplaced}
     assert 0 < len(misplaced) <= 0.05 * len(rows)
     assert {row.id for row in rows} - inside <= misplaced
+
+
+def test_demo_visits_came_through_the_push_and_fill_the_review_queue(demo_city, client, auth_headers):
+    """Every enumerator has sent visits: clean and flagged, pending review, with field proposals among them."""
+    rows = db.session.execute(
+        sa.text(
+            """
+            SELECT u.username, v.review_status, v.flags, v.priority, h.source
+              FROM visits v JOIN users u ON u.id = v.enumerator_id JOIN households h ON h.id = v.household_id
+            """
+        )
+    ).all()
+    assert len(rows) == demo_city["visits"] > 0
+    assert {row.username for row in rows} == {f"enumerator{n}" for n in range(1, 6)}
+    assert {row.review_status for row in rows} == {"pending"}
+    flagged = [row for row in rows if row.flags]
+    assert len(flagged) == demo_city["flagged_visits"] and 0 < len(flagged) < len(rows)
+    assert all(row.priority > 0 for row in flagged) and all(row.priority == 0 for row in rows if not row.flags)
+    assert sum(row.source == "field" for row in rows) == 5
+    reviewer = db.session.execute(sa.select(User).where(User.username == "reviewer")).scalar_one()
+    queue = client.get("/api/v1/visits?review_status=pending&limit=500", headers=auth_headers(reviewer))
+    assert len(queue.get_json()["data"]) == len(rows)
+
+
+def test_demo_visit_mix_at_city_scale(app, db_session):
+    """The generated mix over a bigger city: every outcome, member changes, a NIK held elsewhere, aid that
+    differs from the lists, weak or no GPS, and fixes far from misplaced registered points."""
+    load_regions()
+    kelurahan = city_kelurahan()
+    areas = enumerator_areas(sorted(kelurahan), 5, 2)
+    city = generate_city(6000, 3, kelurahan, areas)
+    items = [item for batch in city.visits.values() for item in batch]
+    outcomes = Counter(item["outcome"] for item in items)
+    assert 0.8 < outcomes["found"] / len(items) < 0.92
+    assert (
+        set(outcomes)
+        == {"found", "moved_within", "moved_outside", "not_found", "deceased", "refused"}
+        | {
+            "building_gone",
+            "duplicate",
+        }
+        or len(outcomes) >= 6
+    )
+    assert sum(1 for item in items if item["gps"].get("no_fix")) > 0
+    assert sum(1 for item in items if item["gps"].get("accuracy_m", 0) > 50) > 0
+    assert sum(1 for item in items if any(m["presence"] == "new" for m in item["members"])) > 0
+    assert sum(1 for item in items if item.get("new_household")) == 5
+    by_id = {str(h.id): h for h in city.households}
+    misplaced_visits = [
+        item for item in items if by_id.get(item["household_id"]) and by_id[item["household_id"]].misplaced
+    ]
+    assert misplaced_visits
