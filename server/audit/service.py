@@ -40,14 +40,16 @@ def record(
     )
 
 
-def record_many(action: str, *, object_type: str, entries: list[tuple[Any, dict]]) -> None:
+def record_many(
+    action: str, *, object_type: str, entries: list[tuple[Any, dict]], actor_username: str | None = None
+) -> None:
     """One audit row per (object id, changes), written in one statement (a sync push stores hundreds)."""
     if not entries:
         return
     actor = _actor()
     common = {
         "actor_id": actor.user_id if actor else None,
-        "actor_username": actor.username if actor else None,
+        "actor_username": actor_username or (actor.username if actor else None),
         "device_id": actor.device_id if actor else None,
         "client_addr": request.remote_addr if has_request_context() else None,
         "action": action,

@@ -68,6 +68,70 @@ def _row(
     }
 
 
+def applied_rows(
+    household_id: uuid.UUID,
+    diff: dict[str, tuple[Any, Any]],
+    *,
+    version: int,
+    source: ChangeSource,
+    source_id: Any = None,
+    actor_id: int | None,
+    member_id: uuid.UUID | None = None,
+    at: datetime,
+) -> list[dict[str, Any]]:
+    """The rows `record_applied` writes, for a caller that writes many households' changes in one statement."""
+    return [
+        _row(
+            household_id,
+            member_id,
+            field,
+            before,
+            after,
+            source=source,
+            source_id=source_id,
+            state=ChangeState.APPLIED,
+            version=version,
+            actor_id=actor_id,
+            reason=None,
+            at=at,
+        )
+        for field, (before, after) in diff.items()
+    ]
+
+
+def proposed_rows(
+    household_id: uuid.UUID,
+    diff: dict[str, tuple[Any, Any]],
+    *,
+    source: ChangeSource,
+    source_id: Any = None,
+    member_id: uuid.UUID | None = None,
+    at: datetime,
+) -> list[dict[str, Any]]:
+    """The rows `propose` writes (see `applied_rows`)."""
+    return [
+        _row(
+            household_id,
+            member_id,
+            field,
+            before,
+            after,
+            source=source,
+            source_id=source_id,
+            state=ChangeState.PROPOSED,
+            version=None,
+            actor_id=None,
+            reason=None,
+            at=at,
+        )
+        for field, (before, after) in diff.items()
+    ]
+
+
+def add_rows(rows: list[dict[str, Any]]) -> None:
+    queries.add_changes(rows=rows)
+
+
 def record_applied(
     household_id: uuid.UUID,
     diff: dict[str, tuple[Any, Any]],

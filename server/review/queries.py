@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from server.auth.access import Actor, in_region, in_scope, in_scope_sql
 from server.auth.models import User
 from server.extensions import db
+from server.history.models import RegistryChange
 from server.households.models import Household, Member
 from server.photos.models import Photo
 from server.visits.models import Visit, VisitReview
@@ -115,50 +116,36 @@ def queue_page(*, actor: Actor | None, params: dict[str, Any], after: list | Non
 
 def queue_facets(*, actor: Actor | None, params: dict[str, Any]) -> dict[str, dict[str, int]]:
     """Counts for the current filter: per status (ignoring the status filter), outcome, kelurahan,
-    enumerator and flag (under every filter)."""
-    status_ok = Visit.review_status.in_(params["status"]) if params.get("status") else sa.true()
-    filtered = sa.func.count().filter(status_ok)
+    enumerator and flag (under every filter). One scan: the visits grouped by all five at once (a few
+    thousand groups for a city), summed up here; grouping sets or one query per facet scanned them again."""
     grouped = (
         sa.select(
             Visit.review_status,
             Visit.outcome,
             Household.region_code,
             Visit.enumerator_id,
-            sa.func.count().label("all"),
-            filtered.label("filtered"),
-            sa.func.grouping(Visit.review_status, Visit.outcome, Household.region_code, Visit.enumerator_id).label("g"),
+            Visit.flags,
+            sa.func.count().label("n"),
         )
         .join(Household, Household.id == Visit.household_id)
         .where(*_filters(actor, params, with_status=False))
-        .group_by(
-            sa.func.grouping_sets(
-                sa.tuple_(Visit.review_status),
-                sa.tuple_(Visit.outcome),
-                sa.tuple_(Household.region_code),
-                sa.tuple_(Visit.enumerator_id),
-            )
-        )
+        .group_by(Visit.review_status, Visit.outcome, Household.region_code, Visit.enumerator_id, Visit.flags)
     )
+    statuses = set(params.get("status") or ())
     facets: dict[str, dict[str, int]] = {"status": {}, "outcome": {}, "region": {}, "enumerator": {}, "flag": {}}
-    for row in db.session.execute(grouped):
-        if row.review_status is not None:
-            facets["status"][row.review_status] = row.all
-        elif row.outcome is not None and row.filtered:
-            facets["outcome"][row.outcome] = row.filtered
-        elif row.region_code is not None and row.filtered:
-            facets["region"][row.region_code] = row.filtered
-        elif row.enumerator_id is not None and row.filtered:
-            facets["enumerator"][str(row.enumerator_id)] = row.filtered
-    flag = sa.func.jsonb_array_elements_text(Visit.flags).table_valued("value").alias("flag")
-    flags = (
-        sa.select(flag.c.value, sa.func.count())
-        .select_from(Visit)
-        .join(Household, Household.id == Visit.household_id)
-        .join(flag, sa.true())
-        .where(*_filters(actor, params))
-        .group_by(flag.c.value)
-    )
-    facets["flag"] = {value: count for value, count in db.session.execute(flags)}
+
+    def add(facet: str, key: Any, count: int) -> None:
+        facets[facet][str(key)] = facets[facet].get(str(key), 0) + count
+
+    for status, outcome, region, enumerator, flags, count in db.session.execute(grouped):
+        add("status", status, count)
+        if statuses and status not in statuses:
+            continue
+        add("outcome", outcome, count)
+        add("region", region, count)
+        add("enumerator", enumerator, count)
+        for flag in flags or ():
+            add("flag", flag, count)
     return facets
 
 
@@ -257,7 +244,7 @@ def revisit_visits_of(*, household_ids: list[uuid.UUID]) -> list[Visit]:
 
 def add_reviews(*, rows: list[dict[str, Any]]) -> None:
     if rows:
-        db.session.execute(sa.insert(VisitReview), rows)
+        db.session.execute(sa.insert(VisitReview.__table__), rows)
 
 
 def reviews_of(*, visit_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -383,3 +370,157 @@ def set_location_from_visit(*, household_id: uuid.UUID, visit_id: uuid.UUID) -> 
 
 def now() -> datetime:
     return db.session.execute(sa.select(sa.func.now())).scalar_one()
+
+
+# --- decisions on many visits at once ------------------------------------------------------------------------
+
+
+def lock_visits(*, actor: Actor | None, ids: list[uuid.UUID]) -> dict[uuid.UUID, Visit]:
+    """The visits among `ids` within the actor's area (any, for a policy), row-locked, in id order."""
+    if not ids:
+        return {}
+    query = (
+        sa.select(Visit)
+        .join(Household, Household.id == Visit.household_id)
+        .where(Visit.id.in_(ids))
+        .order_by(Visit.id)
+        .with_for_update(of=Visit)
+        .execution_options(populate_existing=True)
+    )
+    if actor is not None:
+        query = query.where(in_scope(actor, Household.region_code))
+    return {visit.id: visit for visit in db.session.execute(query).scalars()}
+
+
+def lock_households(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, Household]:
+    if not ids:
+        return {}
+    query = (
+        sa.select(Household)
+        .where(Household.id.in_(ids))
+        .order_by(Household.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {household.id: household for household in db.session.execute(query).scalars()}
+
+
+def members_by_household(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, Member]]:
+    found: dict[uuid.UUID, dict[uuid.UUID, Member]] = {household_id: {} for household_id in ids}
+    if ids:
+        for member in db.session.execute(sa.select(Member).where(Member.household_id.in_(ids))).scalars():
+            found[member.household_id][member.id] = member
+    return found
+
+
+def latest_house_conditions(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """The house condition the registry holds for each household (its latest settled change), if any."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(RegistryChange.household_id, RegistryChange.new_value)
+        .where(
+            RegistryChange.household_id.in_(ids),
+            RegistryChange.field == "house_condition",
+            RegistryChange.state.in_(["applied", "accepted"]),
+        )
+        .order_by(RegistryChange.household_id, RegistryChange.id.desc())
+        .distinct(RegistryChange.household_id)
+    )
+    return {household_id: value for household_id, value in rows}
+
+
+def pending_visits_of(*, household_ids: list[uuid.UUID], excluding: list[uuid.UUID]) -> list[Visit]:
+    """Pending visits of these households other than `excluding`, row-locked (they are about to be superseded)."""
+    if not household_ids:
+        return []
+    return list(
+        db.session.execute(
+            sa.select(Visit)
+            .where(
+                Visit.household_id.in_(household_ids),
+                Visit.review_status == "pending",
+                Visit.id.not_in(excluding),
+            )
+            .order_by(Visit.id)
+            .with_for_update()
+        ).scalars()
+    )
+
+
+def set_locations_from_visits(*, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """Households (household id, visit id) take the visit's fix as their registered point."""
+    if pairs:
+        db.session.execute(
+            sa.text(
+                """
+                UPDATE households h SET location = v.location, location_accuracy_m = v.location_accuracy_m
+                  FROM unnest(CAST(:households AS uuid[]), CAST(:visits AS uuid[])) AS p(household_id, visit_id)
+                  JOIN visits v ON v.id = p.visit_id
+                 WHERE h.id = p.household_id
+                """
+            ),
+            {"households": [str(h) for h, _ in pairs], "visits": [str(v) for _, v in pairs]},
+        )
+
+
+def visit_points(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[float, float]]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Visit.id, sa.func.ST_X(Visit.location), sa.func.ST_Y(Visit.location)).where(
+            Visit.id.in_(ids), Visit.location.is_not(None)
+        )
+    )
+    return {visit_id: (lon, lat) for visit_id, lon, lat in rows}
+
+
+def update_households_after_review(*, rows: list[tuple[str, str | None, int]], at: datetime) -> None:
+    """Each (household id, verification status or None to keep it, version) in one statement."""
+    if rows:
+        db.session.execute(
+            sa.text(
+                """
+                UPDATE households h
+                   SET verification_status = coalesce(r.status, h.verification_status), version = r.version,
+                       updated_at = :at
+                  FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:versions AS integer[]))
+                       AS r(id, status, version)
+                 WHERE h.id = r.id
+                """
+            ),
+            {
+                "ids": [row[0] for row in rows],
+                "statuses": [row[1] for row in rows],
+                "versions": [row[2] for row in rows],
+                "at": at,
+            },
+        )
+
+
+def update_decided_visits(
+    *,
+    ids: list[uuid.UUID],
+    status: str,
+    reviewer_id: int | None,
+    comment: str | None,
+    reason_code: str | None,
+    at: datetime,
+    keep_review: bool = False,
+) -> None:
+    """The decision on these visits in one statement (review version bumped, claims released). `keep_review`:
+    only the status changes (a superseded visit keeps who decided it and why)."""
+    if not ids:
+        return
+    values: dict[str, Any] = {
+        "review_status": status,
+        "review_version": Visit.review_version + 1,
+        "reviewed_at": at,
+        "claimed_by_id": None,
+        "claimed_until": None,
+    }
+    if not keep_review:
+        values |= {"reviewed_by_id": reviewer_id, "review_comment": comment, "review_reason_code": reason_code}
+    db.session.execute(
+        sa.update(Visit).where(Visit.id.in_(ids)).values(**values).execution_options(synchronize_session=False)
+    )
