@@ -1,7 +1,14 @@
 """Imports every domain's models so Alembic and the app see the whole schema in one metadata."""
 
 from server.aid.models import AidProgram, AidReceipt
-from server.analytics.models import AidRule, AidRuleVersion, AnalyticsFinding, AnalyticsRun, AnalyticsSnapshot
+from server.analytics.models import (
+    AidRule,
+    AidRuleVersion,
+    AnalyticsCell,
+    AnalyticsFinding,
+    AnalyticsRun,
+    AnalyticsSnapshot,
+)
 from server.audit.models import AuditEntry
 from server.auth.models import Device, RefreshToken, StaffSession, User, UserScope
 from server.campaigns.models import Assignment, Campaign, Tombstone
@@ -22,6 +29,7 @@ __all__ = [
     "AidReceipt",
     "AidRule",
     "AidRuleVersion",
+    "AnalyticsCell",
     "AnalyticsFinding",
     "AnalyticsRun",
     "AnalyticsSnapshot",

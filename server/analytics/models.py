@@ -136,3 +136,29 @@ class AnalyticsFinding(db.Model):
         sa.Index("ix_analytics_findings_run_id_kind_region_code", "run_id", "kind", "region_code"),
         sa.Index("ix_analytics_findings_run_id_region_code", "run_id", "region_code"),
     )
+
+
+class AnalyticsCell(db.Model):
+    """A run's findings counted per RT (kelurahan, RW, RT), kind, side, rule and programme: a household lies in
+    one RT, so its distinct counts add up to kelurahan, kecamatan and city. `program` NULL is the kind's total
+    line (households counted once whatever their programmes). Summaries read these, not the findings."""
+
+    __tablename__ = "analytics_cells"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_runs.id", ondelete="CASCADE"))
+    region_code: Mapped[str | None] = mapped_column(sa.String(13))
+    rw: Mapped[str | None] = mapped_column(sa.String(3))
+    rt: Mapped[str | None] = mapped_column(sa.String(3))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    side: Mapped[str] = mapped_column(sa.String(10))
+    rule_id: Mapped[int | None] = mapped_column(sa.Integer)
+    programs: Mapped[list[str]] = mapped_column(ARRAY(sa.String(32)))
+    program: Mapped[str | None] = mapped_column(sa.String(32))
+    households: Mapped[int] = mapped_column(sa.Integer)
+    receipts: Mapped[int] = mapped_column(sa.Integer)
+    rupiah: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2))
+    rupiah_estimated: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2))
+    unknown_amount: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.Index("ix_analytics_cells_run_id_region_code", "run_id", "region_code"),)

@@ -9,7 +9,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server.analytics.models import AidRule, AidRuleVersion, AnalyticsFinding, AnalyticsRun, AnalyticsSnapshot
+from server.analytics.models import (
+    AidRule,
+    AidRuleVersion,
+    AnalyticsCell,
+    AnalyticsFinding,
+    AnalyticsRun,
+    AnalyticsSnapshot,
+)
 from server.extensions import db
 
 
@@ -293,11 +300,9 @@ def data_fingerprint() -> str:
         sa.text(
             """
             SELECT concat_ws(':', (SELECT max(change_seq) FROM households), (SELECT max(id) FROM data_imports),
-                             (SELECT max(id) FROM aid_receipts), (SELECT count(*) FROM aid_receipts),
-                             (SELECT max(decided_at) FROM aid_match_proposals),
-                             (SELECT max(reviewed_at) FROM visits),
-                             (SELECT count(*) FROM visits WHERE review_status = 'approved'),
-                             (SELECT max(id) FROM registry_changes), (SELECT max(version) FROM aid_rule_versions))
+                             (SELECT max(id) FROM aid_receipts), (SELECT max(decided_at) FROM aid_match_proposals),
+                             (SELECT max(reviewed_at) FROM visits), (SELECT max(id) FROM registry_changes),
+                             (SELECT max(version) FROM aid_rule_versions))
             """
         )
     ).scalar_one()
@@ -328,6 +333,7 @@ def compute_run(*, start, end, version: int, fingerprint: str) -> AnalyticsRun:
     run.rule_set_version, run.fingerprint, run.computed_at, run.compute_ms = version, fingerprint, now, 0
     db.session.flush()
     db.session.execute(sa.delete(AnalyticsFinding).where(AnalyticsFinding.run_id == run.id))
+    db.session.execute(sa.delete(AnalyticsCell).where(AnalyticsCell.run_id == run.id))
     # The statement is large and its row estimates through the CTEs are rough: JIT compiling it took 14 s on
     # the demo city for a 1 s query; sorts of ~100,000 receipts fit in memory with a larger work_mem.
     db.session.execute(sa.text("SET LOCAL jit = off"))
@@ -338,6 +344,7 @@ def compute_run(*, start, end, version: int, fingerprint: str) -> AnalyticsRun:
         sa.text(f"{sql} INSERT INTO analytics_findings (run_id, {columns}) SELECT :run_id, {columns} FROM findings"),
         {"start": start, "end": end, "run_id": run.id},
     )
+    db.session.execute(sa.text(CELLS_SQL), {"run_id": run.id})
     run.compute_ms = round((time.perf_counter() - started) * 1000)
     db.session.flush()
     return run
@@ -397,41 +404,62 @@ SPLIT_KINDS = (
 def summary_rows(*, actor, run_id: int, region: str | None, by: str | None, program: str | None) -> list:
     """Counts per (kind, side, rule, programme), for the whole area (`area` NULL) and, with `by`, per
     sub-area: households, receipts, Rupiah in the period (total and its estimated part), receipts without
-    any amount. `program` keeps the findings that involve it (and the overall gap, unknown desil)."""
-    sql, params = _findings(actor=actor, run_id=run_id, region=region)
-    key = AREA_KEYS[by] if by else "NULL::text"
-    programs = "CASE WHEN f.kind = 'stacking' THEN f.programs ELSE ARRAY[]::text[] END"
-    split = f"CASE WHEN f.kind IN ({', '.join(repr(kind) for kind in SPLIT_KINDS)}) THEN f.programs[1] END"
-    where = "TRUE"
+    any amount; added up from the run's per-RT cells. With `program`: its own lines, the stacking rules
+    involving it, the overall gap and unknown desil (the caller makes the programme's line the total)."""
+    from server.auth.access import in_region_sql, in_scope_sql
+
+    scope, params = in_scope_sql(actor, "c.region_code")
+    params = {**params, "run_id": run_id}
+    conditions = ["c.run_id = :run_id", scope]
+    if region:
+        conditions.append(in_region_sql("c.region_code", ":region"))
+        params["region"] = region
     if program:
-        where = "(:program = ANY(f.programs) OR f.kind IN ('gap', 'unknown_desil'))"
+        conditions.append(
+            "(c.program = :program OR (c.program IS NULL AND (c.kind IN ('gap', 'unknown_desil')"
+            " OR (c.kind = 'stacking' AND :program = ANY(c.programs)))))"
+        )
         params["program"] = program
-    common = "kind, side, rule_id, programs"
-    sets = [f"({common})", f"({common}, program)"]
+    key = AREA_KEYS[by].replace("f.", "c.") if by else "NULL::text"
+    common = "kind, side, rule_id, programs, program"
+    sets = [f"({common})"]
     area = "NULL::text"
     if by:
-        sets += [f"(area_key, {common})", f"(area_key, {common}, program)"]
+        sets.append(f"(area_key, {common})")
         area = "CASE WHEN GROUPING(area_key) = 1 THEN NULL ELSE area_key END"
     return list(
         db.session.execute(
             sa.text(
-                f"""{sql}
+                f"""
                 SELECT {area} AS area, kind, side, rule_id, programs, program,
-                       count(DISTINCT household_id) AS households, sum(receipts)::int AS receipts,
-                       coalesce(sum(rupiah), 0) AS rupiah,
-                       coalesce(sum(rupiah) FILTER (WHERE estimated), 0) AS rupiah_estimated,
-                       count(*) FILTER (WHERE unknown_amount) AS unknown_amount
-                  FROM (SELECT f.kind, f.side, f.rule_id, f.household_id, f.receipts, f.rupiah, f.estimated,
-                               f.unknown_amount, {key} AS area_key, {programs} AS programs, {split} AS program
-                          FROM findings f WHERE {where}) f
+                       sum(households)::int AS households, sum(receipts)::int AS receipts,
+                       sum(rupiah) AS rupiah, sum(rupiah_estimated) AS rupiah_estimated,
+                       sum(unknown_amount)::int AS unknown_amount
+                  FROM (SELECT c.*, {key} AS area_key FROM analytics_cells c WHERE {" AND ".join(conditions)}) c
                  GROUP BY GROUPING SETS ({", ".join(sets)})
-                HAVING GROUPING(program) = 1 OR program IS NOT NULL
                  ORDER BY 1 NULLS FIRST, 2, 3, 4, 6 NULLS FIRST
                 """
             ),
             params,
         )
     )
+
+
+CELLS_SQL = f"""
+INSERT INTO analytics_cells (run_id, region_code, rw, rt, kind, side, rule_id, programs, program, households,
+                             receipts, rupiah, rupiah_estimated, unknown_amount)
+SELECT :run_id, region_code, rw, rt, kind, side, rule_id, programs, program, count(DISTINCT household_id),
+       sum(receipts), coalesce(sum(rupiah), 0), coalesce(sum(rupiah) FILTER (WHERE estimated), 0),
+       count(*) FILTER (WHERE unknown_amount)
+  FROM (SELECT f.region_code, f.rw, f.rt, f.kind, f.side, f.rule_id, f.household_id, f.receipts, f.rupiah,
+               f.estimated, f.unknown_amount,
+               CASE WHEN f.kind = 'stacking' THEN f.programs ELSE ARRAY[]::varchar[] END AS programs,
+               CASE WHEN f.kind IN ({", ".join(repr(kind) for kind in SPLIT_KINDS)}) THEN f.programs[1] END AS program
+          FROM analytics_findings f WHERE f.run_id = :run_id) f
+ GROUP BY GROUPING SETS ((region_code, rw, rt, kind, side, rule_id, programs),
+                         (region_code, rw, rt, kind, side, rule_id, programs, program))
+HAVING GROUPING(program) = 1 OR program IS NOT NULL
+"""
 
 
 def drilldown_rows(

@@ -10,6 +10,7 @@ approved visit) and `settled` (changes a musyawarah accepted).
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -165,6 +166,12 @@ def summary(
     check_request(actor, start, end, region, by, program)
     run, stale = period_run(actor, start, end, refresh=refresh)
     rows = queries.summary_rows(actor=actor, run_id=run.id, region=region, by=by, program=program)
+    if program:
+        # The programme's own line is its kind's total when the summary is about that programme.
+        line = namedtuple("Line", rows[0]._fields) if rows else None
+        rows = [line(*row) for row in rows]
+        rows = [*rows, *(row._replace(program=None) for row in rows if row.program is not None)]
+        rows.sort(key=lambda row: (row.area or "", row.kind, row.side, row.rule_id or 0, row.program or ""))
     months = months_between(start, end)
     viewer = actor.role == Role.VIEWER
     totals = [_figure(row, months, viewer) for row in rows if row.area is None]

@@ -69,6 +69,7 @@ class Visit(db.Model):
         sa.Index("ix_visits_review_status_priority_received_at", "review_status", "priority", "received_at"),
         sa.Index("ix_visits_location", "location", postgresql_using="gist"),
         sa.Index("ix_visits_supersedes_id", "supersedes_id"),
+        sa.Index("ix_visits_reviewed_at", "reviewed_at"),  # analytics: has any decision been taken since?
     )
 
 
