@@ -61,6 +61,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     register_jwt_handlers(jwt)
 
+    from server.api import init_api
+
+    api = init_api(app)
+
     from server.health.routes import bp as health_bp
 
     app.register_blueprint(health_bp, url_prefix="/api/v1")
@@ -79,15 +83,15 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.users.routes import bp as users_bp
 
-    app.register_blueprint(users_bp, url_prefix="/api/v1")
+    api.register_blueprint(users_bp, url_prefix="/api/v1")
 
     from server.audit.routes import bp as audit_bp
 
-    app.register_blueprint(audit_bp, url_prefix="/api/v1")
+    api.register_blueprint(audit_bp, url_prefix="/api/v1")
 
     from server.visits.routes import bp as visits_bp
 
-    app.register_blueprint(visits_bp, url_prefix="/api/v1")
+    api.register_blueprint(visits_bp, url_prefix="/api/v1")
 
     from server.sync.routes import bp as sync_bp
 
@@ -99,15 +103,15 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.campaigns.routes import bp as campaigns_bp
 
-    app.register_blueprint(campaigns_bp, url_prefix="/api/v1")
+    api.register_blueprint(campaigns_bp, url_prefix="/api/v1")
 
     from server.households.routes import bp as households_bp
 
-    app.register_blueprint(households_bp, url_prefix="/api/v1")
+    api.register_blueprint(households_bp, url_prefix="/api/v1")
 
     from server.aid.routes import bp as aid_bp
 
-    app.register_blueprint(aid_bp, url_prefix="/api/v1")
+    api.register_blueprint(aid_bp, url_prefix="/api/v1")
 
     from server.analytics.routes import bp as analytics_bp
 

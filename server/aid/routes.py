@@ -2,97 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, request
-
 from server.aid import service
-from server.aid.schemas import ProgramCreateSchema, ProgramSchema, ProgramUpdateSchema
+from server.aid.schemas import (
+    ProgramCreateSchema,
+    ProgramListQuerySchema,
+    ProgramListResponseSchema,
+    ProgramResponseSchema,
+    ProgramUpdateSchema,
+)
+from server.api import Blueprint
 from server.auth.access import require
-from server.errors import validation_error
-from server.http import json_body, ok
 from server.types import Role
 
-bp = Blueprint("aid", __name__)
+bp = Blueprint("programs", __name__, description="Program bantuan / Aid programmes")
 
 
 @bp.get("/programs")
 @require()
-def list_programs():
-    """The aid program catalogue (every role).
-    ---
-    get:
-      tags: [programs]
-      summary: List aid programs
-      parameters:
-        - {in: query, name: active_on, required: false, schema: {type: string, format: date},
-           description: Only programs active on this date}
-      responses:
-        200:
-          description: Programs by level and code
-          content:
-            application/json:
-              schema: ProgramListResponseSchema
-        422: ValidationFailed
-    """
-    active_on = None
-    if request.args.get("active_on"):
-        try:
-            active_on = date.fromisoformat(request.args["active_on"])
-        except ValueError as error:
-            raise validation_error({"active_on": ["Tanggal tidak valid / invalid date"]}) from error
-    return ok(ProgramSchema(many=True).dump(service.list_programs(active_on)))
+@bp.arguments(ProgramListQuerySchema, location="query")
+@bp.response(200, ProgramListResponseSchema, description="Programs by level and code")
+@bp.doc(summary="List aid programs")
+def list_programs(params: dict):
+    """The aid program catalogue (every role)."""
+    return {"data": service.list_programs(params.get("active_on"))}
 
 
 @bp.post("/programs")
 @require(Role.ADMIN)
-def create_program():
-    """Add a program to the catalogue (admin).
-    ---
-    post:
-      tags: [programs]
-      summary: Create a program
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: ProgramCreateSchema
-      responses:
-        201:
-          description: The program
-          content:
-            application/json:
-              schema: ProgramResponseSchema
-        403: Forbidden
-        409: Conflict
-        422: ValidationFailed
-    """
-    program = service.create_program(ProgramCreateSchema().load(json_body()))
-    return ok(ProgramSchema().dump(program), 201)
+@bp.arguments(ProgramCreateSchema)
+@bp.response(201, ProgramResponseSchema, description="The program")
+@bp.alt_response(409, response="Conflict")
+@bp.doc(summary="Create a program")
+def create_program(data: dict):
+    """Add a program to the catalogue (admin)."""
+    return {"data": service.create_program(data)}
 
 
 @bp.patch("/programs/<code>")
 @require(Role.ADMIN)
-def update_program(code: str):
-    """Change a program's name, classification or active period (admin); the code never changes.
-    ---
-    patch:
-      tags: [programs]
-      summary: Update a program
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: ProgramUpdateSchema
-      responses:
-        200:
-          description: The program
-          content:
-            application/json:
-              schema: ProgramResponseSchema
-        403: Forbidden
-        404: NotFound
-        422: ValidationFailed
-    """
-    program = service.update_program(code, ProgramUpdateSchema().load(json_body()))
-    return ok(ProgramSchema().dump(program))
+@bp.arguments(ProgramUpdateSchema)
+@bp.response(200, ProgramResponseSchema, description="The program")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Update a program")
+def update_program(data: dict, code: str):
+    """Change a program's name, classification or active period (admin); the code never changes."""
+    return {"data": service.update_program(code, data)}

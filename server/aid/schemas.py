@@ -70,6 +70,13 @@ class ProgramCreateSchema(ProgramUpdateSchema):
     period = fields.String(required=True, validate=validate.OneOf(_values(ProgramPeriod)))
 
 
+class ProgramListQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    active_on = fields.Date(metadata={"description": "Only programs active on this date"})
+
+
 class ProgramListResponseSchema(Schema):
     data = fields.List(fields.Nested(ProgramSchema))
 

@@ -2,183 +2,97 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
-
+from server.api import Blueprint
 from server.auth.access import current_actor, require
 from server.campaigns import service
-from server.campaigns.schemas import AssignSchema, CampaignSchema, CampaignUpdateSchema, HouseholdSelectionSchema
-from server.http import json_body, ok
+from server.campaigns.schemas import (
+    AssignmentResultResponseSchema,
+    AssignSchema,
+    CampaignListResponseSchema,
+    CampaignResponseSchema,
+    CampaignSchema,
+    CampaignUpdateSchema,
+    HouseholdSelectionSchema,
+    ProgressResponseSchema,
+)
 from server.types import Role
 
-bp = Blueprint("campaigns", __name__)
+bp = Blueprint("campaigns", __name__, description="Putaran verifikasi dan penugasan / Campaigns and assignments")
 
 MANAGERS = (Role.ADMIN, Role.SUPERVISOR)
 
 
 @bp.get("/campaigns")
 @require(*MANAGERS, Role.REVIEWER, Role.VIEWER)
+@bp.response(200, CampaignListResponseSchema, description="Campaigns")
+@bp.doc(summary="List campaigns")
 def list_campaigns():
-    """Verification rounds, newest first.
-    ---
-    get:
-      tags: [campaigns]
-      summary: List campaigns
-      responses:
-        200:
-          description: Campaigns
-          content:
-            application/json:
-              schema: CampaignListResponseSchema
-        403: Forbidden
-    """
-    return ok(CampaignSchema(many=True).dump(service.list_campaigns()))
+    """Verification rounds, newest first."""
+    return {"data": service.list_campaigns()}
 
 
 @bp.post("/campaigns")
 @require(*MANAGERS)
-def create_campaign():
-    """Start a verification round.
-    ---
-    post:
-      tags: [campaigns]
-      summary: Create a campaign
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: CampaignSchema
-      responses:
-        201:
-          description: The campaign
-          content:
-            application/json:
-              schema: CampaignResponseSchema
-        403: Forbidden
-        422: ValidationFailed
-    """
-    campaign = service.create_campaign(CampaignSchema().load(json_body()), current_actor())
-    return ok(CampaignSchema().dump(campaign), 201)
+@bp.arguments(CampaignSchema)
+@bp.response(201, CampaignResponseSchema, description="The campaign")
+@bp.doc(summary="Create a campaign")
+def create_campaign(data: dict):
+    """Start a verification round."""
+    return {"data": service.create_campaign(data, current_actor())}
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 @require(*MANAGERS, Role.REVIEWER, Role.VIEWER)
+@bp.response(200, CampaignResponseSchema, description="The campaign")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Get a campaign")
 def get_campaign(campaign_id: int):
-    """One campaign.
-    ---
-    get:
-      tags: [campaigns]
-      summary: Get a campaign
-      responses:
-        200:
-          description: The campaign
-          content:
-            application/json:
-              schema: CampaignResponseSchema
-        403: Forbidden
-        404: NotFound
-    """
-    return ok(CampaignSchema().dump(service.require_campaign(campaign_id)))
+    """One campaign."""
+    return {"data": service.require_campaign(campaign_id)}
 
 
 @bp.patch("/campaigns/<int:campaign_id>")
 @require(*MANAGERS)
-def update_campaign(campaign_id: int):
-    """Rename, move the period, or (de)activate a campaign; phones only get households of active ones.
-    ---
-    patch:
-      tags: [campaigns]
-      summary: Update a campaign
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: CampaignUpdateSchema
-      responses:
-        200:
-          description: The campaign
-          content:
-            application/json:
-              schema: CampaignResponseSchema
-        403: Forbidden
-        404: NotFound
-        422: ValidationFailed
-    """
-    campaign = service.update_campaign(campaign_id, CampaignUpdateSchema().load(json_body()))
-    return ok(CampaignSchema().dump(campaign))
+@bp.arguments(CampaignUpdateSchema)
+@bp.response(200, CampaignResponseSchema, description="The campaign")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Update a campaign")
+def update_campaign(data: dict, campaign_id: int):
+    """Rename, move the period, or (de)activate a campaign; phones only get households of active ones."""
+    return {"data": service.update_campaign(campaign_id, data)}
 
 
 @bp.post("/campaigns/<int:campaign_id>/assignments")
 @require(*MANAGERS)
-def assign(campaign_id: int):
+@bp.arguments(AssignSchema)
+@bp.response(200, AssignmentResultResponseSchema, description="Counts")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Assign or reassign households")
+def assign(selection: dict, campaign_id: int):
     """Assign households to an enumerator: by ids, by kelurahan, or by RT/RW of a kelurahan.
-    ---
-    post:
-      tags: [campaigns]
-      summary: Assign or reassign households
-      description: >
-        Households already assigned to another enumerator in this campaign move to this one (their
-        former phone drops them at its next pull). Households outside the caller's area answer 404.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: AssignSchema
-      responses:
-        200:
-          description: Counts
-          content:
-            application/json:
-              schema: AssignmentResultResponseSchema
-        403: Forbidden
-        404: NotFound
-        422: ValidationFailed
+
+    Households already assigned to another enumerator in this campaign move to this one (their former phone
+    drops them at its next pull). Households outside the caller's area answer 404.
     """
-    counts = service.assign(campaign_id, AssignSchema().load(json_body()), current_actor())
-    return ok(counts)
+    return {"data": service.assign(campaign_id, selection, current_actor())}
 
 
 @bp.post("/campaigns/<int:campaign_id>/assignments/unassign")
 @require(*MANAGERS)
-def unassign(campaign_id: int):
-    """Take households back from whoever holds them in this campaign.
-    ---
-    post:
-      tags: [campaigns]
-      summary: Unassign households
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: HouseholdSelectionSchema
-      responses:
-        200:
-          description: Counts
-          content:
-            application/json:
-              schema: AssignmentResultResponseSchema
-        403: Forbidden
-        404: NotFound
-        422: ValidationFailed
-    """
-    counts = service.unassign(campaign_id, HouseholdSelectionSchema().load(json_body()), current_actor())
-    return ok(counts)
+@bp.arguments(HouseholdSelectionSchema)
+@bp.response(200, AssignmentResultResponseSchema, description="Counts")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Unassign households")
+def unassign(selection: dict, campaign_id: int):
+    """Take households back from whoever holds them in this campaign."""
+    return {"data": service.unassign(campaign_id, selection, current_actor())}
 
 
 @bp.get("/campaigns/<int:campaign_id>/progress")
 @require(*MANAGERS, Role.REVIEWER)
+@bp.response(200, ProgressResponseSchema, description="Counts")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Campaign progress")
 def progress(campaign_id: int):
-    """Verification progress in the caller's area, per enumerator and per kelurahan.
-    ---
-    get:
-      tags: [campaigns]
-      summary: Campaign progress
-      responses:
-        200:
-          description: Counts
-          content:
-            application/json:
-              schema: ProgressResponseSchema
-        403: Forbidden
-        404: NotFound
-    """
-    return ok(service.progress(campaign_id, current_actor()))
+    """Verification progress in the caller's area, per enumerator and per kelurahan."""
+    return {"data": service.progress(campaign_id, current_actor())}

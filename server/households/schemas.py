@@ -261,6 +261,22 @@ class MemberResponseSchema(Schema):
     data = fields.Nested(MemberSchema)
 
 
+class MergeResultSchema(Schema):
+    survivor = fields.Nested(HouseholdDetailSchema)
+    merged = fields.Dict(metadata={"description": "The duplicate's id and what moved over (counts)"})
+
+
+class MergeResponseSchema(Schema):
+    data = fields.Nested(MergeResultSchema)
+
+
+class HouseholdExportQuerySchema(Schema):
+    region = fields.String(
+        validate=validate.Regexp(r"^\d{2}(\.\d{2}){0,2}(\.\d{4})?$"),
+        metadata={"description": "Region code prefix (kecamatan or kelurahan); none = everything you may see"},
+    )
+
+
 class HouseholdExportRequestSchema(Schema):
     region = fields.String(
         load_default=None,

@@ -61,11 +61,7 @@ def openapi_document():
             application/json:
               schema: {type: object}
     """
-    document = current_app.extensions.get("verval_openapi")
-    if document is None:
-        document = build_spec(current_app)
-        current_app.extensions["verval_openapi"] = document
-    return jsonify(document)
+    return jsonify(build_spec(current_app))
 
 
 @bp.get("/docs")

@@ -1,17 +1,18 @@
-"""Building the OpenAPI 3 document from the app's URL map and its views' docstrings (apispec)."""
+"""Building the OpenAPI 3 document: the schema-driven operations (server.api, flask-smorest) plus those still
+documented by YAML in their views' docstrings, completed with what every operation shares."""
 
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
-from apispec import APISpec, yaml_utils
-from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec import yaml_utils
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
-from server import __version__
+from server.api import api_of, is_schema_driven
 from server.openapi.schemas import ErrorEnvelopeSchema, ListMetaSchema
 
 # Routes that describe the API rather than being part of it (the page and its static files).
@@ -26,6 +27,14 @@ _CONVERTER_TYPES = {
     "string": {"type": "string"},
     None: {"type": "string"},
 }
+
+DESCRIPTION = (
+    "Verifikasi dan validasi data kesejahteraan sosial / field verification of social-assistance households. "
+    'Success: `{"data": …}` (lists add `meta`); errors: `{"error": {"code", "message", "details"}}`.'
+)
+
+# Our name for each failure status, where flask-smorest would name it after http.HTTPStatus.
+NAMED_BY_STATUS = {"400": "BadRequest", "422": "ValidationFailed"}
 
 COMMON_RESPONSES = {
     "BadRequest": "Permintaan tidak valid / Bad request",
@@ -44,23 +53,6 @@ COMMON_RESPONSES = {
 }
 
 
-class RuleFlaskPlugin(FlaskPlugin):
-    """FlaskPlugin that documents one URL rule at a time (an endpoint may have several rules)."""
-
-    def path_helper(self, path=None, operations=None, parameters=None, *, view=None, app=None, rule=None, **kwargs):
-        if rule is None:
-            return super().path_helper(path, operations, parameters, view=view, app=app, **kwargs)
-        assert operations is not None
-        documented = yaml_utils.load_operations_from_docstring(view.__doc__ or "")
-        methods = {method.lower() for method in (rule.methods or set()) - AUTOMATIC_METHODS}
-        if "HEAD" in (rule.methods or set()) and "head" in documented:
-            methods.add("head")
-        if "OPTIONS" in (rule.methods or set()) and "options" in documented:
-            methods.add("options")
-        operations.update({method: op for method, op in documented.items() if method in methods})
-        return self.flaskpath2openapi(rule.rule)
-
-
 def is_documented(rule: Rule) -> bool:
     """An API rule the document must describe (not the documentation's own pages)."""
     return rule.rule.startswith("/api/") and not rule.rule.startswith(UNDOCUMENTED_PREFIXES)
@@ -72,32 +64,51 @@ def documented_rules(app: Flask) -> list[Rule]:
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
-    """The OpenAPI 3.0 document of every `/api/` route, as a dict."""
-    spec = APISpec(
-        title="Verval API",
-        version=__version__,
-        openapi_version="3.0.3",
-        plugins=[RuleFlaskPlugin(), MarshmallowPlugin()],
-        info={
-            "description": "Verifikasi dan validasi data kesejahteraan sosial / field verification of "
-            'social-assistance households. Success: `{"data": …}` (lists add `meta`); errors: '
-            '`{"error": {"code", "message", "details"}}`.'
-        },
-    )
+    """The OpenAPI 3.0 document of every `/api/` route, as a dict (built once per app).
+
+    Schema-driven blueprints (`server.api`) are already in the Api's spec, documented from their decorators;
+    the operations of the others come from the YAML in their views' docstrings."""
+    with _BUILDING:  # two first requests at once must not register the same components twice
+        document = app.extensions.get("verval_openapi")
+        if document is None:
+            document = app.extensions["verval_openapi"] = _build(app)
+        return document
+
+
+_BUILDING = threading.Lock()
+
+
+def _build(app: Flask) -> dict[str, Any]:
+    spec = api_of(app).spec
+    spec.options["info"] = {"description": DESCRIPTION}
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    spec.components.schema("ErrorEnvelope", schema=ErrorEnvelopeSchema)
-    spec.components.schema("ListMeta", schema=ListMetaSchema)
+    for name, schema in (("ErrorEnvelope", ErrorEnvelopeSchema), ("ListMeta", ListMetaSchema)):
+        if name not in spec.components.schemas:
+            spec.components.schema(name, schema=schema)
     for name, description in COMMON_RESPONSES.items():
         spec.components.response(
             name,
             {"description": description, "content": {"application/json": {"schema": "ErrorEnvelope"}}},
         )
     for rule in documented_rules(app):
-        view = app.view_functions[rule.endpoint]
-        spec.path(view=view, app=app, rule=rule, operations={})
+        if not is_schema_driven(app, rule.endpoint):
+            spec.path(
+                rule=rule, operations=_docstring_operations(app.view_functions[rule.endpoint], rule), parameters=[]
+            )
     document = spec.to_dict()
     _complete(document, app)
+    _use_our_response_names(document)
     return document
+
+
+def _docstring_operations(view, rule: Rule) -> dict[str, Any]:
+    """The operations a view's docstring documents for the methods this rule serves."""
+    documented = yaml_utils.load_operations_from_docstring(view.__doc__ or "")
+    methods = {method.lower() for method in (rule.methods or set()) - AUTOMATIC_METHODS}
+    for automatic in ("head", "options"):
+        if automatic.upper() in (rule.methods or set()) and automatic in documented:
+            methods.add(automatic)
+    return {method: op for method, op in documented.items() if method in methods}
 
 
 def _complete(document: dict, app: Flask) -> None:
@@ -123,6 +134,22 @@ def _complete(document: dict, app: Flask) -> None:
             responses = operation.setdefault("responses", {"200": {"description": "OK"}})
             for status, name in _shared_failures(app.view_functions[rule.endpoint], operation):
                 responses.setdefault(status, {"$ref": f"#/components/responses/{name}"})
+
+
+def _use_our_response_names(document: dict) -> None:
+    """flask-smorest refers to failures by their HTTPStatus name (`UNPROCESSABLE_ENTITY`); the document uses
+    the catalogue's bilingual ones (`ValidationFailed`) throughout."""
+    smorest_names = set()
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items() if isinstance(operation, dict) else ():
+                ref = response.get("$ref", "") if isinstance(response, dict) else ""
+                name = ref.rsplit("/", 1)[-1]
+                if status in NAMED_BY_STATUS and name != NAMED_BY_STATUS[status] and name.isupper():
+                    smorest_names.add(name)
+                    response["$ref"] = f"#/components/responses/{NAMED_BY_STATUS[status]}"
+    for name in smorest_names:
+        document["components"]["responses"].pop(name, None)
 
 
 def _shared_failures(view, operation: dict) -> list[tuple[str, str]]:

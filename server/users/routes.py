@@ -4,185 +4,92 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, request
-
+from server.api import Blueprint
 from server.auth.access import current_actor, require
-from server.auth.schemas import UserSchema
-from server.http import json_body, ok
 from server.types import Role
 from server.users import service
 from server.users.schemas import (
-    DeviceDetailSchema,
+    DeviceListResponseSchema,
+    DeviceResponseSchema,
     PasswordResetSchema,
     UserCreateSchema,
     UserListQuerySchema,
+    UserListResponseSchema,
+    UserResponseSchema,
     UserUpdateSchema,
 )
 
-bp = Blueprint("users", __name__)
+bp = Blueprint("users", __name__, description="Pengguna dan perangkat / Users and devices")
 
 
 @bp.get("/users")
 @require(Role.ADMIN)
-def list_users():
-    """Every account, by username.
-    ---
-    get:
-      tags: [users]
-      summary: List users
-      parameters:
-        - in: query
-          schema: UserListQuerySchema
-      responses:
-        200:
-          description: Users
-          content:
-            application/json:
-              schema: UserListResponseSchema
-        403: Forbidden
-        422: ValidationFailed
-    """
-    filters = UserListQuerySchema().load(request.args)
-    return ok(UserSchema(many=True).dump(service.list_users(**filters)))
+@bp.arguments(UserListQuerySchema, location="query")
+@bp.response(200, UserListResponseSchema, description="Users")
+@bp.doc(summary="List users")
+def list_users(filters: dict):
+    """Every account, by username."""
+    return {"data": service.list_users(**filters)}
 
 
 @bp.post("/users")
 @require(Role.ADMIN)
-def create_user():
-    """Create an account with a role and an area (region codes; none for admins).
-    ---
-    post:
-      tags: [users]
-      summary: Create a user
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: UserCreateSchema
-      responses:
-        201:
-          description: The user
-          content:
-            application/json:
-              schema: UserResponseSchema
-        403: Forbidden
-        409: Conflict
-        422: ValidationFailed
-    """
-    user = service.create_user(UserCreateSchema().load(json_body()))
-    return ok(UserSchema().dump(user), 201)
+@bp.arguments(UserCreateSchema)
+@bp.response(201, UserResponseSchema, description="The user")
+@bp.alt_response(409, response="Conflict")
+@bp.doc(summary="Create a user")
+def create_user(data: dict):
+    """Create an account with a role and an area (region codes; none for admins)."""
+    return {"data": service.create_user(data)}
 
 
 @bp.get("/users/<int:user_id>")
 @require(Role.ADMIN)
+@bp.response(200, UserResponseSchema, description="The user")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Get a user")
 def get_user(user_id: int):
-    """One account.
-    ---
-    get:
-      tags: [users]
-      summary: Get a user
-      responses:
-        200:
-          description: The user
-          content:
-            application/json:
-              schema: UserResponseSchema
-        403: Forbidden
-        404: NotFound
-    """
-    return ok(UserSchema().dump(service.require_user(user_id)))
+    """One account."""
+    return {"data": service.require_user(user_id)}
 
 
 @bp.patch("/users/<int:user_id>")
 @require(Role.ADMIN)
-def update_user(user_id: int):
-    """Change name, role, area or active flag; rights taken away end the user's sessions at once.
-    ---
-    patch:
-      tags: [users]
-      summary: Update a user
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: UserUpdateSchema
-      responses:
-        200:
-          description: The user
-          content:
-            application/json:
-              schema: UserResponseSchema
-        403: Forbidden
-        404: NotFound
-        422: ValidationFailed
-    """
-    user = service.update_user(user_id, UserUpdateSchema().load(json_body()), current_actor())
-    return ok(UserSchema().dump(user))
+@bp.arguments(UserUpdateSchema)
+@bp.response(200, UserResponseSchema, description="The user")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Update a user")
+def update_user(data: dict, user_id: int):
+    """Change name, role, area or active flag; rights taken away end the user's sessions at once."""
+    return {"data": service.update_user(user_id, data, current_actor())}
 
 
 @bp.post("/users/<int:user_id>/password")
 @require(Role.ADMIN)
-def reset_password(user_id: int):
-    """Set a new password for a user (who forgot theirs); all their sessions end.
-    ---
-    post:
-      tags: [users]
-      summary: Reset a password
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: PasswordResetSchema
-      responses:
-        200:
-          description: The user
-          content:
-            application/json:
-              schema: UserResponseSchema
-        403: Forbidden
-        404: NotFound
-        422: ValidationFailed
-    """
-    user = service.reset_password(user_id, PasswordResetSchema().load(json_body())["password"])
-    return ok(UserSchema().dump(user))
+@bp.arguments(PasswordResetSchema)
+@bp.response(200, UserResponseSchema, description="The user")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Reset a password")
+def reset_password(data: dict, user_id: int):
+    """Set a new password for a user (who forgot theirs); all their sessions end."""
+    return {"data": service.reset_password(user_id, data["password"])}
 
 
 @bp.get("/users/<int:user_id>/devices")
 @require(Role.ADMIN)
+@bp.response(200, DeviceListResponseSchema, description="Devices")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="List a user's devices")
 def list_devices(user_id: int):
-    """The devices a user registered at login, revoked ones included.
-    ---
-    get:
-      tags: [users]
-      summary: List a user's devices
-      responses:
-        200:
-          description: Devices
-          content:
-            application/json:
-              schema: DeviceListResponseSchema
-        403: Forbidden
-        404: NotFound
-    """
-    return ok(DeviceDetailSchema(many=True).dump(service.devices_of(user_id)))
+    """The devices a user registered at login, revoked ones included."""
+    return {"data": service.devices_of(user_id)}
 
 
 @bp.post("/devices/<uuid:device_id>/revoke")
 @require(Role.ADMIN)
+@bp.response(200, DeviceResponseSchema, description="The device")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Revoke a device")
 def revoke_device(device_id: uuid.UUID):
-    """Revoke a lost or stolen device: its tokens stop working at once.
-    ---
-    post:
-      tags: [users]
-      summary: Revoke a device
-      responses:
-        200:
-          description: The device
-          content:
-            application/json:
-              schema: DeviceResponseSchema
-        403: Forbidden
-        404: NotFound
-    """
-    device = service.revoke_device(device_id)
-    return ok(DeviceDetailSchema().dump(device))
+    """Revoke a lost or stolen device: its tokens stop working at once."""
+    return {"data": service.revoke_device(device_id)}
