@@ -75,7 +75,7 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.auth.routes import bp as auth_bp
 
-    app.register_blueprint(auth_bp, url_prefix="/api/v1")
+    api.register_blueprint(auth_bp, url_prefix="/api/v1")
 
     from server.tokens.routes import bp as tokens_bp
 

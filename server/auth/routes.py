@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, current_app, request
+from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_limiter.util import get_remote_address
 
+from server.api import Blueprint
 from server.auth import service
 from server.auth.access import current_actor, require
-from server.auth.schemas import LoginSchema, SessionSchema, TokensSchema
+from server.auth.schemas import LoginSchema, RevokedResponseSchema, SessionResponseSchema, TokensResponseSchema
 from server.extensions import limiter
-from server.http import json_body, ok
 from server.users.schemas import PasswordChangeSchema
 from server.users.service import change_own_password
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("auth", __name__, description="Sesi / Sessions")
 
 
 def _login_account_key() -> str:
@@ -45,121 +45,62 @@ def _count_failures_only(response) -> bool:
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account_key, deduct_when=_count_failures_only
 )
-def login():
+@bp.arguments(LoginSchema)
+@bp.response(200, TokensResponseSchema, description="Tokens, the user and the device")
+@bp.alt_response(401, response="Unauthorized")
+@bp.alt_response(429, response="TooManyRequests")
+@bp.doc(summary="Log in", security=[])
+def login(credentials: dict):
     """Log in on a named device; answers an access and a refresh token (public).
-    ---
-    post:
-      tags: [auth]
-      summary: Log in
-      description: >
-        The phone sends the `device_id` it got at an earlier login so the device keeps its identity.
-        Attempts are rate-limited per client address, failed attempts per address and per account at
-        that address (429 with Retry-After); see docs/operations.md for the numbers.
-      security: []
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: LoginSchema
-      responses:
-        200:
-          description: Tokens, the user and the device
-          content:
-            application/json:
-              schema: TokensResponseSchema
-        401: Unauthorized
-        422: ValidationFailed
-        429: TooManyRequests
+
+    The phone sends the `device_id` it got at an earlier login so the device keeps its identity. Attempts are
+    rate-limited per client address, failed attempts per address and per account at that address (429 with
+    Retry-After); see docs/operations.md for the numbers.
     """
-    tokens = service.login(**LoginSchema().load(json_body()))
-    return ok(TokensSchema().dump(tokens))
+    return {"data": service.login(**credentials)}
 
 
 @bp.post("/auth/refresh")
 @jwt_required(refresh=True)
+@bp.response(200, TokensResponseSchema, description="New tokens")
+@bp.alt_response(401, response="Unauthorized")
+@bp.doc(summary="Rotate tokens", security=[])
 def refresh():
     """Exchange the refresh token (as Bearer) for a new access and refresh token (public).
-    ---
-    post:
-      tags: [auth]
-      summary: Rotate tokens
-      description: >
-        Every refresh token works once. Presenting one that was already exchanged revokes its whole
-        family (all sessions that descend from the same login) and answers 401.
-      security: []
-      responses:
-        200:
-          description: New tokens
-          content:
-            application/json:
-              schema: TokensResponseSchema
-        401: Unauthorized
+
+    Every refresh token works once. Presenting one that was already exchanged revokes its whole family (all
+    sessions that descend from the same login) and answers 401.
     """
-    tokens = service.refresh()
-    return ok(TokensSchema().dump(tokens))
+    return {"data": service.refresh()}
 
 
 @bp.post("/auth/logout")
 @require()
+@bp.response(200, RevokedResponseSchema, description="How many refresh tokens were revoked")
+@bp.doc(summary="Log out")
 def logout():
-    """Revoke this session and every token of this device at once.
-    ---
-    post:
-      tags: [auth]
-      summary: Log out
-      responses:
-        200:
-          description: How many refresh tokens were revoked
-          content:
-            application/json:
-              schema: RevokedResponseSchema
-    """
-    revoked = service.logout(current_actor())
-    return ok({"revoked_tokens": revoked})
+    """Revoke this session and every token of this device at once."""
+    return {"data": {"revoked_tokens": service.logout(current_actor())}}
 
 
 @bp.get("/auth/me")
 @require()
+@bp.response(200, SessionResponseSchema, description="User and device")
+@bp.doc(summary="Who am I")
 def me():
-    """The caller's account and device.
-    ---
-    get:
-      tags: [auth]
-      summary: Who am I
-      responses:
-        200:
-          description: User and device
-          content:
-            application/json:
-              schema: SessionResponseSchema
-    """
-    return ok(SessionSchema().dump(service.describe(current_actor())))
+    """The caller's account and device."""
+    return {"data": service.describe(current_actor())}
 
 
 @bp.post("/auth/password")
 @require()
-def change_password():
-    """Change one's own password; every other session of the user ends.
-    ---
-    post:
-      tags: [auth]
-      summary: Change password
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: PasswordChangeSchema
-      responses:
-        200:
-          description: How many refresh tokens of other sessions were revoked
-          content:
-            application/json:
-              schema: RevokedResponseSchema
-        422: ValidationFailed
-    """
-    data = PasswordChangeSchema().load(json_body())
+@bp.arguments(PasswordChangeSchema)
+@bp.response(200, RevokedResponseSchema, description="How many refresh tokens of other sessions were revoked")
+@bp.doc(summary="Change password")
+def change_password(data: dict):
+    """Change one's own password; every other session of the user ends."""
     family = get_jwt().get("fam")
     revoked = change_own_password(
         current_actor(), data["current_password"], data["new_password"], uuid.UUID(family) if family else None
     )
-    return ok({"revoked_tokens": revoked})
+    return {"data": {"revoked_tokens": revoked}}
