@@ -127,7 +127,7 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.jobs.routes import bp as jobs_bp
 
-    app.register_blueprint(jobs_bp, url_prefix="/api/v1")
+    api.register_blueprint(jobs_bp, url_prefix="/api/v1")
 
     from server.gis.routes import ogc_bp, tiles_bp
 

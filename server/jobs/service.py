@@ -29,12 +29,14 @@ from server.errors import (
     AppError,
     ErrorKind,
     translate_integrity,
+    validation_error,
 )
 from server.extensions import db
 from server.jobs import queries
 from server.jobs.kinds import JobCancelled, JobContext, JobInterrupted, get_kind
 from server.jobs.models import FINAL_STATES, Job
 from server.jobs.storage import job_store
+from server.pagination import decode_cursor, encode_cursor
 
 log = logging.getLogger(__name__)
 
@@ -118,21 +120,28 @@ def require_visible(actor: Actor, job_id: uuid.UUID, *, lock: bool = False) -> J
     return job
 
 
-def list_jobs(
-    actor: Actor,
-    *,
-    everyone: bool,
-    state: str | None,
-    kind: str | None,
-    before: tuple[datetime, str] | None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    if everyone and not actor.is_admin:
+def list_jobs_page(actor: Actor, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    """The caller's jobs (an admin's `everyone`: all), newest first, and the cursor of the next page."""
+    if params["everyone"] and not actor.is_admin:
         raise AppError(FORBIDDEN)
+    before = None
+    if params.get("cursor"):
+        key = decode_cursor(params["cursor"], 2)
+        try:
+            before = (datetime.fromisoformat(key[0]), str(uuid.UUID(key[1])))
+        except (TypeError, ValueError) as error:
+            raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
     rows = queries.list_jobs(
-        owner_id=None if everyone else actor.user_id, state=state, kind=kind, before=before, limit=limit
+        owner_id=None if params["everyone"] else actor.user_id,
+        state=params.get("state"),
+        kind=params.get("kind"),
+        before=before,
+        limit=params["limit"],
     )
-    return [job_view(job, username=username) for job, username in rows]
+    items = [job_view(job, username=username) for job, username in rows]
+    full = len(items) == params["limit"]
+    next_cursor = encode_cursor([items[-1]["created_at"].isoformat(), items[-1]["id"]]) if full else None
+    return items, next_cursor
 
 
 def cancel(actor: Actor, job_id: uuid.UUID) -> Job:
