@@ -119,7 +119,7 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.imports.routes import bp as imports_bp
 
-    app.register_blueprint(imports_bp, url_prefix="/api/v1")
+    api.register_blueprint(imports_bp, url_prefix="/api/v1")
 
     from server.review.routes import bp as review_bp
 

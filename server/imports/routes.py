@@ -6,29 +6,32 @@ import os
 import uuid
 from datetime import date
 
-from flask import Blueprint, current_app, request
+from flask import current_app, request
 from werkzeug.datastructures import FileStorage
 
+from server.api import Blueprint
 from server.auth.access import current_actor, require
 from server.boundary import check_form, printable
 from server.csvout import csv_response
 from server.errors import NOT_FOUND, AppError, validation_error
-from server.http import json_body, ok
+from server.http import ok
 from server.imports import jobs as import_jobs
 from server.imports import queries, service
-from server.imports.schemas import (  # noqa: F401 (schemas named in the docstrings)
-    AidProposalSchema,
-    ImportReportSchema,
-    ImportSummarySchema,
+from server.imports.schemas import (
+    ImportListResponseSchema,
+    ImportReportResponseSchema,
     ProposalDecisionSchema,
+    ProposalListQuerySchema,
+    ProposalListResponseSchema,
+    ProposalResponseSchema,
 )
 from server.jobs.routes import job_response
-from server.jobs.schemas import JobEnvelopeSchema  # noqa: F401 (named in the docstrings)
+from server.jobs.schemas import JobEnvelopeSchema
 from server.jobs.service import enqueue, open_upload
 from server.jobs.storage import XLSX_MEDIA_TYPE, job_store
 from server.types import Role
 
-bp = Blueprint("imports", __name__)
+bp = Blueprint("imports", __name__, description="Impor registri dan bantuan / Registry and aid imports")
 
 IMPORTERS = (Role.ADMIN, Role.SUPERVISOR)
 # A city's registry is ~25 MB of CSV: larger than the general request limit, so uploads get their own.
@@ -105,64 +108,95 @@ def _visible(import_id: int):
     return imported
 
 
+FILE_BODY = {
+    "required": False,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "dry_run": {"type": "boolean"},
+                    "as_of": {
+                        "type": "string",
+                        "format": "date",
+                        "description": "The file's extract date: a field a settled change (staff edit, review, "
+                        "musyawarah) set after it keeps its value, listed as warning.settled_change_newer",
+                    },
+                },
+            }
+        },
+        "text/csv": {"schema": {"type": "string", "format": "binary", "description": "The file; options in the query"}},
+        "application/octet-stream": {
+            "schema": {"type": "string", "format": "binary", "description": "The file itself (CSV or XLSX)"}
+        },
+    },
+}
+AID_FILE_BODY = {
+    **FILE_BODY,
+    "content": {
+        **FILE_BODY["content"],
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file", "program", "period_start", "period_end"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "program": {"type": "string", "description": "Program code"},
+                    "period_start": {"type": "string", "format": "date"},
+                    "period_end": {"type": "string", "format": "date"},
+                    "dry_run": {"type": "boolean"},
+                },
+            }
+        },
+    },
+}
+
+
+def _query(name: str, schema: dict, description: str = "Raw-body uploads (instead of the form field)") -> dict:
+    return {"in": "query", "name": name, "schema": schema, "required": False, "description": description}
+
+
+UPLOAD_PARAMETERS = [
+    _query("filename", {"type": "string"}),
+    _query("dry_run", {"type": "boolean"}),
+    _query("as_of", {"type": "string", "format": "date"}),
+    _query(
+        "upload_id",
+        {"type": "string", "format": "uuid"},
+        "A file sent before in parts (POST /api/v1/jobs/uploads); then no body",
+    ),
+]
+AID_UPLOAD_PARAMETERS = [
+    *UPLOAD_PARAMETERS,
+    _query("program", {"type": "string"}),
+    _query("period_start", {"type": "string", "format": "date"}),
+    _query("period_end", {"type": "string", "format": "date"}),
+]
+
+
 @bp.post("/imports/registry")
 @require(*IMPORTERS)
+@bp.response(202, JobEnvelopeSchema, description="Accepted - the import job (Location header = its URL)")
+@bp.alt_response(
+    201,
+    schema=ImportReportResponseSchema,
+    success=True,
+    description="Dry run of a small file - the import report (counts, first rejections, link to all)",
+)
+@bp.alt_response(404, response="NotFound")
+@bp.alt_response(413, response="TooLarge")
+@bp.doc(summary="Import the registry", parameters=UPLOAD_PARAMETERS, requestBody=FILE_BODY)
 def import_registry():
     """Import a registry extract (CSV or XLSX, one row per member with household columns).
-    ---
-    post:
-      tags: [imports]
-      summary: Import the registry
-      description: >
-        Rows are validated one by one (NIK / No. KK structure, required columns, known kelurahan in the
-        caller's area, coordinates inside Indonesia); a household with any bad row is rejected whole.
-        Re-importing the same file changes nothing. `dry_run` reports without changing anything.
-        The import runs as a background job: the answer is `202` with the job (poll its `links.self`;
-        progress phases reading, validating, staging, applying; when done, `result.links.report`).
-        A dry run of a file up to IMPORT_SYNC_DRY_RUN_MAX_BYTES (2 MB) answers `201` with the report at once.
-      parameters:
-        - {in: query, name: filename, schema: {type: string}, required: false, description: Raw-body uploads}
-        - {in: query, name: dry_run, schema: {type: boolean}, required: false, description: Raw-body uploads}
-        - in: query
-          name: upload_id
-          schema: {type: string, format: uuid}
-          required: false
-          description: A file sent before in parts (POST /api/v1/jobs/uploads); then no body
-      requestBody:
-        required: false
-        content:
-          multipart/form-data:
-            schema:
-              type: object
-              required: [file]
-              properties:
-                file: {type: string, format: binary}
-                dry_run: {type: boolean}
-                as_of:
-                  type: string
-                  format: date
-                  description: >
-                    The file's extract date: a field a settled change (staff edit, review, musyawarah) set
-                    after it keeps its value, listed as warning.settled_change_newer
-          text/csv:
-            schema: {type: string, format: binary, description: The file itself; options in the query}
-          application/octet-stream:
-            schema: {type: string, format: binary, description: The file itself (CSV or XLSX)}
-      responses:
-        201:
-          description: Dry run of a small file - the import report (counts, first rejections, link to all)
-          content:
-            application/json:
-              schema: {type: object, properties: {data: ImportReportSchema}}
-        202:
-          description: Accepted - the import job (Location header = its URL)
-          content:
-            application/json:
-              schema: JobEnvelopeSchema
-        403: Forbidden
-        404: NotFound
-        413: TooLarge
-        422: ValidationFailed
+
+    Rows are validated one by one (NIK / No. KK structure, required columns, known kelurahan in the caller's
+    area, coordinates inside Indonesia); a household with any bad row is rejected whole. Re-importing the same
+    file changes nothing. `dry_run` reports without changing anything. The import runs as a background job:
+    the answer is `202` with the job (poll its `links.self`; progress phases reading, validating, staging,
+    applying; when done, `result.links.report`). A dry run of a file up to IMPORT_SYNC_DRY_RUN_MAX_BYTES
+    (2 MB) answers `201` with the report at once.
     """
     upload, size = _upload()
     dry_run = _flag("dry_run")
@@ -183,58 +217,30 @@ def import_registry():
 
 @bp.get("/imports")
 @require(*IMPORTERS)
+@bp.response(200, ImportListResponseSchema, description="Newest first")
+@bp.doc(summary="List imports")
 def list_imports():
-    """Recent imports (admins: all; supervisors: their own).
-    ---
-    get:
-      tags: [imports]
-      summary: List imports
-      responses:
-        200:
-          description: Newest first
-          content:
-            application/json:
-              schema: {type: object, properties: {data: {type: array, items: ImportSummarySchema}}}
-        403: Forbidden
-    """
-    return ok(ImportSummarySchema(many=True).dump(service.list_imports(current_actor())))
+    """Recent imports (admins: all; supervisors: their own)."""
+    return {"data": service.list_imports(current_actor())}
 
 
 @bp.get("/imports/<int:import_id>")
 @require(*IMPORTERS)
+@bp.response(200, ImportReportResponseSchema, description="Counts and the first rejections")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Import report")
 def import_report(import_id: int):
-    """One import's report.
-    ---
-    get:
-      tags: [imports]
-      summary: Import report
-      responses:
-        200:
-          description: Counts and the first rejections
-          content:
-            application/json:
-              schema: {type: object, properties: {data: ImportReportSchema}}
-        404: NotFound
-    """
-    return ok(service.import_report(_visible(import_id)))
+    """One import's report."""
+    return {"data": service.import_report(_visible(import_id))}
 
 
 @bp.get("/imports/<int:import_id>/rejections.csv")
 @require(*IMPORTERS)
+@bp.response(200, content_type="text/csv", description="UTF-8 CSV (with BOM, so Excel shows Indonesian text right)")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Rejections as CSV")
 def import_rejections_csv(import_id: int):
-    """Every rejected row of an import as CSV: row, column, registry_id, code, reason.
-    ---
-    get:
-      tags: [imports]
-      summary: Rejections as CSV
-      responses:
-        200:
-          description: UTF-8 CSV (with BOM, so Excel shows Indonesian text right)
-          content:
-            text/csv:
-              schema: {type: string}
-        404: NotFound
-    """
+    """Every rejected row of an import as CSV: row, column, registry_id, code, reason."""
     imported = _visible(import_id)
     return csv_response(
         ("row", "column", "registry_id", "code", "reason"),
@@ -254,57 +260,21 @@ def _form_date(name: str) -> date:
 
 @bp.post("/imports/aid")
 @require(*IMPORTERS)
+@bp.response(202, JobEnvelopeSchema, description="Accepted - the import job (Location header = its URL)")
+@bp.alt_response(
+    201, schema=ImportReportResponseSchema, success=True, description="Dry run of a small file - the import report"
+)
+@bp.alt_response(404, response="NotFound")
+@bp.alt_response(413, response="TooLarge")
+@bp.doc(summary="Import an aid recipient list", parameters=AID_UPLOAD_PARAMETERS, requestBody=AID_FILE_BODY)
 def import_aid():
     """Import an agency's recipient list for one program and period.
-    ---
-    post:
-      tags: [imports]
-      summary: Import an aid recipient list
-      description: >
-        Keyed by NIK (person programs) or No. KK (family programs). Exact unique matches become receipts;
-        unmatched or ambiguous rows become proposals with the most name-similar candidates (pg_trgm) in
-        the row's kelurahan and the caller's area, applied only when a supervisor confirms one.
-        Runs as a background job (`202` with the job; phases reading, validating, applying); a dry run of
-        a small file answers `201` with the report at once. Program and period are checked before queuing.
-      parameters:
-        - {in: query, name: filename, schema: {type: string}, required: false, description: Raw-body uploads}
-        - {in: query, name: program, schema: {type: string}, required: false, description: Raw-body uploads}
-        - {in: query, name: period_start, schema: {type: string, format: date}, required: false}
-        - {in: query, name: period_end, schema: {type: string, format: date}, required: false}
-        - {in: query, name: dry_run, schema: {type: boolean}, required: false}
-        - {in: query, name: upload_id, schema: {type: string, format: uuid}, required: false}
-      requestBody:
-        required: false
-        content:
-          multipart/form-data:
-            schema:
-              type: object
-              required: [file, program, period_start, period_end]
-              properties:
-                file: {type: string, format: binary}
-                program: {type: string, description: Program code}
-                period_start: {type: string, format: date}
-                period_end: {type: string, format: date}
-                dry_run: {type: boolean}
-          text/csv:
-            schema: {type: string, format: binary, description: The file itself; fields in the query}
-          application/octet-stream:
-            schema: {type: string, format: binary, description: The file itself (CSV or XLSX)}
-      responses:
-        201:
-          description: Dry run of a small file - the import report
-          content:
-            application/json:
-              schema: {type: object, properties: {data: ImportReportSchema}}
-        202:
-          description: Accepted - the import job (Location header = its URL)
-          content:
-            application/json:
-              schema: JobEnvelopeSchema
-        403: Forbidden
-        404: NotFound
-        413: TooLarge
-        422: ValidationFailed
+
+    Keyed by NIK (person programs) or No. KK (family programs). Exact unique matches become receipts; unmatched
+    or ambiguous rows become proposals with the most name-similar candidates (pg_trgm) in the row's kelurahan
+    and the caller's area, applied only when a supervisor confirms one. Runs as a background job (`202` with
+    the job; phases reading, validating, applying); a dry run of a small file answers `201` with the report at
+    once. Program and period are checked before queuing.
     """
     from server.aid.service import require_program
 
@@ -340,82 +310,39 @@ def import_aid():
 
 @bp.get("/imports/proposals")
 @require(*IMPORTERS)
-def list_proposals():
-    """Fuzzy aid matches waiting for a decision (admins: all; supervisors: from their imports).
-    ---
-    get:
-      tags: [imports]
-      summary: List aid match proposals
-      parameters:
-        - {in: query, name: state, schema: {type: string, enum: [pending, confirmed, rejected]}, required: false}
-        - {in: query, name: import_id, schema: {type: integer}, required: false}
-      responses:
-        200:
-          description: Proposals with their candidates, best first
-          content:
-            application/json:
-              schema: {type: object, properties: {data: {type: array, items: AidProposalSchema}}}
-        403: Forbidden
-    """
-    state = request.args.get("state") or None
-    if state not in (None, "pending", "confirmed", "rejected"):
-        raise validation_error({"state": ["pending, confirmed atau rejected / pending, confirmed or rejected"]})
-    import_id = request.args.get("import_id", type=int)
-    proposals = queries.list_proposals(actor=current_actor(), state=state, import_id=import_id)
-    return ok([service.proposal_view(item) for item in proposals])
+@bp.arguments(ProposalListQuerySchema, location="query")
+@bp.response(200, ProposalListResponseSchema, description="Proposals with their candidates, best first")
+@bp.doc(summary="List aid match proposals")
+def list_proposals(params: dict):
+    """Fuzzy aid matches waiting for a decision (admins: all; supervisors: from their imports)."""
+    proposals = queries.list_proposals(
+        actor=current_actor(), state=params.get("state"), import_id=params.get("import_id")
+    )
+    return {"data": [service.proposal_view(item) for item in proposals]}
 
 
 @bp.post("/imports/proposals/<int:proposal_id>/confirm")
 @require(*IMPORTERS)
-def confirm_proposal(proposal_id: int):
-    """Confirm one candidate of a proposal: the receipt is created for it.
-    ---
-    post:
-      tags: [imports]
-      summary: Confirm an aid match proposal
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: ProposalDecisionSchema
-      responses:
-        200:
-          description: The decided proposal (with receipt_id)
-          content:
-            application/json:
-              schema: {type: object, properties: {data: AidProposalSchema}}
-        404: NotFound
-        409: Conflict
-        422: ValidationFailed
-    """
-    body = ProposalDecisionSchema().load(json_body())
+@bp.arguments(ProposalDecisionSchema)
+@bp.response(200, ProposalResponseSchema, description="The decided proposal (with receipt_id)")
+@bp.alt_response(404, response="NotFound")
+@bp.alt_response(409, response="Conflict")
+@bp.doc(summary="Confirm an aid match proposal")
+def confirm_proposal(decision: dict, proposal_id: int):
+    """Confirm one candidate of a proposal: the receipt is created for it."""
+    member_id = decision.get("member_id")
     proposal = service.confirm_proposal(
-        current_actor(),
-        proposal_id,
-        str(body["household_id"]),
-        str(body["member_id"]) if body.get("member_id") else None,
+        current_actor(), proposal_id, str(decision["household_id"]), str(member_id) if member_id else None
     )
-    view = service.proposal_view(proposal)
-    return ok(view)
+    return {"data": service.proposal_view(proposal)}
 
 
 @bp.post("/imports/proposals/<int:proposal_id>/reject")
 @require(*IMPORTERS)
+@bp.response(200, ProposalResponseSchema, description="The decided proposal")
+@bp.alt_response(404, response="NotFound")
+@bp.alt_response(409, response="Conflict")
+@bp.doc(summary="Reject an aid match proposal")
 def reject_proposal(proposal_id: int):
-    """Reject a proposal: none of the candidates is the listed recipient; nothing is applied.
-    ---
-    post:
-      tags: [imports]
-      summary: Reject an aid match proposal
-      responses:
-        200:
-          description: The decided proposal
-          content:
-            application/json:
-              schema: {type: object, properties: {data: AidProposalSchema}}
-        404: NotFound
-        409: Conflict
-    """
-    proposal = service.reject_proposal(current_actor(), proposal_id)
-    view = service.proposal_view(proposal)
-    return ok(view)
+    """Reject a proposal: none of the candidates is the listed recipient; nothing is applied."""
+    return {"data": service.proposal_view(service.reject_proposal(current_actor(), proposal_id))}

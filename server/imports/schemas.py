@@ -1,8 +1,8 @@
-"""Marshmallow schemas documenting import reports (the routes build plain dicts in this shape)."""
+"""Marshmallow schemas of the import API: reports, summaries, aid match proposals and their decisions."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 
 class ImportRejectionSchema(Schema):
@@ -67,3 +67,27 @@ class AidProposalSchema(Schema):
 class ProposalDecisionSchema(Schema):
     household_id = fields.UUID(required=True)
     member_id = fields.UUID(allow_none=True, metadata={"description": "Required for person programs"})
+
+
+class ImportListResponseSchema(Schema):
+    data = fields.List(fields.Nested(ImportSummarySchema))
+
+
+class ImportReportResponseSchema(Schema):
+    data = fields.Nested(ImportReportSchema)
+
+
+class ProposalListQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    state = fields.String(validate=validate.OneOf(["pending", "confirmed", "rejected"]))
+    import_id = fields.Integer()
+
+
+class ProposalListResponseSchema(Schema):
+    data = fields.List(fields.Nested(AidProposalSchema))
+
+
+class ProposalResponseSchema(Schema):
+    data = fields.Nested(AidProposalSchema)
