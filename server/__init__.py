@@ -67,10 +67,12 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.health.routes import bp as health_bp
 
-    app.register_blueprint(health_bp, url_prefix="/api/v1")
+    api.register_blueprint(health_bp, url_prefix="/api/v1")
 
     from server.openapi.routes import bp as openapi_bp
+    from server.openapi.routes import document_bp
 
+    api.register_blueprint(document_bp, url_prefix="/api")
     app.register_blueprint(openapi_bp, url_prefix="/api")
 
     from server.auth.routes import bp as auth_bp
@@ -95,11 +97,11 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.sync.routes import bp as sync_bp
 
-    app.register_blueprint(sync_bp, url_prefix="/api/v1")
+    api.register_blueprint(sync_bp, url_prefix="/api/v1")
 
     from server.photos.routes import bp as photos_bp
 
-    app.register_blueprint(photos_bp, url_prefix="/api/v1")
+    api.register_blueprint(photos_bp, url_prefix="/api/v1")
 
     from server.campaigns.routes import bp as campaigns_bp
 

@@ -7,62 +7,30 @@ import functools
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from flask import Blueprint, current_app
+from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
 from server import __version__
+from server.api import Blueprint
 from server.errors import DB_UNAVAILABLE, JOBS_STALLED, AppError
 from server.health import queries
-from server.http import ok
+from server.health.schemas import HealthResponseSchema
 from server.jobs.queries import queue_facts
 
-bp = Blueprint("health", __name__)
+bp = Blueprint("health", __name__, description="Kesehatan server / Server health")
 
 
 @bp.get("/health")
+@bp.response(200, HealthResponseSchema, description="Database reachable; PostGIS version and applied migration")
+@bp.alt_response(
+    503,
+    response="ServiceUnavailable",
+    description="Database unavailable, or a job has waited longer than JOBS_MAX_QUEUE_AGE_SECONDS for a worker "
+    "(`jobs.stalled`, details = the jobs block)",
+)
+@bp.doc(summary="Health check", security=[])
 def health():
-    """Is the server up and its database reachable (public, no personal data).
-    ---
-    get:
-      tags: [health]
-      summary: Health check
-      security: []
-      responses:
-        200:
-          description: Database reachable; PostGIS version and applied migration
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  data:
-                    type: object
-                    properties:
-                      status: {type: string, example: ok}
-                      version: {type: string}
-                      database: {type: string}
-                      postgis: {type: string, nullable: true}
-                      migration: {type: string, nullable: true}
-                      migration_head: {type: string, nullable: true}
-                      jobs:
-                        type: object
-                        description: Background job queue (see README, "Background jobs")
-                        properties:
-                          worker_heartbeat_age_s: {type: number, nullable: true}
-                          workers_alive: {type: integer}
-                          oldest_queued_age_s: {type: number, nullable: true}
-                          max_queue_age_s: {type: integer}
-                          queued: {type: integer}
-                          running: {type: integer}
-                          inline: {type: boolean}
-        503:
-          description: >
-            Database unavailable, or a job has waited longer than JOBS_MAX_QUEUE_AGE_SECONDS for a worker
-            (`jobs.stalled`, details = the jobs block)
-          content:
-            application/json:
-              schema: ErrorEnvelope
-    """
+    """Is the server up and its database reachable (public, no personal data)."""
     try:
         facts = queries.database_facts()
         jobs = queue_facts(alive_seconds=3 * int(current_app.config["JOBS_HEARTBEAT_SECONDS"]))
@@ -72,8 +40,8 @@ def health():
     jobs["inline"] = bool(current_app.config.get("JOBS_INLINE"))
     if (jobs["oldest_queued_age_s"] or 0) > jobs["max_queue_age_s"]:
         raise AppError(JOBS_STALLED, details={"jobs": jobs})
-    return ok(
-        {
+    return {
+        "data": {
             "status": "ok",
             "version": __version__,
             "database": "ok",
@@ -82,7 +50,7 @@ def health():
             "migration_head": _migration_head(current_app.extensions["migrate"].directory),
             "jobs": jobs,
         }
-    )
+    }
 
 
 @functools.cache

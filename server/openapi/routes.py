@@ -7,9 +7,13 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
+from server.api import Blueprint as ApiBlueprint
 from server.errors import NOT_FOUND, AppError
+from server.openapi.schemas import DocumentSchema
 from server.openapi.spec import build_spec
 
+# The document is itself an operation of the API; the page that shows it is not.
+document_bp = ApiBlueprint("documentation", __name__, description="Dokumentasi API / API documentation")
 bp = Blueprint("openapi", __name__)
 
 ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"})
@@ -46,21 +50,11 @@ INIT = """window.onload = function () {
 """
 
 
-@bp.get("/openapi.json")
+@document_bp.get("/openapi.json")
+@document_bp.response(200, DocumentSchema, description="The OpenAPI 3.0 document")
+@document_bp.doc(summary="OpenAPI document", security=[])
 def openapi_document():
-    """The OpenAPI 3 document of this API (public).
-    ---
-    get:
-      tags: [documentation]
-      summary: OpenAPI document
-      security: []
-      responses:
-        200:
-          description: The OpenAPI 3.0 document
-          content:
-            application/json:
-              schema: {type: object}
-    """
+    """The OpenAPI 3 document of this API (public)."""
     return jsonify(build_spec(current_app))
 
 

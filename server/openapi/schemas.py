@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 
 class ErrorBodySchema(Schema):
@@ -21,3 +21,10 @@ class ListMetaSchema(Schema):
     next_cursor = fields.String(allow_none=True, metadata={"description": "Opaque; pass back as `cursor`"})
     limit = fields.Integer(metadata={"description": "The page size used"})
     total = fields.Integer(allow_none=True)
+
+
+class DocumentSchema(Schema):
+    """An OpenAPI 3.0 document (any object)."""
+
+    class Meta:
+        unknown = INCLUDE

@@ -50,6 +50,7 @@ COMMON_RESPONSES = {
     "ValidationFailed": "Data tidak valid / Invalid data: details.fields = {field: [messages]}",
     "TooManyRequests": "Terlalu banyak percobaan / Too many requests",
     "UriTooLong": "URL terlalu panjang / URL longer than MAX_URL_LENGTH",
+    "ServiceUnavailable": "Layanan belum siap / Service unavailable",
 }
 
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 import uuid
 from functools import wraps
 
-from flask import Blueprint, Response, current_app, request
+from flask import Response, current_app, request
 
+from server.api import Blueprint
 from server.audit.service import record
 from server.auth.access import current_actor, region_in_scope, require
 from server.errors import NOT_FOUND, UNSUPPORTED_MEDIA, UPLOAD_VERSION, AppError
+from server.openapi.schemas import ErrorEnvelopeSchema
 from server.photos import queries, uploads
 from server.photos.storage import photo_storage
 from server.types import Role
 
-bp = Blueprint("photos", __name__)
+bp = Blueprint("photos", __name__, description="Foto / Photos")
+TUS_MISMATCH = "Tus-Resumable header missing or of another version"
 
 TUS_VERSION = "1.0.0"
 UPLOADERS = (Role.ENUMERATOR,)
@@ -49,17 +52,10 @@ def _int_header(name: str) -> int | None:
 
 
 @bp.route("/photos/uploads", methods=["OPTIONS"])
+@bp.response(204, description="Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm headers")
+@bp.doc(summary="tus capabilities", security=[])
 def upload_options():
-    """What this tus server supports (public, as tus clients probe it without credentials).
-    ---
-    options:
-      tags: [photos]
-      summary: tus capabilities
-      security: []
-      responses:
-        204:
-          description: Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm headers
-    """
+    """What this tus server supports (public, as tus clients probe it without credentials)."""
     response = Response(status=204)
     response.headers.update(
         {
@@ -75,23 +71,16 @@ def upload_options():
 @bp.post("/photos/uploads")
 @require(*UPLOADERS)
 @tus
+@bp.response(201, description="Created; `Location` is the upload's URL")
+@bp.alt_response(412, schema=ErrorEnvelopeSchema, description=TUS_MISMATCH)
+@bp.alt_response(413, response="TooLarge")
+@bp.doc(summary="Create an upload")
 def create_upload():
     """Start a resumable upload (tus creation).
-    ---
-    post:
-      tags: [photos]
-      summary: Create an upload
-      description: >
-        Headers `Upload-Length` and `Upload-Metadata` with base64 values of `photo_id`, `sha256`
-        (the photo's SHA-256 as declared by its visit), and optionally `visit_id`, `kind`, `filetype`,
-        `filename`. Answers 201 with `Location`. `Tus-Resumable: 1.0.0` on every request.
-      responses:
-        201:
-          description: Created; `Location` is the upload's URL
-        403: Forbidden
-        412: PreconditionFailed
-        413: TooLarge
-        422: ValidationFailed
+
+    Headers `Upload-Length` and `Upload-Metadata` with base64 values of `photo_id`, `sha256` (the photo's
+    SHA-256 as declared by its visit), and optionally `visit_id`, `kind`, `filetype`, `filename`. Answers 201
+    with `Location`. `Tus-Resumable: 1.0.0` on every request.
     """
     metadata = uploads.parse_metadata(request.headers.get("Upload-Metadata"))
     session = uploads.create_upload(current_actor(), _int_header("Upload-Length"), metadata)
@@ -104,17 +93,12 @@ def create_upload():
 @bp.route("/photos/uploads/<uuid:upload_id>", methods=["HEAD"])
 @require(*UPLOADERS)
 @tus
+@bp.response(200, description="Upload-Offset and Upload-Length headers")
+@bp.alt_response(404, response="NotFound")
+@bp.alt_response(412, schema=ErrorEnvelopeSchema, description=TUS_MISMATCH)
+@bp.doc(summary="Upload offset")
 def upload_status(upload_id: uuid.UUID):
-    """How many bytes of the upload the server holds (tus core).
-    ---
-    head:
-      tags: [photos]
-      summary: Upload offset
-      responses:
-        200:
-          description: Upload-Offset and Upload-Length headers
-        404: NotFound
-    """
+    """How many bytes of the upload the server holds (tus core)."""
     session = uploads.require_session(current_actor(), upload_id)
     response = Response(status=200)
     response.headers.update(
@@ -126,30 +110,30 @@ def upload_status(upload_id: uuid.UUID):
 @bp.patch("/photos/uploads/<uuid:upload_id>")
 @require(*UPLOADERS)
 @tus
+@bp.response(204, description="Stored; `Upload-Offset` is the new offset")
+@bp.alt_response(404, response="NotFound")
+@bp.alt_response(409, response="Conflict")
+@bp.alt_response(412, schema=ErrorEnvelopeSchema, description=TUS_MISMATCH)
+@bp.alt_response(413, response="TooLarge")
+@bp.alt_response(415, response="UnsupportedMediaType")
+@bp.alt_response(
+    460,
+    schema=ErrorEnvelopeSchema,
+    description="Upload-Checksum does not match the chunk (tus checksum extension); nothing was written",
+)
+@bp.doc(
+    summary="Upload a chunk",
+    requestBody={
+        "required": True,
+        "content": {"application/offset+octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    },
+)
 def upload_chunk(upload_id: uuid.UUID):
     """Append bytes at `Upload-Offset` (tus core; `Upload-Checksum` sha1/sha256 per chunk).
-    ---
-    patch:
-      tags: [photos]
-      summary: Upload a chunk
-      description: >
-        409 when `Upload-Offset` is not the server's offset, 460 when the chunk checksum differs.
-        With the last byte the photo is checked (SHA-256, JPEG/PNG/WebP by content, pixel limit) and stored;
-        a refused photo leaves nothing behind.
-      responses:
-        204:
-          description: Stored; `Upload-Offset` is the new offset
-        404: NotFound
-        409: Conflict
-        412:
-          description: Tus-Resumable header missing or of another version
-          content: {application/json: {schema: ErrorEnvelope}}
-        413: TooLarge
-        415: UnsupportedMediaType
-        422: ValidationFailed
-        460:
-          description: Upload-Checksum does not match the chunk (tus checksum extension); nothing was written
-          content: {application/json: {schema: ErrorEnvelope}}
+
+    409 when `Upload-Offset` is not the server's offset, 460 when the chunk checksum differs. With the last
+    byte the photo is checked (SHA-256, JPEG/PNG/WebP by content, pixel limit) and stored; a refused photo
+    leaves nothing behind.
     """
     if request.mimetype != "application/offset+octet-stream":
         raise AppError(UNSUPPORTED_MEDIA, details={"expected": "application/offset+octet-stream"})
@@ -168,20 +152,12 @@ def upload_chunk(upload_id: uuid.UUID):
 @bp.delete("/photos/uploads/<uuid:upload_id>")
 @require(*UPLOADERS)
 @tus
+@bp.response(204, description="Removed")
+@bp.alt_response(404, response="NotFound")
+@bp.alt_response(412, schema=ErrorEnvelopeSchema, description=TUS_MISMATCH)
+@bp.doc(summary="Terminate an upload")
 def terminate_upload(upload_id: uuid.UUID):
-    """Abandon an upload: its bytes and session are removed (tus termination).
-    ---
-    delete:
-      tags: [photos]
-      summary: Terminate an upload
-      responses:
-        204:
-          description: Removed
-        404: NotFound
-        412:
-          description: Tus-Resumable header missing or of another version
-          content: {application/json: {schema: ErrorEnvelope}}
-    """
+    """Abandon an upload: its bytes and session are removed (tus termination)."""
     uploads.terminate(current_actor(), upload_id)
     return Response(status=204)
 
@@ -200,20 +176,11 @@ def _readable_photo(photo_id: uuid.UUID):
 
 @bp.get("/photos/<uuid:photo_id>")
 @require(*PHOTO_READERS)
+@bp.response(200, content_type="image/jpeg", description="The image as uploaded (JPEG, PNG or WebP)")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Get a photo")
 def get_photo(photo_id: uuid.UUID):
-    """The photo's original bytes (staff in the household's area; the enumerator who took it).
-    ---
-    get:
-      tags: [photos]
-      summary: Get a photo
-      responses:
-        200:
-          description: The image as uploaded
-          content:
-            image/jpeg: {}
-        403: Forbidden
-        404: NotFound
-    """
+    """The photo's original bytes (staff in the household's area; the enumerator who took it)."""
     photo = _readable_photo(photo_id)
     record("photo.read", object_type="photo", object_id=photo_id)
     return Response(
@@ -225,20 +192,11 @@ def get_photo(photo_id: uuid.UUID):
 
 @bp.get("/photos/<uuid:photo_id>/thumbnail")
 @require(*PHOTO_READERS)
+@bp.response(200, content_type="image/jpeg", description="JPEG thumbnail")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Get a photo's thumbnail")
 def get_thumbnail(photo_id: uuid.UUID):
-    """A 320 px JPEG of the photo, upright.
-    ---
-    get:
-      tags: [photos]
-      summary: Get a photo's thumbnail
-      responses:
-        200:
-          description: JPEG thumbnail
-          content:
-            image/jpeg: {}
-        403: Forbidden
-        404: NotFound
-    """
+    """A 320 px JPEG of the photo, upright."""
     photo = _readable_photo(photo_id)
     record("photo.read", object_type="photo", object_id=photo_id, changes={"thumbnail": True})
     return Response(

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import gzip
 
-from flask import Blueprint, request
+from flask import request
 
+from server.api import Blueprint
 from server.auth.access import current_actor, require
-from server.http import json_body, ok
+from server.http import ok
 from server.metrics.service import count_push_results
 from server.sync import service
-from server.sync.schemas import PullQuerySchema
+from server.sync.schemas import PullPageSchema, PullQuerySchema
 from server.types import Role
 from server.visits import service as visit_service
-from server.visits.push_schemas import PushBatchSchema
+from server.visits.push_schemas import PushBatchSchema, PushResponseSchema
 
-bp = Blueprint("sync", __name__)
+bp = Blueprint("sync", __name__, description="Sinkronisasi ponsel / Phone sync")
 GZIP_FROM_BYTES = 1024
 
 
@@ -35,63 +36,36 @@ def _gzip(response):
 
 @bp.get("/sync/pull")
 @require(Role.ENUMERATOR)
-def pull():
+@bp.arguments(PullQuerySchema, location="query")
+@bp.response(200, PullPageSchema, description="A page of changes; see docs/sync-protocol.md")
+@bp.alt_response(400, response="BadRequest")
+@bp.alt_response(410, response="Gone")
+@bp.doc(summary="Pull changes")
+def pull(params: dict):
     """What changed for this enumerator since the cursor: households, tombstones, form reference data.
-    ---
-    get:
-      tags: [sync]
-      summary: Pull changes
-      description: >
-        No cursor = full sync. Apply each page and store its `next_cursor` in one local transaction;
-        repeat while `has_more`. A cursor older than the retention answers 410 `sync.cursor_expired`:
-        drop local households (never the outbox) and pull from scratch. Gzip when accepted.
-      parameters:
-        - in: query
-          schema: PullQuerySchema
-      responses:
-        200:
-          description: A page of changes; see docs/sync-protocol.md
-          content:
-            application/json:
-              schema: PullPageSchema
-        400: BadRequest
-        403: Forbidden
-        410: Gone
-        422: ValidationFailed
+
+    No cursor = full sync. Apply each page and store its `next_cursor` in one local transaction; repeat while
+    `has_more`. A cursor older than the retention answers 410 `sync.cursor_expired`: drop local households
+    (never the outbox) and pull from scratch. Gzip when accepted. The page is built inside PostgreSQL for speed,
+    in the shape of PullPageSchema.
     """
-    params = PullQuerySchema().load(request.args)
     data, meta = service.pull(current_actor(), params["cursor"], params["limit"])
     return ok(data, meta=meta, headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/sync/push")
 @require(Role.ENUMERATOR)
-def push_visits():
+@bp.arguments(PushBatchSchema)
+@bp.response(200, PushResponseSchema, description="One result per item")
+@bp.doc(summary="Push visits")
+def push_visits(batch: dict):
     """A batch of visits from a phone (1-500); one result per item, in order.
-    ---
-    post:
-      tags: [sync]
-      summary: Push visits
-      description: >
-        Each item: `created`, `duplicate` (same id and content: the stored result again), `conflict`
-        (same id, other content: not stored), `invalid` (field errors; not stored, the rest is), or
-        `accepted_with_conflict` (stored and flagged: older household version or a second visit).
-        `visit.missing_photos` lists declared photos whose bytes have not arrived. See docs/sync-protocol.md.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: PushBatchSchema
-      responses:
-        200:
-          description: One result per item
-          content:
-            application/json:
-              schema: PushResponseSchema
-        403: Forbidden
-        422: ValidationFailed
+
+    Each item: `created`, `duplicate` (same id and content: the stored result again), `conflict` (same id,
+    other content: not stored), `invalid` (field errors; not stored, the rest is), or `accepted_with_conflict`
+    (stored and flagged: older household version or a second visit). `visit.missing_photos` lists declared
+    photos whose bytes have not arrived. See docs/sync-protocol.md.
     """
-    batch = PushBatchSchema().load(json_body())
     results = visit_service.push(current_actor(), batch["items"], batch["sent_at"])
     count_push_results(results)
     return ok({"results": results})

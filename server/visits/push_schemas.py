@@ -170,5 +170,9 @@ class PushResultSchema(Schema):
     visit = fields.Dict()
 
 
+class PushResultsSchema(Schema):
+    results = fields.List(fields.Nested(PushResultSchema), metadata={"description": "In item order"})
+
+
 class PushResponseSchema(Schema):
-    data = fields.Dict(metadata={"description": '{"results": [PushResult, ...]} in item order'})
+    data = fields.Nested(PushResultsSchema)
