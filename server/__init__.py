@@ -81,7 +81,7 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.tokens.routes import bp as tokens_bp
 
-    app.register_blueprint(tokens_bp, url_prefix="/api/v1")
+    api.register_blueprint(tokens_bp, url_prefix="/api/v1")
 
     from server.users.routes import bp as users_bp
 
