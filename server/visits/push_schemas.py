@@ -164,7 +164,7 @@ class PushBatchSchema(Schema):
 
 
 class PushResultSchema(Schema):
-    id = fields.String()
+    id = fields.String(allow_none=True, metadata={"description": "The item's id; null when the item had none usable"})
     status = fields.String(metadata={"enum": ["created", "duplicate", "conflict", "invalid", "accepted_with_conflict"]})
     errors = fields.Dict()
     visit = fields.Dict()
