@@ -147,6 +147,8 @@ class AnalyticsCell(db.Model):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_runs.id", ondelete="CASCADE"))
+    # 'kelurahan' cells (rw, rt NULL) serve city, kecamatan and kelurahan summaries; 'rt' cells the RW/RT one.
+    level: Mapped[str] = mapped_column(sa.String(10), default="rt", server_default="rt")
     region_code: Mapped[str | None] = mapped_column(sa.String(13))
     rw: Mapped[str | None] = mapped_column(sa.String(3))
     rt: Mapped[str | None] = mapped_column(sa.String(3))
@@ -161,4 +163,4 @@ class AnalyticsCell(db.Model):
     rupiah_estimated: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2))
     unknown_amount: Mapped[int] = mapped_column(sa.Integer)
 
-    __table_args__ = (sa.Index("ix_analytics_cells_run_id_region_code", "run_id", "region_code"),)
+    __table_args__ = (sa.Index("ix_analytics_cells_run_id_level_region_code", "run_id", "level", "region_code"),)

@@ -410,7 +410,8 @@ def summary_rows(*, actor, run_id: int, region: str | None, by: str | None, prog
 
     scope, params = in_scope_sql(actor, "c.region_code")
     params = {**params, "run_id": run_id}
-    conditions = ["c.run_id = :run_id", scope]
+    level = "rt" if by == "rt_rw" else "kelurahan"
+    conditions = ["c.run_id = :run_id", f"c.level = '{level}'", scope]
     if region:
         conditions.append(in_region_sql("c.region_code", ":region"))
         params["region"] = region
@@ -446,18 +447,20 @@ def summary_rows(*, actor, run_id: int, region: str | None, by: str | None, prog
 
 
 CELLS_SQL = f"""
-INSERT INTO analytics_cells (run_id, region_code, rw, rt, kind, side, rule_id, programs, program, households,
+INSERT INTO analytics_cells (run_id, level, region_code, rw, rt, kind, side, rule_id, programs, program, households,
                              receipts, rupiah, rupiah_estimated, unknown_amount)
-SELECT :run_id, region_code, rw, rt, kind, side, rule_id, programs, program, count(DISTINCT household_id),
-       sum(receipts), coalesce(sum(rupiah), 0), coalesce(sum(rupiah) FILTER (WHERE estimated), 0),
-       count(*) FILTER (WHERE unknown_amount)
+SELECT :run_id, CASE WHEN GROUPING(rw, rt) = 0 THEN 'rt' ELSE 'kelurahan' END, region_code, rw, rt, kind, side,
+       rule_id, programs, program, count(DISTINCT household_id), sum(receipts), coalesce(sum(rupiah), 0),
+       coalesce(sum(rupiah) FILTER (WHERE estimated), 0), count(*) FILTER (WHERE unknown_amount)
   FROM (SELECT f.region_code, f.rw, f.rt, f.kind, f.side, f.rule_id, f.household_id, f.receipts, f.rupiah,
                f.estimated, f.unknown_amount,
                CASE WHEN f.kind = 'stacking' THEN f.programs ELSE ARRAY[]::varchar[] END AS programs,
                CASE WHEN f.kind IN ({", ".join(repr(kind) for kind in SPLIT_KINDS)}) THEN f.programs[1] END AS program
           FROM analytics_findings f WHERE f.run_id = :run_id) f
  GROUP BY GROUPING SETS ((region_code, rw, rt, kind, side, rule_id, programs),
-                         (region_code, rw, rt, kind, side, rule_id, programs, program))
+                         (region_code, rw, rt, kind, side, rule_id, programs, program),
+                         (region_code, kind, side, rule_id, programs),
+                         (region_code, kind, side, rule_id, programs, program))
 HAVING GROUPING(program) = 1 OR program IS NOT NULL
 """
 
