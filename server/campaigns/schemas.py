@@ -47,6 +47,12 @@ class CampaignSettingsSchema(Schema):
         metadata={"description": "Per flag code: weight in the priority score and/or threshold"},
     )
     review_policy = fields.Nested(ReviewPolicySchema)
+    refused_back_on_list = fields.Boolean(
+        metadata={
+            "description": "An approved refusal sends the household back to the enumerator's list (as a revisit)"
+            " instead of counting it as visited (default false)"
+        }
+    )
 
 
 class CampaignSchema(Schema):

@@ -159,10 +159,12 @@ def decide_many(
             live.append(visit)
     household_ids = sorted({visit.household_id for visit in live}, key=str)
     households = queries.lock_households(ids=household_ids)
-    members, house = {}, {}
+    members, house, settings = {}, {}, {}
     if decision == "approve":
         members = queries.members_by_household(ids=household_ids)
         house = queries.latest_house_conditions(ids=household_ids)
+        refused = {visit.campaign_id for visit in live if _value(visit.outcome) == Outcome.REFUSED}
+        settings = queries.campaign_settings(ids=sorted(campaign for campaign in refused if campaign is not None))
     approved: dict[uuid.UUID, uuid.UUID] = {}  # household → the visit approved for it in this call
     plans: list[_Plan] = []
     for visit in live:
@@ -173,7 +175,16 @@ def decide_many(
         plan = _Plan(visit, household)
         try:
             if decision == "approve":
-                _plan_approval(plan, actor, actor_id, members.get(household.id, {}), house, targets.get(visit.id), at)
+                _plan_approval(
+                    plan,
+                    actor,
+                    actor_id,
+                    members.get(household.id, {}),
+                    house,
+                    targets.get(visit.id),
+                    at,
+                    settings.get(visit.campaign_id) or {},
+                )
                 approved[household.id] = visit.id
             elif decision == "reject":
                 _plan_rejection(plan, actor_id, at)
@@ -418,6 +429,7 @@ def _plan_approval(
     house: dict[uuid.UUID, Any],
     target_id: uuid.UUID | None,
     at: datetime,
+    campaign_settings: dict[str, Any],
 ) -> None:
     visit, household = plan.visit, plan.household
     answers = visit.answers or {}
@@ -469,6 +481,8 @@ def _plan_approval(
             if moved_to.get(name) and moved_to[name] != getattr(household, name):
                 plan.proposed.append(((None, name), (getattr(household, name), moved_to[name])))
     plan.verification = effect.verification
+    if _value(visit.outcome) == Outcome.REFUSED and campaign_settings.get("refused_back_on_list"):
+        plan.verification = "revisit"  # back on the enumerator's list, marked for another try
 
 
 def _approve_field_proposal(

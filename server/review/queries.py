@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from server.auth.access import Actor, in_region, in_scope, in_scope_sql
 from server.auth.models import User
+from server.campaigns.models import Campaign
 from server.extensions import db
 from server.history.models import RegistryChange
 from server.households.models import Household, Member
@@ -524,3 +525,10 @@ def update_decided_visits(
     db.session.execute(
         sa.update(Visit).where(Visit.id.in_(ids)).values(**values).execution_options(synchronize_session=False)
     )
+
+
+def campaign_settings(*, ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(Campaign.id, Campaign.settings).where(Campaign.id.in_(ids)))
+    return {campaign_id: settings or {} for campaign_id, settings in rows}

@@ -5,6 +5,7 @@ field proposals accepted / rejected / merged, bulk by filter, everything audited
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -259,3 +260,51 @@ def test_policy_decisions_through_the_service(db_session, enumerator):
         db_session.execute(sa.select(Household.verification_status).where(Household.id == household.id)).scalar()
         == "approved"
     )
+
+
+def test_an_approved_refusal_goes_back_on_the_list_only_when_the_campaign_says_so(
+    client, auth_headers, db_session, reviewer, enumerator
+):
+    from server.campaigns.models import Campaign
+
+    strict = Campaign(
+        name="Ulang",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        settings={"refused_back_on_list": True},
+    )
+    plain = Campaign(name="Biasa", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31))
+    db_session.add_all([strict, plain])
+    db_session.flush()
+    back, counted = make_household(), make_household()
+    first = make_visit(back, enumerator, outcome="refused", campaign_id=strict.id)
+    second = make_visit(counted, enumerator, outcome="refused", campaign_id=plain.id)
+    headers = auth_headers(reviewer)
+    assert _decide(client, headers, first, {"decision": "approve"}).status_code == 200
+    assert _decide(client, headers, second, {"decision": "approve"}).status_code == 200
+    db_session.expire_all()
+    assert db_session.get(Household, back.id).verification_status == "revisit"
+    assert db_session.get(Household, counted.id).verification_status == "visited"
+
+
+def test_a_large_bulk_decision_runs_as_a_job_with_one_result_per_visit(
+    client, auth_headers, db_session, reviewer, enumerator, monkeypatch
+):
+    from server.review import service
+
+    monkeypatch.setattr(service, "BULK_INLINE_MAX", 2)
+    visits = [make_visit(make_household(), enumerator) for _ in range(4)]
+    response = client.post(
+        "/api/v1/review/decisions",
+        json={"decision": "revisit", "reason_code": "photos_missing", "ids": [str(v.id) for v in visits]},
+        headers=auth_headers(reviewer),
+    )
+    assert response.status_code == 202, response.get_json()
+    job = client.get(response.headers["Location"], headers=auth_headers(reviewer)).get_json()["data"]
+    assert job["state"] == "done", job
+    assert job["result"]["counts"] == {"decided": 4, "refused": 0}
+    db_session.expire_all()
+    assert {db_session.get(Visit, v.id).review_status for v in visits} == {"revisit"}
+    audited = db_session.query(AuditEntry).filter(AuditEntry.action == "visit.review").all()
+    assert {entry.object_id for entry in audited} >= {str(v.id) for v in visits}
+    assert all(entry.actor_id == reviewer.id for entry in audited)
