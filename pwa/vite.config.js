@@ -3,10 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
 
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const compressionLib = 'node_modules/browser-image-compression/dist/browser-image-compression.js';
 
 export default defineConfig({
   base: '/',
+  // The app reports its version with each sync (docs/sync-protocol.md, client report).
+  define: { __APP_VERSION__: JSON.stringify(version) },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2020' },
   plugins: [{
     name: 'serve-compression-lib',

@@ -14,7 +14,7 @@ from server.auth.models import Device, RefreshToken, StaffSession, User, UserSco
 from server.campaigns.models import Assignment, Campaign, Tombstone
 from server.gis.models import MapFactVersion, MapHouseholdFacts
 from server.history.models import RegistryChange
-from server.households.models import Household, Member
+from server.households.models import Household, HouseholdAidStacking, Member
 from server.imports.models import DataImport
 from server.jobs.models import Job, JobWorker
 from server.photos.models import Photo
@@ -39,6 +39,7 @@ __all__ = [
     "DataImport",
     "Device",
     "Household",
+    "HouseholdAidStacking",
     "Job",
     "JobWorker",
     "MapFactVersion",

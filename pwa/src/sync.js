@@ -10,6 +10,7 @@ import * as outbox from './store/outbox.js';
 import * as photos from './store/photos.js';
 import { CONFIRMED } from './store/states.js';
 
+/* global __APP_VERSION__ */
 const BATCH = 50;
 const BASE_DELAY_MS = 2000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
@@ -101,7 +102,7 @@ async function pushVisits() {
     state.phase = 'push'; state.sending = { kind: 'visit', ids: items.map((i) => i.id) }; notify();
     let response;
     try {
-      response = await api('/api/v1/sync/push', { method: 'POST', body: { items: items.map((item) => item.payload), sent_at: new Date().toISOString() } });
+      response = await api('/api/v1/sync/push', { method: 'POST', body: { items: items.map((item) => item.payload), sent_at: new Date().toISOString(), client: await clientReport() } });
     } catch (error) {
       if (error instanceof HttpError && error.status >= 400 && error.status < 500 && error.status !== 429) {
         // The whole batch was refused (malformed): show why on each item, let the user fix it.
@@ -216,7 +217,8 @@ async function pull() {
   let resets = 0;
   for (;;) {
     state.phase = 'pull'; state.sending = null; notify();
-    const query = cursor ? `?limit=500&cursor=${encodeURIComponent(cursor)}` : '?limit=500';
+    const report = new URLSearchParams(Object.entries(await clientReport()).map(([k, v]) => [k, String(v)]));
+    const query = (cursor ? `?limit=500&cursor=${encodeURIComponent(cursor)}` : '?limit=500') + `&${report}`;
     const { status, body } = await api(`/api/v1/sync/pull${query}`, { allow: [410] });
     if (status === 410) {
       if (resets++) throw new Error('cursor expired twice');
@@ -230,6 +232,13 @@ async function pull() {
     notify();
     if (!body.meta.has_more) return;
   }
+}
+
+/** What the app says about itself at each sync: its version and what it still holds unsent (optional in
+ * the protocol; supervisors see it on the staff dashboard). */
+async function clientReport() {
+  const unsent = await counts();
+  return { app_version: __APP_VERSION__, unsent_visits: unsent.visits, unsent_photos: unsent.photos };
 }
 
 export async function counts() {

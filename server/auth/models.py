@@ -52,6 +52,12 @@ class Device(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
     last_seen_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # What the phone's app reported at its last sync (optional `client` of the sync protocol): its version
+    # and what it still holds unsent, shown to supervisors on the staff dashboard.
+    app_version: Mapped[str | None] = mapped_column(sa.String(40))
+    unsent_visits: Mapped[int | None] = mapped_column(sa.Integer)
+    unsent_photos: Mapped[int | None] = mapped_column(sa.Integer)
+    reported_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class RefreshToken(db.Model):

@@ -110,3 +110,12 @@ def purge_staff_sessions(*, before: datetime) -> int:
     """Delete sessions that expired or ended before `before` (the audit log keeps the logins and logouts)."""
     query = sa.delete(StaffSession).where(sa.or_(StaffSession.expires_at < before, StaffSession.ended_at < before))
     return db.session.execute(query.execution_options(synchronize_session=False)).rowcount
+
+
+def record_device_report(*, device_id: uuid.UUID, at: datetime, **report) -> None:
+    """What the phone's app reported at a sync (version, unsent counts); only the values it sent change."""
+    values = {key: value for key, value in report.items() if value is not None}
+    query = sa.update(Device).where(Device.id == device_id)
+    db.session.execute(
+        query.values(last_seen_at=at, reported_at=at, **values).execution_options(synchronize_session=False)
+    )

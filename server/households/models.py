@@ -109,3 +109,14 @@ class Member(db.Model):
             initially="IMMEDIATE",
         ),
     )
+
+
+class HouseholdAidStacking(db.Model):
+    """A household whose live aid stacks (two programmes of one category, overlapping periods). Kept by
+    database triggers on aid_receipts and members (migration 0021); read by the list's has_stacking filter."""
+
+    __tablename__ = "household_aid_stacking"
+
+    household_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -42,6 +42,12 @@ def init_staff(app: Flask) -> None:
         current_language=i18n.current_language,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    from server.staff import labels
+    from server.staff.formats import FILTERS, GLOBALS
+
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(GLOBALS)
+    app.jinja_env.globals.update(labels.GLOBALS)
 
     @app.after_request
     def _no_store(response):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+import re
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 
 from server.boundary import check_form
 from server.errors import NOT_FOUND, AppError
 from server.extensions import limiter
-from server.staff import service
+from server.staff import dashboard, service
 from server.staff.access import safe_next, staff_actor, staff_view
 from server.staff.assets import send_asset
 from server.staff.i18n import LANGUAGES
@@ -99,10 +101,18 @@ def asset(path: str):
 @bp.get("/beranda")
 @staff_view()
 def beranda():
-    return render_template("staff/beranda.html")
+    """Progress, phones, findings, visits per day and enumerator quality of the user's area."""
+    kecamatan = request.args.get("kecamatan")
+    if kecamatan and not re.fullmatch(r"\d{2}\.\d{2}\.\d{2}", kecamatan):
+        kecamatan = None
+    return render_template("staff/beranda.html", **dashboard.overview(g.actor, kecamatan))
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST"])
 def unknown(rest: str):
     """Any other path under /staff/: the workspace's own 'not found' page (never the phone app's shell)."""
     raise AppError(NOT_FOUND)
+
+
+# The pages of other modules hang on this blueprint too.
+from server.staff import households as _households  # noqa: E402, F401

@@ -49,6 +49,7 @@ def pull(params: dict):
     (never the outbox) and pull from scratch. Gzip when accepted. The page is built inside PostgreSQL for speed,
     in the shape of PullPageSchema.
     """
+    service.note_client(current_actor(), params)
     data, meta = service.pull(current_actor(), params["cursor"], params["limit"])
     return ok(data, meta=meta, headers={"Cache-Control": "no-store"})
 
@@ -66,6 +67,7 @@ def push_visits(batch: dict):
     (stored and flagged: older household version or a second visit). `visit.missing_photos` lists declared
     photos whose bytes have not arrived. See docs/sync-protocol.md.
     """
+    service.note_client(current_actor(), batch.get("client"))
     results = visit_service.push(current_actor(), batch["items"], batch["sent_at"])
     count_push_results(results)
     return ok({"results": results})

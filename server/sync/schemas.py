@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+APP_VERSION = validate.Regexp(r"^[0-9A-Za-z.+_-]{1,40}$")
+
+
+class ClientReportSchema(Schema):
+    """What the phone's app says about itself at a sync (optional; older apps send nothing)."""
+
+    app_version = fields.String(load_default=None, validate=APP_VERSION, metadata={"description": "e.g. 0.1.0+3fa98ac"})
+    unsent_visits = fields.Integer(load_default=None, validate=validate.Range(min=0, max=1_000_000))
+    unsent_photos = fields.Integer(load_default=None, validate=validate.Range(min=0, max=1_000_000))
+
 
 class PullQuerySchema(Schema):
     cursor = fields.String(load_default=None, metadata={"description": "`meta.next_cursor` of the last page"})
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+    # Optional client report (docs/sync-protocol.md): the app's version and what it still holds unsent.
+    app_version = fields.String(load_default=None, validate=APP_VERSION)
+    unsent_visits = fields.Integer(load_default=None, validate=validate.Range(min=0, max=1_000_000))
+    unsent_photos = fields.Integer(load_default=None, validate=validate.Range(min=0, max=1_000_000))
 
 
 # The pull page itself is built inside PostgreSQL (sync/queries.py, json_build_object) for speed; these

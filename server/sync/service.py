@@ -12,13 +12,24 @@ Inside a round, pages are keyset-ordered by seq (`pos`), so a long round never r
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from server.audit.service import record
+from server.auth import queries as auth_queries
 from server.auth.access import Actor
 from server.sync import cursor as cursors
 from server.sync import queries
 from server.visits.form import form_reference
+
+
+def note_client(actor: Actor, report: dict[str, Any] | None) -> None:
+    """Keep what the phone said about itself (app version, unsent visits and photos) on its device, with the
+    time: the staff dashboard shows each enumerator's phone as last seen. Optional for the phone."""
+    if actor.device_id is None:
+        return
+    report = {key: (report or {}).get(key) for key in ("app_version", "unsent_visits", "unsent_photos")}
+    auth_queries.record_device_report(device_id=actor.device_id, at=datetime.now(UTC), **report)
 
 
 def pull(actor: Actor, token: str | None, limit: int) -> tuple[dict[str, Any], dict[str, Any]]:

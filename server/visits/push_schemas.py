@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from server.households.schemas import kk_field, nik_field, plausible_birth_date
+from server.sync.schemas import ClientReportSchema
 from server.visits.form import HOUSE_CONDITION, HOUSE_NUMBERS, OUTCOMES, PHOTO_KINDS, VISIT_PRESENCE
 
 MAX_ITEMS = 500
@@ -160,6 +161,11 @@ class PushBatchSchema(Schema):
     items = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_ITEMS))
     sent_at = fields.AwareDateTime(
         allow_none=True, load_default=None, metadata={"description": "The phone's clock when sending (clock skew)"}
+    )
+    client = fields.Nested(
+        ClientReportSchema,
+        load_default=None,
+        metadata={"description": "Optional: the app's version and what it still holds unsent (older apps omit it)"},
     )
 
 

@@ -35,3 +35,11 @@ def staff_login():
         return csrf_of(client.get("/staff/beranda").text)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dashboard():
+    """The dashboard keeps its figures for a minute per area: each test starts without them."""
+    from server.staff import dashboard
+
+    dashboard.forget()

@@ -3,11 +3,10 @@ the pages and server code is in the English catalogue with its English (ids are 
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,12 +20,15 @@ def _catalogue(language: str):
         return read_po(source, locale=language)
 
 
+def _messages(catalogue) -> dict:
+    return {message.id: message.string for message in catalogue if message.id and message.string}
+
+
 def test_compiled_catalogues_match_their_sources():
     for language in ("id", "en"):
-        compiled = io.BytesIO()
-        write_mo(compiled, _catalogue(language), use_fuzzy=True)
-        stored = (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").read_bytes()
-        assert compiled.getvalue() == stored, f"run scripts/staff-i18n.sh ({language})"
+        with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").open("rb") as compiled:
+            stored = read_mo(compiled)
+        assert _messages(stored) == _messages(_catalogue(language)), f"run scripts/staff-i18n.sh ({language})"
 
 
 def test_every_string_has_its_english():

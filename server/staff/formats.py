@@ -1,0 +1,61 @@
+"""How the pages write numbers, shares, dates and labels: in the reader's language (Flask-Babel, id-ID or
+en-GB conventions), times in WITA (Samarinda), and links only to pages that exist."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import format_date, format_datetime, format_decimal, format_percent
+
+from server.staff.i18n import current_language
+
+# What an empty value shows: an en dash.
+NONE = "\u2013"
+
+
+def num(value: Any) -> str:
+    return NONE if value is None else format_decimal(value)
+
+
+def pct(value: Any) -> str:
+    return NONE if value is None else format_percent(value, format="#,##0.#%")
+
+
+def when(value: datetime | date | str | None) -> str:
+    """A date or time (also as the API's ISO 8601 text) in the reader's conventions, times in WITA."""
+    if value is None or value == "":
+        return NONE
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return format_datetime(value, "d MMM yyyy HH:mm")
+    return format_date(value, "d MMM yyyy")
+
+
+def day(value: date | None) -> str:
+    return NONE if value is None else format_date(value, "d MMM")
+
+
+def label(choice: dict[str, str]) -> str:
+    """A catalogue choice ({code, label_id, label_en}) in the reader's language."""
+    return choice["label_en"] if current_language() == "en" else choice["label_id"]
+
+
+def link(endpoint: str, **values: Any) -> str | None:
+    """The URL of a page, or None when that page is not there (yet): numbers then show without a link."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **{key: value for key, value in values.items() if value is not None})
+
+
+def dict_without(values: dict, *keys: str) -> dict:
+    return {key: value for key, value in values.items() if key not in keys}
+
+
+FILTERS = {"num": num, "pct": pct, "when": when, "day": day, "label": label, "dict_without": dict_without}
+GLOBALS = {"link": link}

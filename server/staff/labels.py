@@ -1,0 +1,155 @@
+"""Words for the codes the pages show (statuses, flags, roles), in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from server.staff.formats import NONE
+
+VERIFICATION = {
+    "unverified": _l("belum dikunjungi"),
+    "visited": _l("menunggu tinjauan"),
+    "approved": _l("disetujui"),
+    "rejected": _l("ditolak"),
+    "revisit": _l("kunjungi ulang"),
+}
+REVIEW = {
+    "pending": _l("menunggu tinjauan"),
+    "approved": _l("disetujui"),
+    "rejected": _l("ditolak"),
+    "revisit": _l("kunjungi ulang"),
+    "superseded": _l("digantikan"),
+}
+REGISTRY = {
+    "active": _l("aktif"),
+    "moved": _l("pindah"),
+    "deceased": _l("meninggal"),
+    "not_found": _l("tidak ditemukan"),
+    "duplicate": _l("ganda"),
+    "merged": _l("digabung"),
+    "proposed": _l("usulan baru"),
+    "removed": _l("dihapus"),
+}
+FLAGS = {
+    "nik_duplicate": _l("NIK tercatat di keluarga lain"),
+    "outside_kelurahan": _l("titik di luar kelurahan"),
+}
+RECEIPT = {
+    "listed": _l("terdaftar"),
+    "disbursed": _l("tersalurkan"),
+    "suspended": _l("ditangguhkan"),
+    "not_received": _l("tidak diterima"),
+}
+
+
+def word(table: dict, code) -> str:
+    if code is None:
+        return NONE
+    code = getattr(code, "value", code)
+    return str(table.get(code, code))
+
+
+def status_label(code) -> str:
+    return word(VERIFICATION, code) if code in VERIFICATION else word(REVIEW, code)
+
+
+GLOBALS = {
+    "status_label": status_label,
+    "registry_label": lambda code: word(REGISTRY, code),
+    "flag_label": lambda code: word(FLAGS, code),
+    "receipt_label": lambda code: word(RECEIPT, code),
+    "review_label": lambda code: word(REVIEW, code),
+    "VERIFICATION": VERIFICATION,
+    "REGISTRY": REGISTRY,
+    "FLAG_WORDS": FLAGS,
+}
+
+
+PRESENCE = {
+    "present": _l("ada"),
+    "not_found": _l("tidak ditemukan"),
+    "moved": _l("pindah"),
+    "deceased": _l("meninggal"),
+    "duplicate": _l("ganda"),
+    "no_documents": _l("tanpa dokumen kependudukan"),
+    "new": _l("anggota baru"),
+    "removed": _l("dihapus dari registri"),
+}
+SEX = {1: _l("laki-laki"), 2: _l("perempuan")}
+FIELDS = {
+    "head_name": _l("kepala keluarga"),
+    "kk_number": _l("No. KK"),
+    "address": _l("alamat"),
+    "rt": "RT",
+    "rw": "RW",
+    "region_code": _l("kelurahan"),
+    "decile": _l("desil"),
+    "registry_status": _l("status registri"),
+    "location": _l("titik lokasi"),
+    "name": _l("nama"),
+    "nik": "NIK",
+    "sex": _l("jenis kelamin"),
+    "birth_date": _l("tanggal lahir"),
+    "relationship_code": _l("hubungan"),
+    "presence_status": _l("keberadaan"),
+}
+SOURCES = {
+    "import": _l("impor registri"),
+    "staff_edit": _l("diubah staf"),
+    "review": _l("hasil tinjauan"),
+    "musyawarah": _l("musyawarah kelurahan"),
+    "merge": _l("penggabungan"),
+}
+CHANGE_STATES = {
+    "applied": _l("berlaku"),
+    "proposed": _l("diusulkan"),
+    "accepted": _l("diterima"),
+    "overturned": _l("dibatalkan musyawarah"),
+    "reverted": _l("dikembalikan"),
+}
+
+
+def _choice(choices: list[dict], code) -> str:
+    from server.staff.formats import label
+
+    for choice in choices:
+        if choice["code"] == code:
+            return label(choice)
+    return NONE if code is None else str(code)
+
+
+def history_value(field: str, value, masked: bool) -> str:
+    """A registry change's value as the reader may see it (identity numbers masked for viewers)."""
+    from server.auth.masking import mask_number
+
+    if value is None or value == "":
+        return NONE
+    if field in ("nik", "kk_number") and masked:
+        return mask_number(str(value)) or NONE
+    if field == "registry_status":
+        return word(REGISTRY, value)
+    if field == "presence_status":
+        return word(PRESENCE, value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {inner}" for key, inner in value.items())
+    return str(value)
+
+
+def _visit_labels():
+    from server.visits.form import OUTCOMES, RELATIONSHIPS
+
+    return OUTCOMES, RELATIONSHIPS
+
+
+GLOBALS.update(
+    {
+        "presence_label": lambda code: word(PRESENCE, code),
+        "sex_label": lambda code: word(SEX, code),
+        "field_label": lambda code: word(FIELDS, code),
+        "source_label": lambda code: word(SOURCES, code),
+        "change_state_label": lambda code: word(CHANGE_STATES, code),
+        "history_value": history_value,
+        "outcome_label": lambda code: _choice(_visit_labels()[0], code),
+        "relationship_label": lambda code: _choice(_visit_labels()[1], code),
+    }
+)

@@ -1,0 +1,144 @@
+"""SQL of the workspace's own views (the Beranda dashboard): progress per area and enumerator, phones as last
+seen, what the field found, visits per day, enumerator quality. Every query is limited to the actor's area
+by the same rule as the API (`auth.access.in_scope_sql`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.auth.access import Actor, in_scope_sql
+from server.extensions import db
+
+# A visit recorded farther than this from the household's registered point counts as "far" (quality table).
+FAR_METRES = 250
+# Near the equator (Samarinda lies at 0.5° S) a degree is ~111 km both ways: distances in degrees on the
+# stored points are within 0.01 % of metres there and cost a tenth of geography's (bench/README.md).
+METRES_PER_DEGREE = 111_320
+GROUPS = {
+    "kecamatan": "left(h.region_code, 8)",
+    "kelurahan": "h.region_code",
+    "enumerator": "a.enumerator_id::text",
+}
+
+
+def without_jit() -> None:
+    """For the rest of this transaction: no JIT compilation. The dashboard's aggregates over a city's visits
+    cross the JIT cost threshold and spent 1.5 s compiling queries that run in 100 ms (bench/README.md)."""
+    db.session.execute(sa.text("SET LOCAL jit = off"))
+
+
+def _rows(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(row) for row in db.session.execute(sa.text(sql), params).mappings()]
+
+
+def progress(*, actor: Actor, group: str, within: str | None = None) -> list[dict[str, Any]]:
+    """Households assigned in active campaigns per `group`, by verification status."""
+    scope, params = in_scope_sql(actor, "h.region_code")
+    key = GROUPS[group]
+    where = f"a.unassigned_at IS NULL AND {scope}"
+    if within:
+        where += " AND (h.region_code = :within OR h.region_code LIKE :within || '.%')"
+        params["within"] = within
+    label = (
+        "(SELECT coalesce(u.full_name, u.username) FROM users u WHERE u.id = t.key::int)"
+        if group == "enumerator"
+        else "(SELECT r.name FROM regions r WHERE r.code = t.key)"
+    )
+    sql = f"""
+        SELECT t.*, {label} AS name FROM (
+          SELECT {key} AS key, count(*) AS assigned,
+                 count(*) FILTER (WHERE h.verification_status <> 'unverified') AS visited,
+                 count(*) FILTER (WHERE h.verification_status = 'visited') AS pending,
+                 count(*) FILTER (WHERE h.verification_status = 'approved') AS approved,
+                 count(*) FILTER (WHERE h.verification_status = 'rejected') AS rejected,
+                 count(*) FILTER (WHERE h.verification_status = 'revisit') AS revisit
+            FROM assignments a
+            JOIN campaigns c ON c.id = a.campaign_id AND c.active
+            JOIN households h ON h.id = a.household_id
+           WHERE {where}
+           GROUP BY 1) t
+        ORDER BY name NULLS LAST, key"""
+    return _rows(sql, params)
+
+
+def phones(*, actor: Actor) -> list[dict[str, Any]]:
+    """Each active enumerator working in the actor's area with their most recently seen live device."""
+    if actor.is_admin:
+        scope, params = "TRUE", {}
+    else:
+        # The enumerator's area and the actor's overlap (either may lie inside the other).
+        scope = """EXISTS (SELECT 1 FROM user_scopes s, unnest(CAST(:scope_codes AS text[])) AS sc(code)
+                    WHERE s.user_id = u.id AND (s.region_code = sc.code OR s.region_code LIKE sc.code || '.%'
+                          OR sc.code LIKE s.region_code || '.%'))"""
+        params = {"scope_codes": list(actor.region_codes)}
+    sql = f"""
+        SELECT DISTINCT ON (u.id) u.id AS user_id, u.username, u.full_name, d.name AS device_name,
+               d.app_version, d.last_seen_at, d.reported_at, d.unsent_visits, d.unsent_photos
+          FROM users u LEFT JOIN devices d ON d.user_id = u.id AND d.revoked_at IS NULL
+         WHERE u.role = 'enumerator' AND u.active AND {scope}
+         ORDER BY u.id, d.last_seen_at DESC NULLS LAST"""
+    rows = _rows(sql, params)
+    return sorted(rows, key=lambda row: (row["full_name"] or row["username"]).lower())
+
+
+def findings(*, actor: Actor) -> dict[str, Any]:
+    """The latest visit's outcome per household (superseded visits aside), and the households in the area."""
+    scope, params = in_scope_sql(actor, "h.region_code")
+    outcomes = _rows(
+        f"""SELECT outcome, count(*) AS households FROM (
+              SELECT DISTINCT ON (v.household_id) v.outcome
+                FROM visits v JOIN households h ON h.id = v.household_id
+               WHERE {scope} AND v.review_status <> 'superseded'
+               ORDER BY v.household_id, v.device_time DESC) latest
+            GROUP BY outcome""",
+        params,
+    )
+    total = db.session.execute(
+        sa.text(f"SELECT count(*) FROM households h WHERE {scope} AND h.registry_status <> 'merged'"), params
+    ).scalar_one()
+    return {"outcomes": {row["outcome"]: row["households"] for row in outcomes}, "households": total}
+
+
+def visits_per_day(*, actor: Actor, days: int = 30) -> list[dict[str, Any]]:
+    scope, params = in_scope_sql(actor, "h.region_code")
+    return _rows(
+        f"""SELECT (v.received_at AT TIME ZONE 'Asia/Makassar')::date AS day, count(*) AS visits
+              FROM visits v JOIN households h ON h.id = v.household_id
+             WHERE {scope} AND v.received_at >= now() - make_interval(days => :days)
+             GROUP BY 1 ORDER BY 1""",
+        {**params, "days": days},
+    )
+
+
+def quality(*, actor: Actor) -> list[dict[str, Any]]:
+    """Per enumerator: visits, decided and rejected, median GPS accuracy, visits far from the registered
+    point, visits with photos missing (none at all, or declared but not arrived)."""
+    scope, params = in_scope_sql(actor, "h.region_code")
+    return _rows(
+        f"""SELECT v.enumerator_id, coalesce(u.full_name, u.username) AS name, count(*) AS visits,
+                   count(*) FILTER (WHERE v.review_status IN ('approved', 'rejected', 'revisit')) AS decided,
+                   count(*) FILTER (WHERE v.review_status = 'rejected') AS rejected,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY v.location_accuracy_m) AS median_accuracy_m,
+                   count(*) FILTER (WHERE v.location IS NOT NULL AND h.location IS NOT NULL
+                       AND NOT ST_DWithin(v.location, h.location, :far_degrees)) AS far,
+                   count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.visit_id = v.id)
+                       OR EXISTS (SELECT 1 FROM photos p WHERE p.visit_id = v.id AND p.uploaded_at IS NULL))
+                       AS missing_photos
+              FROM visits v JOIN households h ON h.id = v.household_id JOIN users u ON u.id = v.enumerator_id
+             WHERE {scope} AND v.review_status <> 'superseded'
+             GROUP BY v.enumerator_id, u.full_name, u.username
+             ORDER BY name""",
+        {**params, "far_degrees": FAR_METRES / METRES_PER_DEGREE},
+    )
+
+
+def regions_in_scope(*, actor: Actor) -> list[dict[str, Any]]:
+    """Kecamatan and kelurahan inside the actor's area, by code (for filters)."""
+    scope, params = in_scope_sql(actor, "r.code")
+    return _rows(
+        f"SELECT r.code, r.name, r.level FROM regions r WHERE r.level IN ('kecamatan', 'kelurahan') AND {scope}"
+        " ORDER BY r.code",
+        params,
+    )

@@ -1,0 +1,63 @@
+"""Beranda: progress of the user's own area per kecamatan, kelurahan and enumerator, the phones as last seen
+(app version and unsent counts from the sync's client report), what the field found, visits per day and
+enumerator quality; numbers link to the lists behind them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from server.auth.models import Device
+from server.campaigns.models import Assignment, Campaign
+from server.extensions import db
+from tests.factories import make_household, make_user
+from tests.review.conftest import make_visit
+
+
+def _city():
+    """Two households in 64.72.01 (one visited, far from its point, no photo) and one in 64.72.02."""
+    enumerator = make_user("enumerator", ["64.72.01"], full_name="Siti Petugas")
+    campaign = Campaign(name="Verval Uji", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31))
+    db.session.add(campaign)
+    db.session.flush()
+    here = [make_household(region_code="64.72.01.1001", location="SRID=4326;POINT(117.15 -0.5)") for _ in range(2)]
+    there = make_household(region_code="64.72.02.1001")
+    for household in [*here, there]:
+        db.session.add(Assignment(campaign_id=campaign.id, household_id=household.id, enumerator_id=enumerator.id))
+    here[0].verification_status = "visited"
+    make_visit(here[0], enumerator, location="SRID=4326;POINT(117.16 -0.5)", location_accuracy_m=12.0)
+    db.session.add(
+        Device(
+            id=uuid.uuid4(),
+            user_id=enumerator.id,
+            name="HP Siti",
+            app_version="0.1.0",
+            unsent_visits=4,
+            unsent_photos=9,
+            last_seen_at=datetime.now(UTC) - timedelta(hours=1),
+        )
+    )
+    db.session.flush()
+    return enumerator
+
+
+def test_a_supervisor_sees_the_progress_of_their_area(client, staff_login, db_session):
+    _city()
+    staff_login(client, make_user("supervisor", ["64.72.01"]))
+    page = client.get("/staff/beranda").text
+    assert "Temuan lapangan" in page and "1 dari" in page
+    # Only kecamatan 64.72.01 (two households), not 64.72.02.
+    assert 'href="/staff/beranda?kecamatan=64.72.01"' in page and "kecamatan=64.72.02" not in page
+    # The phone as it reported itself at its last sync.
+    assert "HP Siti" in page and "0.1.0" in page and ">4<" in page and ">9<" in page
+    # Quality: the one visit is 1.1 km from the registered point, has no photo; GPS median 12 m.
+    assert "12 m" in page and "(100%)" in page
+    drill = client.get("/staff/beranda?kecamatan=64.72.01").text
+    assert "Kemajuan per kelurahan" in drill
+
+
+def test_the_viewer_sees_the_dashboard_and_an_empty_area_is_explained(client, staff_login, db_session):
+    staff_login(client, make_user("viewer", ["64.72.05"]))
+    page = client.get("/staff/beranda").text
+    assert "Belum ada rumah tangga yang ditugaskan di wilayah Anda" in page
+    assert "Belum ada petugas lapangan di wilayah Anda" in page
