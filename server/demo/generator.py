@@ -97,6 +97,14 @@ class DemoReceipt:
     period_end: date
     amount: int
     status: str
+    # The recipient as the agency listed them; occurrence 2 is a second row paying them in the same list.
+    listed_nik: str | None = None
+    listed_name: str | None = None
+    listed_kk: str | None = None
+    listed_region_code: str | None = None
+    listed_nik_valid: bool | None = True
+    listed_match: str = "exact"
+    occurrence: int = 1
 
 
 @dataclass

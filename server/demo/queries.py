@@ -45,6 +45,13 @@ RECEIPT_COLUMNS = (
     "amount",
     "source",
     "status",
+    "listed_nik",
+    "listed_nik_valid",
+    "listed_name",
+    "listed_kk",
+    "listed_region_code",
+    "listed_match",
+    "occurrence",
 )
 
 
@@ -112,6 +119,13 @@ def copy_city(city: DemoCity, programs: dict[str, int]) -> None:
                 r.amount,
                 ReceiptSource.AGENCY_LIST.value,
                 r.status,
+                r.listed_nik,
+                None if r.listed_nik is None and r.listed_nik_valid else r.listed_nik_valid,
+                r.listed_name,
+                r.listed_kk,
+                r.listed_region_code,
+                r.listed_match,
+                r.occurrence,
             )
             for r in city.receipts
         ),
@@ -144,3 +158,21 @@ def analyze_city() -> None:
     A one-time load into an empty database: the lock ANALYZE holds to the end of it stops nobody."""
     for table in ("households", "members", "aid_receipts", "assignments"):
         db.session.execute(sa.text(f"ANALYZE {table}"))
+
+
+def settle_deceased(*, household_ids: list, decided_by_id: int) -> None:
+    """Record that the musyawarah accepted these households as deceased (the registry already says so)."""
+    if not household_ids:
+        return
+    db.session.execute(
+        sa.text(
+            """
+            INSERT INTO registry_changes (household_id, field, old_value, new_value, source_kind, state,
+                                          reason, decided_by_id, decided_at)
+            SELECT id, 'registry_status', '"active"'::jsonb, '"deceased"'::jsonb, 'musyawarah', 'accepted',
+                   'Musyawarah kelurahan (demo)', :decided_by, now()
+              FROM households WHERE id = ANY(:ids)
+            """
+        ),
+        {"ids": list(household_ids), "decided_by": decided_by_id},
+    )

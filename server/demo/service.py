@@ -21,6 +21,7 @@ from server.config import DEMO_PASSWORD
 from server.demo import queries
 from server.demo.generator import generate_city
 from server.demo.geography import Kelurahan, load_kelurahan
+from server.demo.problems import Planted, plant_problems
 from server.demo.visits import enumerator_areas
 from server.errors import CONFLICT, FORBIDDEN, AppError
 from server.extensions import db
@@ -52,11 +53,14 @@ def load_demo_city(*, households: int, seed: int, if_empty: bool = False) -> dic
     kelurahan = city_kelurahan()
     areas = enumerator_areas(sorted(kelurahan), ENUMERATORS, KELURAHAN_PER_ENUMERATOR)
     city = generate_city(households, seed, kelurahan, areas)
+    planted = plant_problems(city, seed)
     queries.copy_city(city, queries.program_ids())
     users = _create_users(areas)
     assigned = _create_campaign(users)
     queries.analyze_city()
     visits, flagged = _send_visits(users, city.visits)
+    approved = _review_planted(users["reviewer"], planted)
+    queries.settle_deceased(household_ids=planted.settled, decided_by_id=users["supervisor"].id)
     summary = {
         "skipped": False,
         "households": len(city.households),
@@ -66,6 +70,8 @@ def load_demo_city(*, households: int, seed: int, if_empty: bool = False) -> dic
         "assignments": assigned,
         "visits": visits,
         "flagged_visits": flagged,
+        "approved_visits": approved,
+        "planted": planted.counts,
     }
     record("demo.load", object_type="demo", object_id=seed, changes={k: v for k, v in summary.items() if k != "users"})
     return summary
@@ -150,3 +156,19 @@ def _send_visits(users: dict[str, User], visits: dict[str, list[dict]]) -> tuple
         finally:
             g.pop("job_actor", None)
     return stored, flagged
+
+
+def _review_planted(reviewer: User, planted: Planted) -> int:
+    """The demo reviewer approves the planted findings and part of the queue (server/demo/problems.py), through
+    the real review decisions; returns how many were approved."""
+    import uuid
+
+    from server.review.service import decide_many
+
+    actor = Actor(reviewer.id, reviewer.username, reviewer.role, tuple(reviewer.region_codes), None)
+    g.job_actor = actor
+    try:
+        results = decide_many(actor, [uuid.UUID(visit_id) for visit_id in planted.approvals], "approve")
+    finally:
+        g.pop("job_actor", None)
+    return sum(1 for result in results.values() if not isinstance(result, AppError))
