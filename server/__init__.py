@@ -125,7 +125,7 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.review.routes import bp as review_bp
 
-    app.register_blueprint(review_bp, url_prefix="/api/v1")
+    api.register_blueprint(review_bp, url_prefix="/api/v1")
 
     from server.jobs.routes import bp as jobs_bp
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, request
-
+from server.api import Blueprint, if_match_version
 from server.auth.access import current_actor, require
-from server.errors import BAD_REQUEST, PRECONDITION_REQUIRED, AppError
-from server.http import json_body, ok
+from server.http import ok
 from server.jobs.routes import job_response
-from server.jobs.schemas import JobEnvelopeSchema  # noqa: F401 (named in the docstrings)
+from server.jobs.schemas import JobEnvelopeSchema
 from server.jobs.service import enqueue
 from server.review import catalog, service
 from server.review.jobs import BULK
 from server.review.queries import count_matching
-from server.review.schemas import (  # noqa: F401 (schemas named in the docstrings)
+from server.review.schemas import (
     BulkDecisionSchema,
     BulkResponseSchema,
     CatalogResponseSchema,
@@ -26,91 +24,64 @@ from server.review.schemas import (  # noqa: F401 (schemas named in the docstrin
     ClaimResponseSchema,
     ClaimSchema,
     DecisionResponseSchema,
-    DecisionResultSchema,
     DecisionSchema,
     FacetsResponseSchema,
     QueueFilterSchema,
-    QueueItemSchema,
     QueueQuerySchema,
     QueueResponseSchema,
     ReviewDetailResponseSchema,
 )
 from server.types import Role
 
-bp = Blueprint("review", __name__)
+bp = Blueprint("review", __name__, description="Pemeriksaan / Review")
 
 REVIEWERS = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER)
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The visit's \"<review_version>\" from the review detail's ETag",
+}
+ETAG = {"ETag": {"schema": {"type": "string"}, "description": 'Quoted review version for If-Match: "<version>"'}}
 
 
-def _if_match() -> int:
-    header = request.headers.get("If-Match")
-    if not header:
-        raise AppError(PRECONDITION_REQUIRED)
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise AppError(BAD_REQUEST, details={"If-Match": 'expected "<review_version>"'})
-    return int(value)
+def _analytics_stale() -> None:
+    """Decisions change what the analysed periods count: one refresh is queued (none while one waits)."""
+    from server.analytics.service import request_refresh
+
+    request_refresh(current_actor())
 
 
 @bp.get("/review/queue")
 @require(*REVIEWERS)
-def queue():
-    """The review queue in the caller's area.
-    ---
-    get:
-      tags: [review]
-      summary: Review queue (filters, priority or date order, keyset pages)
-      parameters:
-        - in: query
-          schema: QueueQuerySchema
-      responses:
-        200:
-          description: A page of visits; `meta.next_cursor` is null on the last page
-          content:
-            application/json:
-              schema: QueueResponseSchema
-    """
-    params = QueueQuerySchema().load(request.args)
+@bp.arguments(QueueQuerySchema, location="query")
+@bp.response(200, QueueResponseSchema, description="A page of visits; `meta.next_cursor` is null on the last page")
+@bp.doc(summary="Review queue (filters, priority or date order, keyset pages)")
+def queue(params: dict):
+    """The review queue in the caller's area: visits filtered by status (default pending), campaign, region,
+    enumerator, outcome, flags, received date, field proposals; best first by priority (or newest first by
+    date); `group_by_household` keeps each household's top visit; `unclaimed` hides others' claims."""
     rows, next_cursor = service.queue(current_actor(), params)
-    return ok(QueueItemSchema(many=True).dump(rows), meta={"next_cursor": next_cursor, "limit": params["limit"]})
+    return {"data": rows, "meta": {"next_cursor": next_cursor, "limit": params["limit"]}}
 
 
 @bp.get("/review/facets")
 @require(*REVIEWERS)
-def facets():
-    """Counts of the queue under the current filter.
-    ---
-    get:
-      tags: [review]
-      summary: Review queue facet counts (status ignores the status filter)
-      parameters:
-        - in: query
-          schema: QueueFilterSchema
-      responses:
-        200:
-          description: Counts per status, outcome, kelurahan, enumerator and flag
-          content:
-            application/json:
-              schema: FacetsResponseSchema
-    """
-    return ok(service.facets(current_actor(), QueueFilterSchema().load(request.args)))
+@bp.arguments(QueueFilterSchema, location="query")
+@bp.response(200, FacetsResponseSchema, description="Counts per status, outcome, kelurahan, enumerator and flag")
+@bp.doc(summary="Review queue facet counts")
+def facets(params: dict):
+    """Counts of the queue under the current filter (the status facet ignores the status filter)."""
+    return {"data": service.facets(current_actor(), params)}
 
 
 @bp.get("/review/catalog")
 @require(*REVIEWERS)
+@bp.response(200, CatalogResponseSchema, description="The reasons and the approval table")
+@bp.doc(summary="Review reasons and what approval does per outcome")
 def review_catalog():
-    """Reason codes and what approval does per outcome.
-    ---
-    get:
-      tags: [review]
-      summary: Review reasons and the approval table
-      responses:
-        200:
-          description: The catalogue
-          content:
-            application/json:
-              schema: CatalogResponseSchema
-    """
+    """Reason codes (which decisions each serves) and what approval does per outcome (docs/review.md)."""
     effects = [
         {
             "outcome": outcome.value,
@@ -121,63 +92,40 @@ def review_catalog():
         }
         for outcome, effect in catalog.APPROVAL_EFFECTS.items()
     ]
-    return ok({"reasons": catalog.REASONS, "approval_effects": effects})
+    return {"data": {"reasons": catalog.REASONS, "approval_effects": effects}}
 
 
 @bp.get("/review/visits/<uuid:visit_id>")
 @require(*REVIEWERS)
+@bp.response(200, ReviewDetailResponseSchema, description="The visit as a reviewer weighs it", headers=ETAG)
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Visit review detail (audited)")
 def review_detail(visit_id: uuid.UUID):
-    """A visit as a reviewer weighs it; `ETag` carries its review version (send it back as If-Match).
-    ---
-    get:
-      tags: [review]
-      summary: Visit review detail (audited)
-      responses:
-        200:
-          description: The visit, the household now / at the base version / as found, photos, history
-          headers:
-            ETag: {schema: {type: string}, description: Quoted review version for If-Match}
-          content:
-            application/json:
-              schema: ReviewDetailResponseSchema
-        404: NotFound
-    """
+    """The visit; the household as the registry holds it now, as it was at the visit's base version and as the
+    field found it, field by field; photos with each declared photo's state; earlier visits, decisions, the
+    change history, pending proposals, and target candidates for a duplicate. `ETag` = the review version."""
     detail = service.review_detail(current_actor(), visit_id)
-    return ok(detail, headers={"ETag": f'"{detail["visit"]["review_version"]}"'})
+    return ok(
+        ReviewDetailResponseSchema().dump({"data": detail})["data"],
+        headers={"ETag": f'"{detail["visit"]["review_version"]}"'},
+    )
 
 
 @bp.post("/review/visits/<uuid:visit_id>/decision")
 @require(*REVIEWERS)
-def decide(visit_id: uuid.UUID):
-    """Approve, reject or send back for a revisit.
-    ---
-    post:
-      tags: [review]
-      summary: Decide on a visit (If-Match = its review version)
-      description: >
-        Reject and revisit need a `reason_code` from `/review/catalog`. Approval applies data corrections and
-        proposes eligibility changes (see the catalogue's approval table); other pending visits of the
-        household become `superseded`.
-      parameters:
-        - {in: header, name: If-Match, required: true, schema: {type: string}}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: DecisionSchema
-      responses:
-        200:
-          description: What the decision did
-          content:
-            application/json:
-              schema: DecisionResponseSchema
-        404: NotFound
-        409: Conflict
-        412: PreconditionFailed
-        428: PreconditionRequired
-    """
-    expected = _if_match()
-    body = DecisionSchema().load(json_body())
+@bp.arguments(DecisionSchema)
+@bp.response(200, DecisionResponseSchema, description="What the decision did; new ETag", headers=ETAG)
+@bp.alt_response(404, response="NotFound")
+@bp.alt_response(409, response="Conflict")
+@bp.alt_response(412, response="PreconditionFailed")
+@bp.alt_response(428, response="PreconditionRequired")
+@bp.doc(summary="Decide on a visit (If-Match = its review version)", parameters=[IF_MATCH])
+def decide(body: dict, visit_id: uuid.UUID):
+    """Approve, reject or send back for a revisit. Reject and revisit need a `reason_code` from
+    `/review/catalog`. Approval applies data corrections and proposes eligibility changes (the catalogue's
+    approval table); other pending visits of the household become `superseded`. 412 `review.stale_version`
+    when someone decided first; 422 `review.target_required` for a duplicate without its target."""
+    expected = if_match_version()
     result = service.decide(
         current_actor(),
         visit_id,
@@ -187,36 +135,21 @@ def decide(visit_id: uuid.UUID):
         comment=body["comment"],
         target_household_id=body["target_household_id"],
     )
-    return ok(DecisionResultSchema().dump(result), headers={"ETag": f'"{result["review_version"]}"'})
+    _analytics_stale()
+    dumped = DecisionResponseSchema().dump({"data": result})["data"]
+    return ok(dumped, headers={"ETag": f'"{result["review_version"]}"'})
 
 
 @bp.post("/review/decisions")
 @require(*REVIEWERS)
-def bulk_decide():
-    """One decision on many visits, by ids or by the queue's filter.
-    ---
-    post:
-      tags: [review]
-      summary: Bulk decision (a job for more than 200 visits)
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: BulkDecisionSchema
-      responses:
-        200:
-          description: One result per visit
-          content:
-            application/json:
-              schema: BulkResponseSchema
-        202:
-          description: A large set runs as a job; poll it
-          content:
-            application/json:
-              schema: JobEnvelopeSchema
-    """
+@bp.arguments(BulkDecisionSchema)
+@bp.response(202, JobEnvelopeSchema, description="A large set runs as a job (Location header = its URL)")
+@bp.alt_response(200, schema=BulkResponseSchema, success=True, description="One result per visit")
+@bp.doc(summary="Bulk decision by ids or by the queue's filter")
+def bulk_decide(body: dict):
+    """One decision on many visits, by `ids` or by the queue's `filter`; one result per visit (`decided`, or
+    `refused` with the error code). More than 200 visits run as the job `review.bulk` (`202`)."""
     actor = current_actor()
-    body = BulkDecisionSchema().load(json_body())
     ids = body.get("ids")
     size = len(ids) if ids is not None else count_matching(actor=actor, params=body["filter"])
     if size > service.BULK_INLINE_MAX:
@@ -225,9 +158,12 @@ def bulk_decide():
             "reason_code": body["reason_code"],
             "comment": body["comment"],
             "ids": [str(visit_id) for visit_id in ids] if ids is not None else None,
-            "filter": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in body.get("filter", {}).items()}
-            if ids is None
-            else None,
+            "filter": None
+            if ids is not None
+            else {
+                key: (value.isoformat() if hasattr(value, "isoformat") else value)
+                for key, value in body["filter"].items()
+            },
         }
         return job_response(enqueue(BULK, payload, actor=actor), 202)
     result = service.bulk_decide(
@@ -238,54 +174,30 @@ def bulk_decide():
         reason_code=body["reason_code"],
         comment=body["comment"],
     )
-    return ok(result)
+    _analytics_stale()
+    return ok(BulkResponseSchema().dump({"data": result})["data"])
 
 
 @bp.post("/review/visits/<uuid:visit_id>/claim")
 @require(*REVIEWERS)
-def claim(visit_id: uuid.UUID):
-    """Claim a visit for a while (or release the claim).
-    ---
-    post:
-      tags: [review]
-      summary: Claim or release a visit
-      requestBody:
-        required: false
-        content:
-          application/json:
-            schema: ClaimSchema
-      responses:
-        200:
-          description: The claim
-          content:
-            application/json:
-              schema: ClaimResponseSchema
-        404: NotFound
-        409: Conflict
-    """
-    body = ClaimSchema().load(request.get_json(silent=True) or {})
+@bp.arguments(ClaimSchema, required=False)
+@bp.response(200, ClaimResponseSchema, description="The claim")
+@bp.alt_response(404, response="NotFound")
+@bp.alt_response(409, response="Conflict")
+@bp.doc(summary="Claim or release a visit")
+def claim(body: dict, visit_id: uuid.UUID):
+    """Claim a visit for `minutes` (others see it claimed, `review.claimed` 409 if they try), or release it."""
+    body = ClaimSchema().load(body or {})
     result = service.claim(current_actor(), visit_id, minutes=body["minutes"], release=body["release"])
-    return ok(ClaimResponseSchema().dump({"data": result})["data"])
+    return {"data": result}
 
 
 @bp.get("/review/households/<uuid:household_id>/changes")
 @require(*REVIEWERS)
-def change_history(household_id: uuid.UUID):
-    """A household's registry change history, and optionally the household at an older version.
-    ---
-    get:
-      tags: [review]
-      summary: Registry change history of a household (audited)
-      parameters:
-        - in: query
-          schema: ChangeHistoryQuerySchema
-      responses:
-        200:
-          description: Changes newest first; `at_version` rebuilt when asked
-          content:
-            application/json:
-              schema: ChangeHistoryResponseSchema
-        404: NotFound
-    """
-    params = ChangeHistoryQuerySchema().load(request.args)
-    return ok(service.change_history(current_actor(), household_id, params.get("at_version")))
+@bp.arguments(ChangeHistoryQuerySchema, location="query")
+@bp.response(200, ChangeHistoryResponseSchema, description="Changes newest first; `at_version` rebuilt when asked")
+@bp.alt_response(404, response="NotFound")
+@bp.doc(summary="Registry change history of a household (audited)")
+def change_history(params: dict, household_id: uuid.UUID):
+    """A household's registry change history, and optionally the household as it was at `at_version`."""
+    return {"data": service.change_history(current_actor(), household_id, params.get("at_version"))}
