@@ -117,7 +117,7 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     from server.analytics.routes import bp as analytics_bp
 
-    app.register_blueprint(analytics_bp, url_prefix="/api/v1")
+    api.register_blueprint(analytics_bp, url_prefix="/api/v1")
 
     from server.imports.routes import bp as imports_bp
 

@@ -137,6 +137,13 @@ class DrilldownResponseSchema(Schema):
     meta = fields.Nested(PageMetaSchema)
 
 
+class RuleListQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    all = fields.Boolean(load_default=False, metadata={"description": "Include deactivated rules"})
+
+
 class RuleSchema(Schema):
     id = fields.Integer()
     kind = fields.String(metadata={"enum": list(RULE_KINDS)})
