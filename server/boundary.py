@@ -23,11 +23,11 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from server.errors import URI_TOO_LONG, AppError, validation_error
+from server.errors import CONTROL_CHARACTER_MESSAGE, URI_TOO_LONG, AppError, validation_error
 
 # C0 controls except \t \n \r, DEL, C1 controls, lone surrogates (JSON "\ud800" decodes to one).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-MESSAGE = "Berisi karakter kendali (mis. NUL) / contains a control character (e.g. NUL)"
+MESSAGE = CONTROL_CHARACTER_MESSAGE
 
 
 def bad_text(value: Any) -> bool:

@@ -1,4 +1,10 @@
-"""The one catalogue of error codes and the handlers that turn every failure into the JSON envelope.
+"""The one catalogue of codes a client can act on, and the handlers that turn every failure into the envelope.
+
+Three kinds of code live here: a request's failure (`ErrorKind`, answered in the envelope), a pushed visit's
+status (`PushStatus`, one per item of a sync push) and an import row's problem (`RowProblem`, in the import
+report and its rejections CSV). The quality flags of a visit are data with weights and thresholds and live
+in their own catalogue (`server.visits.flags`); `python -m server.errors` writes all of them to
+docs/codes.md, which a test keeps in step.
 
 Envelope (DESIGN.md §4): ``{"error": {"code": "...", "message": "...", "details": {...}}}``.
 Messages are Bahasa Indonesia first, English second. Database errors are translated here too, so
@@ -7,6 +13,7 @@ no route ever shows a driver message (which could echo personal data) to a clien
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -178,6 +185,166 @@ def envelope(kind: ErrorKind, message: str | None = None, details: dict | None =
     return jsonify(body), kind.status
 
 
+# --- a pushed visit's status (one per item of POST /api/v1/sync/push; docs/sync-protocol.md) -------------
+class PushStatus(enum.StrEnum):
+    CREATED = "created"  # stored
+    DUPLICATE = "duplicate"  # same id and content as a stored visit: its result again
+    CONFLICT = "conflict"  # same id, other content: not stored
+    INVALID = "invalid"  # field errors: not stored (the rest of the batch is)
+    ACCEPTED_WITH_CONFLICT = "accepted_with_conflict"  # stored and flagged (older version or a second visit)
+
+
+# --- an import row's problem (import report, rejections CSV) ----------------------------------------------
+@dataclass(frozen=True)
+class RowProblem:
+    """Why an import row was rejected (or, codes `warning.*`, applied but worth a look): a stable code and a
+    bilingual message template. `{number}` in a code stands for `nik` or `kk` (the same rule for both)."""
+
+    code: str
+    template: str
+
+    def reason(self, **params) -> str:
+        return self.template.format(**params)
+
+    def code_for(self, number: str) -> str:
+        return self.code.format(number=number)
+
+
+CONTROL_CHARACTER_MESSAGE = "Berisi karakter kendali (mis. NUL) / contains a control character (e.g. NUL)"
+
+ROW_CONTROL_CHARACTER = RowProblem("text.control_character", CONTROL_CHARACTER_MESSAGE)
+ROW_REQUIRED = RowProblem("required", "Kolom {column} wajib diisi / {column} is required")
+ROW_TOO_LONG = RowProblem("too_long", "Terlalu panjang (maks. {limit}) / longer than {limit} characters")
+ROW_EXTRA_CELLS = RowProblem("row.extra_cells", "Lebih banyak sel dari kolom judul / more cells than header columns")
+ROW_KELURAHAN_UNKNOWN = RowProblem(
+    "kelurahan.unknown", "Kode kelurahan {region} tidak dikenal / unknown kelurahan code {region}"
+)
+ROW_KELURAHAN_OUT_OF_SCOPE = RowProblem("kelurahan.out_of_scope", "Di luar wilayah Anda / outside your area")
+ROW_DECILE_FORMAT = RowProblem("decile.format", "Desil harus 1-10 / decile must be 1-10")
+ROW_DECILE_RANGE = RowProblem("decile.range", "Desil harus 1-10 / decile must be 1-10")
+ROW_RELATIONSHIP_FORMAT = RowProblem("relationship.format", "Hubungan harus 1-8 / relationship must be 1-8")
+ROW_RELATIONSHIP_RANGE = RowProblem("relationship.range", "Hubungan harus 1-8 / relationship must be 1-8")
+ROW_RT_FORMAT = RowProblem("rt.format", "RT harus angka (maks. 3 digit) / RT must be a number of up to 3 digits")
+ROW_RW_FORMAT = RowProblem("rw.format", "RW harus angka (maks. 3 digit) / RW must be a number of up to 3 digits")
+ROW_COORDINATES_FORMAT = RowProblem("coordinates.format", "{label_id} tidak valid / invalid {label_en}")
+ROW_COORDINATES_PARTIAL = RowProblem(
+    "coordinates.partial", "Lintang dan bujur harus berpasangan / latitude and longitude go together"
+)
+ROW_COORDINATES_OUTSIDE = RowProblem(
+    "coordinates.outside_indonesia", "Koordinat di luar Indonesia / coordinates outside Indonesia"
+)
+ROW_BIRTH_DATE_FORMAT = RowProblem(
+    "birth_date.format", "Tanggal lahir tidak valid (YYYY-MM-DD atau DD-MM-YYYY) / invalid birth date"
+)
+ROW_BIRTH_DATE_RANGE = RowProblem(
+    "birth_date.range",
+    "Tanggal lahir harus antara 1900-01-01 dan hari ini / birth date must be between 1900-01-01 and today",
+)
+ROW_SEX_FORMAT = RowProblem("sex.format", "Jenis kelamin harus 1/L atau 2/P / sex must be 1/L or 2/P")
+ROW_AMOUNT_FORMAT = RowProblem("amount.format", "Nominal tidak valid / invalid amount")
+# NIK and No. KK (server.households.identity): the API's validation messages say the same.
+NUMBER_FORMAT = RowProblem("{number}.format", "{label} harus 16 angka / {label} must be 16 digits")
+NUMBER_SCIENTIFIC = RowProblem(
+    "{number}.scientific",
+    "{label} tertulis sebagai notasi ilmiah ({text}); angka hilang, format kolom sebagai Teks / "
+    "{label} is in scientific notation ({text}); digits were lost, format the column as Text",
+)
+NUMBER_EXCEL_ROUNDED = RowProblem(
+    "{number}.excel_rounded",
+    "{label} tersimpan sebagai angka Excel ({shown}), digit terakhir mungkin hilang; format kolom sebagai Teks / "
+    "{label} was stored as an Excel number ({shown}) and its last digits may be lost; format the column as Text",
+)
+NUMBER_PROVINCE = RowProblem(
+    "{number}.province",
+    "Kode provinsi {province} pada {label} tidak dikenal / unknown province code {province} in {label}",
+)
+NUMBER_REGENCY = RowProblem(
+    "{number}.regency",
+    "Kode kabupaten/kota {regency} pada {label} tidak dikenal / unknown regency code {regency} in {label}",
+)
+NIK_BIRTH_DATE = RowProblem(
+    "nik.birth_date",
+    "Tanggal lahir pada NIK ({digits}) tidak valid (perempuan: tanggal + 40) / "
+    "invalid birth date in NIK ({digits}; women: day + 40)",
+)
+NIK_SERIAL = RowProblem("nik.serial", "Nomor urut NIK tidak boleh 0000 / NIK serial must not be 0000")
+KK_ISSUE_DATE = RowProblem(
+    "kk.issue_date", "Tanggal terbit pada No. KK ({digits}) tidak valid / invalid issue date in No. KK ({digits})"
+)
+KK_SERIAL = RowProblem("kk.serial", "Nomor urut No. KK tidak boleh 0000 / No. KK serial must not be 0000")
+# Across the rows of one household, and against the database.
+ROW_HOUSEHOLD_INCONSISTENT = RowProblem(
+    "household.inconsistent",
+    "Berbeda dengan baris {first} dari rumah tangga yang sama / differs from row {first} of the same household",
+)
+ROW_HEAD_COUNT = RowProblem(
+    "household.head_count",
+    "Harus tepat satu kepala keluarga (hubungan 1), ada {heads} / "
+    "exactly one head of family (relationship 1) expected, found {heads}",
+)
+ROW_NIK_TWICE_IN_HOUSEHOLD = RowProblem(
+    "nik.duplicate_in_household", "NIK sama dengan baris {first} / same NIK as row {first}"
+)
+ROW_HOUSEHOLD_REJECTED = RowProblem(
+    "household.rejected",
+    "Rumah tangga ditolak karena baris {rows} / household rejected because of row(s) {rows}",
+)
+ROW_HOUSEHOLD_REJECTED_BY_DATABASE = RowProblem(
+    "household.rejected", "Rumah tangga ditolak karena baris lain / household rejected because of another row"
+)
+ROW_NIK_IN_OTHER_HOUSEHOLD = RowProblem(
+    "nik.in_other_household",
+    "NIK sudah terdaftar di rumah tangga lain ({registry_id}) / NIK is already listed in another household "
+    "({registry_id})",
+)
+ROW_NIK_ELSEWHERE = RowProblem(
+    "nik.in_other_household", "NIK sudah terdaftar di tempat lain / NIK is already registered elsewhere"
+)
+ROW_HOUSEHOLD_MERGED = RowProblem(
+    "household.merged", "Rumah tangga sudah digabung ke rumah tangga lain / household was merged into another"
+)
+ROW_HOUSEHOLD_OUT_OF_SCOPE = RowProblem(
+    "household.out_of_scope", "Rumah tangga tersimpan di luar wilayah Anda / household is stored outside your area"
+)
+ROW_AID_NO_MATCH = RowProblem(
+    "aid.no_match",
+    "Tidak cocok dengan data mana pun, tidak ada kandidat nama / matches no household or member and no similar name",
+)
+# Applied, but worth a look.
+WARNING_NIK_BIRTH_DATE = RowProblem(
+    "warning.nik_birth_date",
+    "Peringatan: tanggal lahir berbeda dengan NIK ({encoded}) / "
+    "warning: birth date differs from the one in the NIK ({encoded})",
+)
+WARNING_NIK_SEX = RowProblem(
+    "warning.nik_sex",
+    "Peringatan: jenis kelamin berbeda dengan NIK (perempuan: tanggal + 40) / "
+    "warning: sex differs from the NIK (women: day + 40)",
+)
+WARNING_MEMBERS_REMOVED = RowProblem(
+    "warning.members_removed",
+    "{members} anggota tidak tercantum lagi di berkas{head_id}: ditandai removed / "
+    "{members} member(s) no longer listed by the file{head_en}: marked removed",
+)
+WARNING_NIK_DUPLICATE = RowProblem(
+    "warning.nik_duplicate",
+    "NIK juga tercantum di rumah tangga lain{where_id}: diimpor, rumah tangga ditandai nik_duplicate / "
+    "NIK also listed in another household{where_en}: imported, households flagged nik_duplicate",
+)
+WARNING_SETTLED_CHANGE_NEWER = RowProblem(
+    "warning.settled_change_newer",
+    "Nilai di berkas ({as_of}) lebih lama dari perubahan yang sudah ditetapkan: nilai sekarang dipertahankan, "
+    "mohon diputuskan / the file ({as_of}) is older than a settled change: the current value was kept, "
+    "please decide",
+)
+
+
+def row_problems() -> list[RowProblem]:
+    """Every import row problem of the catalogue, by code."""
+    found = {(item.code, item.template): item for item in globals().values() if isinstance(item, RowProblem)}
+    return sorted(found.values(), key=lambda item: item.code)
+
+
 # Database rules whose breach has a name of its own (any other unique violation is a plain `conflict`).
 CONSTRAINT_KINDS = {
     "uq_users_username": USERNAME_TAKEN,
@@ -268,3 +435,65 @@ def register_error_handlers(app: Flask) -> None:
         if render := _page_renderer():
             return render(INTERNAL, None, {})
         return envelope(INTERNAL)
+
+
+def codes_markdown() -> str:
+    """docs/codes.md: every code a client can meet, from the catalogues themselves (`python -m server.errors`)."""
+    from server.review.catalog import REASONS
+    from server.types import HouseholdFlag
+    from server.visits.flags import FLAGS
+
+    def table(header: tuple[str, ...], rows: list[tuple]) -> list[str]:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return lines + ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+
+    kinds = sorted(
+        {item.code: item for item in globals().values() if isinstance(item, ErrorKind)}.values(),
+        key=lambda kind: (kind.status, kind.code),
+    )
+    lines = [
+        "# Codes",
+        "",
+        "Generated from the catalogues by `python -m server.errors > docs/codes.md`; a test keeps it in step.",
+        "",
+        "## Request errors (`error.code` in the envelope; `server/errors.py`)",
+        "",
+        *table(("code", "HTTP", "message"), [(f"`{k.code}`", k.status, k.message) for k in kinds]),
+        "",
+        "## Push item statuses (`results[].status` of `POST /api/v1/sync/push`; `server/errors.py`)",
+        "",
+        *table(("status",), [(f"`{status.value}`",) for status in PushStatus]),
+        "",
+        "## Import row problems (import report and rejections CSV; `server/errors.py`)",
+        "",
+        "`{number}` stands for `nik` or `kk`; codes starting `warning.` were applied but are worth a look.",
+        "",
+        *table(("code", "message"), [(f"`{p.code}`", p.template) for p in row_problems()]),
+        "",
+        "## Visit quality flags (`visits.flags`; weights and thresholds in `server/visits/flags.py`)",
+        "",
+        *table(
+            ("flag", "label", "weight", "threshold"),
+            [
+                (f"`{f.code}`", f"{f.label_id} / {f.label_en}", f.weight, f"{f.threshold:g} {f.unit}" if f.unit else "")
+                for f in FLAGS.values()
+            ],
+        ),
+        "",
+        "## Household flags (`households.flags`; `server/types.py`)",
+        "",
+        *table(("flag",), [(f"`{flag.value}`",) for flag in HouseholdFlag]),
+        "",
+        "## Review reasons (`reason_code` of a decision; `server/review/catalog.py`)",
+        "",
+        *table(
+            ("reason", "for", "label"),
+            [(f"`{r['code']}`", r["decisions"], f"{r['label_id']} / {r['label_en']}") for r in REASONS],
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(codes_markdown(), end="")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+
 from server import errors
+from server.config import PROJECT_ROOT
 from server.types import RegistryStatus
 from tests.factories import make_household, make_member, make_nik, make_user
 
@@ -52,3 +55,41 @@ def test_stale_version_merged_household_and_a_nik_twice_in_one_family(client, au
         f"/api/v1/households/{merged.id}", json={"address": "Jl. Lain"}, headers=supervisor | {"If-Match": '"1"'}
     )
     assert _code(gone, 409) == "household.merged"
+
+
+def test_codes_document_is_generated_from_the_catalogues():
+    document = (PROJECT_ROOT / "docs" / "codes.md").read_text(encoding="utf-8")
+    assert document == errors.codes_markdown(), "run: python -m server.errors > docs/codes.md"
+    for code in ("household.stale_version", "accepted_with_conflict", "nik.in_other_household", "far_from_registered"):
+        assert f"`{code}`" in document
+
+
+def test_error_kinds_and_row_problems_live_only_in_the_catalogue():
+    """No module makes up a code of its own: request errors come from ErrorKind constants of server/errors.py,
+    import row problems from its RowProblem constants (never a string literal given to a Rejection)."""
+    made_elsewhere = []
+    for path in sorted((PROJECT_ROOT / "server").rglob("*.py")):
+        if path.name == "errors.py" and path.parent.name == "server":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            literal_code = len(node.args) >= 3 and isinstance(node.args[2], ast.Constant)
+            if node.func.id in ("ErrorKind", "RowProblem") or (node.func.id == "Rejection" and literal_code):
+                made_elsewhere.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}")
+    assert made_elsewhere == []
+
+
+def test_row_problem_codes_are_well_formed_and_bilingual():
+    problems = errors.row_problems()
+    assert len(problems) >= 30
+    for problem in problems:
+        assert problem.code == problem.code.lower() and " " not in problem.code, problem.code
+        assert " / " in problem.template, problem.code
+    assert [status.value for status in errors.PushStatus] == [
+        "created",
+        "duplicate",
+        "conflict",
+        "invalid",
+        "accepted_with_conflict",
+    ]

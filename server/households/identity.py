@@ -16,6 +16,19 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from server.errors import (
+    KK_ISSUE_DATE,
+    KK_SERIAL,
+    NIK_BIRTH_DATE,
+    NIK_SERIAL,
+    NUMBER_EXCEL_ROUNDED,
+    NUMBER_FORMAT,
+    NUMBER_PROVINCE,
+    NUMBER_REGENCY,
+    NUMBER_SCIENTIFIC,
+    RowProblem,
+)
+
 # Kemendagri province codes, including the Papua codes before and after the 2022 split (old numbers stay).
 PROVINCES: dict[str, str] = {
     "11": "Aceh",
@@ -86,13 +99,17 @@ _EXACT_FLOAT_LIMIT = 2**53
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a value is not acceptable: a stable code and a bilingual message."""
+    """One reason a value is not acceptable: a catalogue code (server.errors) and its message filled in."""
 
     code: str
     message: str
 
     def __str__(self) -> str:
         return self.message
+
+    @classmethod
+    def of(cls, problem: RowProblem, label: str, **params: str) -> Problem:
+        return cls(problem.code_for(_code(label)), problem.reason(label=label, **params))
 
 
 @dataclass
@@ -142,13 +159,7 @@ def clean_number(raw: Any, label: str = "NIK") -> Checked:
             return Checked(None, [_format_problem(label)])
         return Checked(
             None,
-            [
-                Problem(
-                    f"{_code(label)}.scientific",
-                    f"{label} tertulis sebagai notasi ilmiah ({text}); angka hilang, format kolom sebagai Teks / "
-                    f"{label} is in scientific notation ({text}); digits were lost, format the column as Text",
-                )
-            ],
+            [Problem.of(NUMBER_SCIENTIFIC, label, text=text)],
         )
     compact = text.replace(" ", "").replace("-", "")
     if compact.isdigit():
@@ -173,15 +184,11 @@ def _from_number(number: Decimal, label: str) -> Checked:
 
 
 def _format_problem(label: str) -> Problem:
-    return Problem(f"{_code(label)}.format", f"{label} harus 16 angka / {label} must be 16 digits")
+    return Problem.of(NUMBER_FORMAT, label)
 
 
 def _rounded_problem(label: str, shown: str) -> Problem:
-    return Problem(
-        f"{_code(label)}.excel_rounded",
-        f"{label} tersimpan sebagai angka Excel ({shown}), digit terakhir mungkin hilang; format kolom sebagai Teks / "
-        f"{label} was stored as an Excel number ({shown}) and its last digits may be lost; format the column as Text",
-    )
+    return Problem.of(NUMBER_EXCEL_ROUNDED, label, shown=shown)
 
 
 def decode_date(ddmmyy: str, *, women_plus_40: bool) -> tuple[date | None, bool]:
@@ -205,21 +212,11 @@ def region_problems(digits: str, label: str) -> list[Problem]:
     """Province known; regency known for provinces with a table, otherwise at least a possible code."""
     province, regency = digits[:2], digits[:4]
     if province not in PROVINCES:
-        return [
-            Problem(
-                f"{_code(label)}.province",
-                f"Kode provinsi {province} pada {label} tidak dikenal / unknown province code {province} in {label}",
-            )
-        ]
+        return [Problem.of(NUMBER_PROVINCE, label, province=province)]
     table = REGENCY_TABLES.get(province)
     known = regency in table if table is not None else digits[2:4] != "00"
     if not known:
-        return [
-            Problem(
-                f"{_code(label)}.regency",
-                f"Kode kabupaten/kota {regency} pada {label} tidak dikenal / unknown regency code {regency} in {label}",
-            )
-        ]
+        return [Problem.of(NUMBER_REGENCY, label, regency=regency)]
     return []
 
 
@@ -230,15 +227,9 @@ def nik_problems(nik: str) -> list[Problem]:
     problems = region_problems(nik, "NIK")
     born, _female = decode_date(nik[6:12], women_plus_40=True)
     if born is None:
-        problems.append(
-            Problem(
-                "nik.birth_date",
-                f"Tanggal lahir pada NIK ({nik[6:12]}) tidak valid (perempuan: tanggal + 40) / "
-                f"invalid birth date in NIK ({nik[6:12]}; women: day + 40)",
-            )
-        )
+        problems.append(Problem.of(NIK_BIRTH_DATE, "NIK", digits=nik[6:12]))
     if nik[12:] == "0000":
-        problems.append(Problem("nik.serial", "Nomor urut NIK tidak boleh 0000 / NIK serial must not be 0000"))
+        problems.append(Problem.of(NIK_SERIAL, "NIK"))
     return problems
 
 
@@ -249,14 +240,9 @@ def kk_problems(kk: str) -> list[Problem]:
     problems = region_problems(kk, "No. KK")
     issued, _ = decode_date(kk[6:12], women_plus_40=False)
     if issued is None:
-        problems.append(
-            Problem(
-                "kk.issue_date",
-                f"Tanggal terbit pada No. KK ({kk[6:12]}) tidak valid / invalid issue date in No. KK ({kk[6:12]})",
-            )
-        )
+        problems.append(Problem.of(KK_ISSUE_DATE, "No. KK", digits=kk[6:12]))
     if kk[12:] == "0000":
-        problems.append(Problem("kk.serial", "Nomor urut No. KK tidak boleh 0000 / No. KK serial must not be 0000"))
+        problems.append(Problem.of(KK_SERIAL, "No. KK"))
     return problems
 
 

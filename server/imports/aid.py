@@ -23,7 +23,15 @@ from typing import Any
 
 from server.aid.models import AidProgram
 from server.auth.access import Actor, region_in_scope
-from server.boundary import MESSAGE as CONTROL_MESSAGE
+from server.errors import (
+    ROW_AID_NO_MATCH,
+    ROW_AMOUNT_FORMAT,
+    ROW_CONTROL_CHARACTER,
+    ROW_KELURAHAN_OUT_OF_SCOPE,
+    ROW_KELURAHAN_UNKNOWN,
+    ROW_REQUIRED,
+    ROW_TOO_LONG,
+)
 from server.households.identity import check_kk, check_nik
 from server.imports import queries
 from server.imports.reader import BAD_TEXT, FileRejected, open_sheet
@@ -139,15 +147,7 @@ def run_aid_import(
             dry_run=dry_run,
         )
         for row_number in counts.pop("no_candidate_rows", []):
-            report.rejections.append(
-                Rejection(
-                    row_number,
-                    key_column,
-                    "aid.no_match",
-                    "Tidak cocok dengan data mana pun, tidak ada kandidat nama / "
-                    "matches no household or member and no similar name",
-                )
-            )
+            report.rejections.append(Rejection.of(ROW_AID_NO_MATCH, row_number, key_column))
     counts["rows_rejected"] = len({r.row_number for r in report.rejections})
     report.counts = counts
     report.rejections.sort(key=lambda item: item.row_number)
@@ -158,13 +158,13 @@ def _parse(
     number: int, raw: dict[str, Any], key_column: str, kelurahan: set[str], actor: Actor | None
 ) -> tuple[AidRow | None, list[Rejection]]:
     if raw.get(BAD_TEXT):
-        return None, [Rejection(number, column, "text.control_character", CONTROL_MESSAGE) for column in raw[BAD_TEXT]]
+        return None, [Rejection.of(ROW_CONTROL_CHARACTER, number, column) for column in raw[BAD_TEXT]]
     problems: list[Rejection] = []
     name = _text(raw.get("name"))
     if name is None:
-        problems.append(Rejection(number, "name", "required", "Nama wajib diisi / name is required"))
+        problems.append(Rejection.of(ROW_REQUIRED, number, "name", column="name"))
     elif len(name) > 200:
-        problems.append(Rejection(number, "name", "too_long", "Terlalu panjang (maks. 200) / longer than 200"))
+        problems.append(Rejection.of(ROW_TOO_LONG, number, "name", limit=200))
     raw_key = raw.get(key_column)
     checked = (check_kk if key_column == "kk_number" else check_nik)(raw_key)
     # A broken key is no reason to drop the row: the name can still find candidates for a person to confirm.
@@ -173,18 +173,14 @@ def _parse(
     kk, _kk_valid = _listed(raw.get("kk_number"), check_kk)
     region = _text(raw.get("kelurahan_code"))
     if region is not None and region not in kelurahan:
-        problems.append(
-            Rejection(number, "kelurahan_code", "kelurahan.unknown", "Kode kelurahan tidak dikenal / unknown kelurahan")
-        )
+        problems.append(Rejection.of(ROW_KELURAHAN_UNKNOWN, number, "kelurahan_code", region=region))
     elif region is not None and actor is not None and not region_in_scope(actor, region):
-        problems.append(
-            Rejection(number, "kelurahan_code", "kelurahan.out_of_scope", "Di luar wilayah Anda / outside your area")
-        )
+        problems.append(Rejection.of(ROW_KELURAHAN_OUT_OF_SCOPE, number, "kelurahan_code"))
     try:
         amount = _amount(raw.get("amount"))
     except ValueError:
         amount = None
-        problems.append(Rejection(number, "amount", "amount.format", "Nominal tidak valid / invalid amount"))
+        problems.append(Rejection.of(ROW_AMOUNT_FORMAT, number, "amount"))
     status_text = (_text(raw.get("status")) or "").lower().replace(" ", "_")
     status = ReceiptStatus.DISBURSED.value if status_text in DISBURSED_WORDS else ReceiptStatus.LISTED.value
     if problems:

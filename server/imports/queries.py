@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from server.auth.access import in_region_sql, in_scope_sql
 from server.bulk import copy_rows
+from server.errors import ROW_HOUSEHOLD_MERGED, ROW_HOUSEHOLD_OUT_OF_SCOPE, ROW_NIK_IN_OTHER_HOUSEHOLD
 from server.extensions import db
 from server.history.queries import HOUSEHOLD_JSON, MEMBER_JSON
 from server.imports.models import AidMatchProposal, DataImport, ImportRejection
@@ -88,8 +89,9 @@ def stage_registry_rows(rows: list) -> None:
     _execute("ANALYZE _registry_rows")
 
 
-def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str, str]]:
-    """(row, registry_id, code, reason) for staged rows the database contradicts.
+def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str, str | None]]:
+    """(row, registry_id, code, the other household's registry id when the caller may know it) for staged rows
+    the database contradicts; the code is a catalogue row problem's (server.errors).
 
     Besides NIKs listed elsewhere and merged households: a supervisor may not pull a household that is
     stored outside their area into it by re-importing it with a new kelurahan.
@@ -97,13 +99,9 @@ def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str,
     scope, params = in_scope_sql(actor, "h.region_code")
     rows = _execute(
         """
-        SELECT DISTINCT r.row_number, r.registry_id, 'nik.in_other_household',
+        SELECT DISTINCT r.row_number, r.registry_id, :nik_elsewhere,
                -- Which household holds it is said only inside the caller's area (no probing across areas).
-               CASE WHEN {scope}
-                    THEN 'NIK sudah terdaftar di rumah tangga lain (' || coalesce(h.registry_id, 'tanpa ID')
-                         || ') / NIK is already listed in another household (' || coalesce(h.registry_id, 'no id')
-                         || ')'
-                    ELSE 'NIK sudah terdaftar di tempat lain / NIK is already registered elsewhere' END
+               CASE WHEN {scope} THEN coalesce(h.registry_id, '-') END
           FROM _registry_rows r
           JOIN members m ON m.nik = r.nik
           JOIN households h ON h.id = m.household_id
@@ -113,16 +111,17 @@ def registry_conflicts_with_database(*, actor=None) -> list[tuple[int, str, str,
            -- is imported and flagged, see flag_duplicate_niks; one it no longer lists there is removed).
            AND NOT EXISTS (SELECT 1 FROM _registry_rows o WHERE o.registry_id = h.registry_id)
         UNION ALL
-        SELECT r.row_number, r.registry_id, 'household.merged',
-               'Rumah tangga sudah digabung ke rumah tangga lain / household was merged into another'
+        SELECT r.row_number, r.registry_id, :merged, NULL
           FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
          WHERE h.registry_status = 'merged'
         UNION ALL
-        SELECT r.row_number, r.registry_id, 'household.out_of_scope',
-               'Rumah tangga tersimpan di luar wilayah Anda / household is stored outside your area'
+        SELECT r.row_number, r.registry_id, :out_of_scope, NULL
           FROM _registry_rows r JOIN households h ON h.registry_id = r.registry_id
          WHERE NOT ({scope})
         """.replace("{scope}", scope),
+        nik_elsewhere=ROW_NIK_IN_OTHER_HOUSEHOLD.code,
+        merged=ROW_HOUSEHOLD_MERGED.code,
+        out_of_scope=ROW_HOUSEHOLD_OUT_OF_SCOPE.code,
         **params,
     )
     return [tuple(row) for row in rows]

@@ -26,8 +26,42 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from server.auth.access import Actor, region_in_scope
-from server.boundary import MESSAGE as CONTROL_MESSAGE
 from server.boundary import printable
+from server.errors import (
+    ROW_BIRTH_DATE_FORMAT,
+    ROW_BIRTH_DATE_RANGE,
+    ROW_CONTROL_CHARACTER,
+    ROW_COORDINATES_FORMAT,
+    ROW_COORDINATES_OUTSIDE,
+    ROW_COORDINATES_PARTIAL,
+    ROW_DECILE_FORMAT,
+    ROW_DECILE_RANGE,
+    ROW_EXTRA_CELLS,
+    ROW_HEAD_COUNT,
+    ROW_HOUSEHOLD_INCONSISTENT,
+    ROW_HOUSEHOLD_MERGED,
+    ROW_HOUSEHOLD_OUT_OF_SCOPE,
+    ROW_HOUSEHOLD_REJECTED,
+    ROW_HOUSEHOLD_REJECTED_BY_DATABASE,
+    ROW_KELURAHAN_OUT_OF_SCOPE,
+    ROW_KELURAHAN_UNKNOWN,
+    ROW_NIK_ELSEWHERE,
+    ROW_NIK_IN_OTHER_HOUSEHOLD,
+    ROW_NIK_TWICE_IN_HOUSEHOLD,
+    ROW_RELATIONSHIP_FORMAT,
+    ROW_RELATIONSHIP_RANGE,
+    ROW_REQUIRED,
+    ROW_RT_FORMAT,
+    ROW_RW_FORMAT,
+    ROW_SEX_FORMAT,
+    ROW_TOO_LONG,
+    WARNING_MEMBERS_REMOVED,
+    WARNING_NIK_BIRTH_DATE,
+    WARNING_NIK_DUPLICATE,
+    WARNING_NIK_SEX,
+    WARNING_SETTLED_CHANGE_NEWER,
+    RowProblem,
+)
 from server.households.identity import check_kk, check_nik, nik_birth_date, nik_is_female
 from server.imports import queries
 from server.imports.reader import BAD_TEXT, FileRejected, open_sheet
@@ -69,9 +103,6 @@ HOUSEHOLD_COLUMNS = (
     "longitude",
 )
 EARLIEST_BIRTH = date(1900, 1, 1)
-BIRTH_RANGE_MESSAGE = (
-    "Tanggal lahir harus antara 1900-01-01 dan hari ini / birth date must be between 1900-01-01 and today"
-)
 # Indonesia's bounding box (Sabang to Merauke, Miangas to Rote), with a little margin.
 LON_RANGE, LAT_RANGE = (94.5, 141.5), (-11.5, 6.5)
 SEX_CODES = {
@@ -96,6 +127,11 @@ class Rejection:
     code: str
     reason: str
     record_key: str | None = None
+
+    @classmethod
+    def of(cls, problem: RowProblem, row_number: int, column: str | None, record_key: str | None = None, /, **params):
+        """The catalogue's problem (server.errors) at a row and column, its message filled in."""
+        return cls(row_number, column, problem.code, problem.reason(**params), record_key)
 
 
 @dataclass
@@ -218,84 +254,72 @@ def parse_row(
     if key is not None:
         key = printable(key)
 
-    def bad(column: str, code: str, message: str) -> None:
-        problems.append(Rejection(number, column, code, message, key))
+    def bad(at_column: str, problem: RowProblem, **params: Any) -> None:
+        problems.append(Rejection.of(problem, number, at_column, key, **params))
 
     for column in raw.get(BAD_TEXT, ()):
-        bad(column, "text.control_character", CONTROL_MESSAGE)
+        bad(column, ROW_CONTROL_CHARACTER)
     if problems:
         return None, problems
 
     for column in REQUIRED:
         if _text(raw.get(column)) is None:
-            bad(column, "required", f"Kolom {column} wajib diisi / {column} is required")
+            bad(column, ROW_REQUIRED, column=column)
     if key is not None and len(key) > 32:
-        bad("registry_id", "too_long", "ID terlalu panjang (maks. 32) / id longer than 32 characters")
+        bad("registry_id", ROW_TOO_LONG, limit=32)
 
     nik = check_nik(raw.get("nik")) if _text(raw.get("nik")) is not None else None
     if nik is not None and not nik.ok:
-        for problem in nik.problems:
-            bad("nik", problem.code, problem.message)
+        problems.extend(Rejection(number, "nik", problem.code, problem.message, key) for problem in nik.problems)
     kk = check_kk(raw.get("kk_number")) if _text(raw.get("kk_number")) is not None else None
     if kk is not None and not kk.ok:
-        for problem in kk.problems:
-            bad("kk_number", problem.code, problem.message)
+        problems.extend(Rejection(number, "kk_number", problem.code, problem.message, key) for problem in kk.problems)
 
     region = _text(raw.get("kelurahan_code"))
     if region is not None:
         if region not in kelurahan:
-            bad(
-                "kelurahan_code", "kelurahan.unknown", f"Kode kelurahan {region} tidak dikenal / unknown kelurahan code"
-            )
+            bad("kelurahan_code", ROW_KELURAHAN_UNKNOWN, region=region)
         elif actor is not None and not region_in_scope(actor, region):
-            bad("kelurahan_code", "kelurahan.out_of_scope", "Di luar wilayah Anda / outside your area")
+            bad("kelurahan_code", ROW_KELURAHAN_OUT_OF_SCOPE)
 
     values: dict[str, Any] = {}
     parsers = {
-        "decile": (_int, "decile", "Desil harus 1-10 / decile must be 1-10"),
-        "relationship": (_int, "relationship", "Hubungan harus 1-8 / relationship must be 1-8"),
-        "rt": (_pad, "rt", "RT harus angka (maks. 3 digit) / RT must be a number of up to 3 digits"),
-        "rw": (_pad, "rw", "RW harus angka (maks. 3 digit) / RW must be a number of up to 3 digits"),
-        "latitude": (_float, "coordinates", "Lintang tidak valid / invalid latitude"),
-        "longitude": (_float, "coordinates", "Bujur tidak valid / invalid longitude"),
-        "birth_date": (
-            _date,
-            "birth_date",
-            "Tanggal lahir tidak valid (YYYY-MM-DD atau DD-MM-YYYY) / invalid birth date",
-        ),
+        "decile": (_int, ROW_DECILE_FORMAT, {}),
+        "relationship": (_int, ROW_RELATIONSHIP_FORMAT, {}),
+        "rt": (_pad, ROW_RT_FORMAT, {}),
+        "rw": (_pad, ROW_RW_FORMAT, {}),
+        "latitude": (_float, ROW_COORDINATES_FORMAT, {"label_id": "Lintang", "label_en": "latitude"}),
+        "longitude": (_float, ROW_COORDINATES_FORMAT, {"label_id": "Bujur", "label_en": "longitude"}),
+        "birth_date": (_date, ROW_BIRTH_DATE_FORMAT, {}),
     }
-    for column, (parse, code, message) in parsers.items():
+    for column, (parse, problem, params) in parsers.items():
         try:
             values[column] = parse(raw.get(column))
         except (ValueError, TypeError):
-            bad(column, f"{code}.format", message)
+            bad(column, problem, **params)
             values[column] = None
     born = values["birth_date"]
     if born is not None and not EARLIEST_BIRTH <= born <= date.today():
-        bad("birth_date", "birth_date.range", BIRTH_RANGE_MESSAGE)
+        bad("birth_date", ROW_BIRTH_DATE_RANGE)
     if values["decile"] is not None and not 1 <= values["decile"] <= 10:
-        bad("decile", "decile.range", "Desil harus 1-10 / decile must be 1-10")
+        bad("decile", ROW_DECILE_RANGE)
     if values["relationship"] is not None and not 1 <= values["relationship"] <= 8:
-        bad("relationship", "relationship.range", "Hubungan harus 1-8 / relationship must be 1-8")
+        bad("relationship", ROW_RELATIONSHIP_RANGE)
     lat, lon = values["latitude"], values["longitude"]
     if (lat is None) != (lon is None):
-        bad(
-            "latitude" if lat is None else "longitude",
-            "coordinates.partial",
-            "Lintang dan bujur harus berpasangan / latitude and longitude go together",
-        )
+        bad("latitude" if lat is None else "longitude", ROW_COORDINATES_PARTIAL)
     elif lat is not None and not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
-        bad("latitude", "coordinates.outside_indonesia", "Koordinat di luar Indonesia / coordinates outside Indonesia")
+        bad("latitude", ROW_COORDINATES_OUTSIDE)
     sex_text = _text(raw.get("sex"))
     sex = SEX_CODES.get(re.sub(r"[^a-z0-9]+", "_", sex_text.lower()).strip("_")) if sex_text else None
     if sex_text is not None and sex is None:
-        bad("sex", "sex.format", "Jenis kelamin harus 1/L atau 2/P / sex must be 1/L or 2/P")
+        bad("sex", ROW_SEX_FORMAT)
     for column, limit in (("name", 200), ("head_name", 200), ("address", 500), ("birth_place", 100)):
         text = _text(raw.get(column))
         if text is not None and len(text) > limit:
-            bad(column, "too_long", f"Terlalu panjang (maks. {limit}) / longer than {limit} characters")
+            bad(column, ROW_TOO_LONG, limit=limit)
     if raw.get("__extra__") and any(_text(cell) for cell in raw["__extra__"]):
-        bad("", "row.extra_cells", "Lebih banyak sel dari kolom judul / more cells than header columns")
+        bad("", ROW_EXTRA_CELLS)
     if problems:
         return None, problems
     return (
@@ -334,27 +358,13 @@ def nik_warnings(row: ParsedRow) -> list[Rejection]:
     born = member["birth_date"]
     if encoded is not None and born is not None and f"{encoded:%d%m%y}" != f"{born:%d%m%y}":
         warnings.append(
-            Rejection(
-                row.row_number,
-                "birth_date",
-                "warning.nik_birth_date",
-                f"Peringatan: tanggal lahir berbeda dengan NIK ({encoded:%d-%m-%y}) / "
-                f"warning: birth date differs from the one in the NIK ({encoded:%d-%m-%y})",
-                row.registry_id,
+            Rejection.of(
+                WARNING_NIK_BIRTH_DATE, row.row_number, "birth_date", row.registry_id, encoded=f"{encoded:%d-%m-%y}"
             )
         )
     female = nik_is_female(nik)
     if member["sex"] is not None and (member["sex"] == 2) != female:
-        warnings.append(
-            Rejection(
-                row.row_number,
-                "sex",
-                "warning.nik_sex",
-                "Peringatan: jenis kelamin berbeda dengan NIK (perempuan: tanggal + 40) / "
-                "warning: sex differs from the NIK (women: day + 40)",
-                row.registry_id,
-            )
-        )
+        warnings.append(Rejection.of(WARNING_NIK_SEX, row.row_number, "sex", row.registry_id))
     return warnings
 
 
@@ -368,39 +378,21 @@ def _household_problems(rows: list[ParsedRow]) -> list[Rejection]:
                 column == "head_name" and row.household[column] is None
             ):
                 problems.append(
-                    Rejection(
-                        row.row_number,
-                        column,
-                        "household.inconsistent",
-                        f"Berbeda dengan baris {first.row_number} dari rumah tangga yang sama / "
-                        f"differs from row {first.row_number} of the same household",
-                        row.registry_id,
+                    Rejection.of(
+                        ROW_HOUSEHOLD_INCONSISTENT, row.row_number, column, row.registry_id, first=first.row_number
                     )
                 )
     heads = [row for row in rows if row.member["relationship_code"] == 1]
     if len(heads) != 1:
         problems.append(
-            Rejection(
-                first.row_number,
-                "relationship",
-                "household.head_count",
-                f"Harus tepat satu kepala keluarga (hubungan 1), ada {len(heads)} / "
-                f"exactly one head of family (relationship 1) expected, found {len(heads)}",
-                first.registry_id,
-            )
+            Rejection.of(ROW_HEAD_COUNT, first.row_number, "relationship", first.registry_id, heads=len(heads))
         )
     seen: dict[str, int] = {}
     for row in rows:
         nik = row.member["nik"]
         if nik in seen:
             problems.append(
-                Rejection(
-                    row.row_number,
-                    "nik",
-                    "nik.duplicate_in_household",
-                    f"NIK sama dengan baris {seen[nik]} / same NIK as row {seen[nik]}",
-                    row.registry_id,
-                )
+                Rejection.of(ROW_NIK_TWICE_IN_HOUSEHOLD, row.row_number, "nik", row.registry_id, first=seen[nik])
             )
         seen.setdefault(nik, row.row_number)
     return problems
@@ -472,22 +464,14 @@ def run_registry_import(
     if accepted:
         progress.phase("staging", len(accepted))
         queries.stage_registry_rows(accepted)
-        for row_number, key, code, reason in queries.registry_conflicts_with_database(actor=actor):
-            report.rejections.append(
-                Rejection(row_number, "nik" if code.startswith("nik") else "registry_id", code, reason, key)
-            )
+        for row_number, key, code, other in queries.registry_conflicts_with_database(actor=actor):
+            report.rejections.append(_database_conflict(row_number, key, code, other))
             db_rejected.add(key)
         if db_rejected:
             for row in accepted:
                 if row.registry_id in db_rejected:
                     report.rejections.append(
-                        Rejection(
-                            row.row_number,
-                            "registry_id",
-                            "household.rejected",
-                            "Rumah tangga ditolak karena baris lain / household rejected because of another row",
-                            row.registry_id,
-                        )
+                        Rejection.of(ROW_HOUSEHOLD_REJECTED_BY_DATABASE, row.row_number, "registry_id", row.registry_id)
                     )
             queries.unstage_households(sorted(db_rejected))
         progress.advance(len(accepted))
@@ -520,20 +504,32 @@ def run_registry_import(
     return report
 
 
+def _database_conflict(row_number: int, key: str, code: str, other: str | None) -> Rejection:
+    """A staged row the database contradicts; the other household is named only inside the caller's area."""
+    if code == ROW_NIK_IN_OTHER_HOUSEHOLD.code:
+        if other is None:
+            return Rejection.of(ROW_NIK_ELSEWHERE, row_number, "nik", key)
+        shown = {"-": "tanpa ID / no id"}.get(other, other)
+        return Rejection.of(ROW_NIK_IN_OTHER_HOUSEHOLD, row_number, "nik", key, registry_id=shown)
+    problem = ROW_HOUSEHOLD_MERGED if code == ROW_HOUSEHOLD_MERGED.code else ROW_HOUSEHOLD_OUT_OF_SCOPE
+    return Rejection.of(problem, row_number, "registry_id", key)
+
+
 def _change_warnings(removed: list[tuple], duplicates: list[tuple]) -> list[Rejection]:
     """What the import changed that a supervisor should see: members the file no longer lists (marked
     `removed`, the head among them) and NIKs the file lists in two households (imported, both flagged)."""
     warnings = []
     for registry_id, row_number, members, head in removed:
-        head_text = (" termasuk kepala keluarga", " including the head") if head else ("", "")
+        head_id, head_en = (" termasuk kepala keluarga", " including the head") if head else ("", "")
         warnings.append(
-            Rejection(
+            Rejection.of(
+                WARNING_MEMBERS_REMOVED,
                 row_number,
                 "nik",
-                "warning.members_removed",
-                f"{members} anggota tidak tercantum lagi di berkas{head_text[0]}: ditandai removed / "
-                f"{members} member(s) no longer listed by the file{head_text[1]}: marked removed",
                 registry_id,
+                members=members,
+                head_id=head_id,
+                head_en=head_en,
             )
         )
     rows_by_nik: dict[str, list[int]] = defaultdict(list)
@@ -543,16 +539,9 @@ def _change_warnings(removed: list[tuple], duplicates: list[tuple]) -> list[Reje
         others = ", ".join(str(number) for number in rows_by_nik[nik] if number != row_number)
         # Another row of the same file may be named; a household outside the file is not (it may lie
         # outside the importer's area).
-        where = (f" dalam berkas (baris {others})", f" of the file (row {others})") if others else ("", "")
+        where_id, where_en = (f" dalam berkas (baris {others})", f" of the file (row {others})") if others else ("", "")
         warnings.append(
-            Rejection(
-                row_number,
-                "nik",
-                "warning.nik_duplicate",
-                f"NIK juga tercantum di rumah tangga lain{where[0]}: diimpor, rumah tangga ditandai nik_duplicate / "
-                f"NIK also listed in another household{where[1]}: imported, households flagged nik_duplicate",
-                registry_id,
-            )
+            Rejection.of(WARNING_NIK_DUPLICATE, row_number, "nik", registry_id, where_id=where_id, where_en=where_en)
         )
     return warnings
 
@@ -560,15 +549,7 @@ def _change_warnings(removed: list[tuple], duplicates: list[tuple]) -> list[Reje
 def _settled_warnings(conflicts: list[tuple[int, str, str]], as_of: date | None) -> list[Rejection]:
     """Fields the file would have changed back although a settled change newer than the file set them."""
     return [
-        Rejection(
-            row_number,
-            field,
-            "warning.settled_change_newer",
-            f"Nilai di berkas ({as_of}) lebih lama dari perubahan yang sudah ditetapkan: nilai sekarang dipertahankan,"
-            f" mohon diputuskan / the file ({as_of}) is older than a settled change: the current value was kept,"
-            " please decide",
-            registry_id,
-        )
+        Rejection.of(WARNING_SETTLED_CHANGE_NEWER, row_number, field, registry_id, as_of=as_of)
         for row_number, registry_id, field in conflicts
     ]
 
@@ -579,13 +560,7 @@ def _reject_rest(report: RegistryReport, rows: list[ParsedRow], bad: list[int]) 
     for row in rows:
         if row.row_number not in bad:
             report.rejections.append(
-                Rejection(
-                    row.row_number,
-                    "registry_id",
-                    "household.rejected",
-                    f"Rumah tangga ditolak karena baris {named} / household rejected because of row(s) {named}",
-                    row.registry_id,
-                )
+                Rejection.of(ROW_HOUSEHOLD_REJECTED, row.row_number, "registry_id", row.registry_id, rows=named)
             )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from server.errors import PushStatus
 from server.households.schemas import kk_field, nik_field, plausible_birth_date
 from server.sync.schemas import ClientReportSchema
 from server.visits.form import HOUSE_CONDITION, HOUSE_NUMBERS, OUTCOMES, PHOTO_KINDS, VISIT_PRESENCE
@@ -171,7 +172,7 @@ class PushBatchSchema(Schema):
 
 class PushResultSchema(Schema):
     id = fields.String(allow_none=True, metadata={"description": "The item's id; null when the item had none usable"})
-    status = fields.String(metadata={"enum": ["created", "duplicate", "conflict", "invalid", "accepted_with_conflict"]})
+    status = fields.Enum(PushStatus, by_value=True)
     errors = fields.Dict()
     visit = fields.Dict()
 

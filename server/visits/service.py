@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.audit.service import record, record_many
 from server.auth.access import Actor, region_in_scope
-from server.errors import NOT_FOUND, AppError, validation_error
+from server.errors import NOT_FOUND, AppError, PushStatus, validation_error
 from server.extensions import db
 from server.households.service import flag_field_niks
 from server.pagination import decode_cursor, encode_cursor
@@ -43,8 +43,9 @@ from server.visits.policy import approve_as_policy, select_auto_approvals
 from server.visits.push_schemas import MAX_ITEM_BYTES, VisitPushSchema
 from server.visits.schemas import utc_offset_minutes
 
-CREATED, DUPLICATE, CONFLICT = "created", "duplicate", "conflict"
-INVALID, ACCEPTED_WITH_CONFLICT = "invalid", "accepted_with_conflict"
+# An item's status, from the catalogue (server.errors.PushStatus).
+CREATED, DUPLICATE, CONFLICT = PushStatus.CREATED, PushStatus.DUPLICATE, PushStatus.CONFLICT
+INVALID, ACCEPTED_WITH_CONFLICT = PushStatus.INVALID, PushStatus.ACCEPTED_WITH_CONFLICT
 STALE_BASE_VERSION, SECOND_VISIT = "stale_base_version", "second_visit"
 
 
