@@ -24,8 +24,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PHOTO_STORE=/var/lib/verval/photos \
     JOB_STORE=/var/lib/verval/jobs \
     PORT=8000
-# pg_dump/pg_restore for `flask backup` (bookworm's client 15 matches the compose database).
+# pg_dump/pg_restore for `flask backup` (bookworm's client 15 matches the compose database); Pango and the
+# DejaVu fonts for WeasyPrint (the musyawarah's berita acara PDF).
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system verval && useradd --system --gid verval --home-dir /app verval \
     && mkdir -p /var/lib/verval/photos /var/lib/verval/jobs && chown -R verval:verval /var/lib/verval

@@ -18,6 +18,9 @@ if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
   fi
 fi
+# WeasyPrint (the musyawarah's berita acara PDF) draws text with Pango/HarfBuzz in the DejaVu fonts.
+{ /sbin/ldconfig -p | grep -q 'libpangoft2-1.0.so.0 ' && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } \
+  || apt_install "the berita acara PDF (WeasyPrint)" libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
 

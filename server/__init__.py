@@ -131,6 +131,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     api.register_blueprint(jobs_bp, url_prefix="/api/v1")
 
+    from server.musyawarah.routes import bp as musyawarah_bp
+
+    api.register_blueprint(musyawarah_bp, url_prefix="/api/v1")
+
     from server.gis.routes import ogc_bp, tiles_bp
 
     app.register_blueprint(ogc_bp, url_prefix="/ogc")

@@ -137,6 +137,20 @@ REVIEW_TARGET_REQUIRED = ErrorKind(
 REVIEW_CLAIMED = ErrorKind(
     "review.claimed", 409, "Sedang diperiksa pemeriksa lain / Another reviewer has claimed this visit"
 )
+MUSYAWARAH_LOCKED = ErrorKind(
+    "musyawarah.locked",
+    409,
+    "Musyawarah kelurahan ini sudah dikunci (berita acara ditandatangani) / "
+    "This kelurahan's musyawarah is locked (berita acara signed)",
+)
+MUSYAWARAH_STATE = ErrorKind(
+    "musyawarah.wrong_state",
+    409,
+    "Tahap musyawarah tidak mengizinkan langkah ini / The musyawarah's stage does not allow this step",
+)
+MUSYAWARAH_ITEM_DECIDED = ErrorKind(
+    "musyawarah.item_decided", 409, "Baris ini sudah diputuskan forum / The forum already decided this row"
+)
 PROPOSAL_DECIDED = ErrorKind("import.proposal_decided", 409, "Usulan sudah diputuskan / Proposal already decided")
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")

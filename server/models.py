@@ -17,6 +17,7 @@ from server.history.models import RegistryChange
 from server.households.models import Household, HouseholdAidStacking, Member
 from server.imports.models import DataImport
 from server.jobs.models import Job, JobWorker
+from server.musyawarah.models import MusyawarahItem, MusyawarahRound
 from server.photos.models import Photo
 from server.regions.models import Region
 from server.security.models import RateLimitCounter
@@ -45,6 +46,8 @@ __all__ = [
     "MapFactVersion",
     "MapHouseholdFacts",
     "Member",
+    "MusyawarahItem",
+    "MusyawarahRound",
     "Photo",
     "RateLimitCounter",
     "RefreshToken",

@@ -862,3 +862,53 @@ def insert_receipt(**values) -> int:
     db.session.add(receipt)
     db.session.flush()
     return receipt.id
+
+
+LOCKED_HOUSEHOLDS = """
+    SELECT h.id, h.registry_id FROM households h
+     WHERE EXISTS (SELECT 1 FROM musyawarah_rounds m
+                    WHERE m.region_code = h.region_code AND m.state = 'locked'
+                      AND m.locked_at >= CAST(:as_of AS date) + 1)
+"""
+
+
+def keep_locked_rounds(*, as_of) -> list[tuple[int, str, str]]:
+    """A file extracted on `as_of` never overrides a kelurahan whose musyawarah round was locked after that
+    day: every field it would change on such a household (or its members, by NIK) keeps the stored value.
+    Returns (row number, registry id, field) of each conflict."""
+    conflicts: list[tuple[int, str, str]] = []
+    for field in SETTLED_HOUSEHOLD_FIELDS:
+        staged = "coalesce(r.head_name, r.name)" if field == "head_name" else f"r.{field}"
+        rows = _execute(
+            f"""
+            WITH locked AS ({LOCKED_HOUSEHOLDS}), hit AS (
+                SELECT DISTINCT r.registry_id, h.{field} AS kept FROM _registry_rows r
+                  JOIN households h ON h.registry_id = r.registry_id JOIN locked l ON l.id = h.id
+                 WHERE {staged} IS NOT NULL AND {staged} IS DISTINCT FROM h.{field}
+            ), kept AS (
+                UPDATE _registry_rows r SET {field} = hit.kept FROM hit WHERE r.registry_id = hit.registry_id
+                RETURNING r.registry_id, r.row_number
+            )
+            SELECT min(row_number), registry_id FROM kept GROUP BY registry_id
+            """,
+            as_of=as_of,
+        ).all()
+        conflicts += [(row[0], row[1], field) for row in rows]
+    for field in SETTLED_MEMBER_FIELDS:
+        rows = _execute(
+            f"""
+            WITH locked AS ({LOCKED_HOUSEHOLDS}), hit AS (
+                SELECT r.row_number, m.{field} AS kept FROM _registry_rows r
+                  JOIN households h ON h.registry_id = r.registry_id JOIN locked l ON l.id = h.id
+                  JOIN members m ON m.household_id = h.id AND m.nik = r.nik
+                 WHERE r.{field} IS NOT NULL AND r.{field} IS DISTINCT FROM m.{field}
+            ), kept AS (
+                UPDATE _registry_rows r SET {field} = hit.kept FROM hit WHERE r.row_number = hit.row_number
+                RETURNING r.registry_id, r.row_number
+            )
+            SELECT row_number, registry_id FROM kept
+            """,
+            as_of=as_of,
+        ).all()
+        conflicts += [(row[0], row[1], field) for row in rows]
+    return sorted(conflicts)

@@ -477,11 +477,14 @@ def run_registry_import(
         progress.advance(len(accepted))
         settled = queries.keep_newer_settled_changes(as_of=as_of) if as_of else []
         report.warnings.extend(_settled_warnings(settled, as_of))
+        locked = queries.keep_locked_rounds(as_of=as_of) if as_of else []
+        report.warnings.extend(_locked_warnings(locked, as_of))
         progress.phase("applying")
         write_counts, removed, duplicates = queries.apply_staged_registry(
             dry_run=dry_run, actor_id=actor.user_id if actor else None, source_id=source_id
         )
         write_counts["settled_conflicts"] = len(settled)
+        write_counts["locked_conflicts"] = len(locked)
         report.warnings.extend(_change_warnings(removed, duplicates))
     _dedupe_rejections(report)
     for row in accepted:
@@ -550,6 +553,22 @@ def _settled_warnings(conflicts: list[tuple[int, str, str]], as_of: date | None)
     """Fields the file would have changed back although a settled change newer than the file set them."""
     return [
         Rejection.of(WARNING_SETTLED_CHANGE_NEWER, row_number, field, registry_id, as_of=as_of)
+        for row_number, registry_id, field in conflicts
+    ]
+
+
+def _locked_warnings(conflicts: list[tuple[int, str, str]], as_of: date | None) -> list[Rejection]:
+    """Fields the file would have changed in a kelurahan whose musyawarah was locked after the file's date."""
+    return [
+        Rejection(
+            row_number,
+            field,
+            "warning.locked_round_newer",
+            f"Berkas ({as_of}) lebih lama dari musyawarah kelurahan yang sudah dikunci: nilai sekarang"
+            f" dipertahankan / the file ({as_of}) is older than the kelurahan's locked musyawarah: the current"
+            " value was kept",
+            registry_id,
+        )
         for row_number, registry_id, field in conflicts
     ]
 

@@ -20,7 +20,13 @@ from typing import Any, Protocol
 from server.auth.access import Actor
 
 # Modules that register kinds (imported on first use, so the jobs domain depends on no other domain).
-KIND_MODULES = ("server.imports.jobs", "server.households.jobs", "server.review.jobs", "server.analytics.jobs")
+KIND_MODULES = (
+    "server.imports.jobs",
+    "server.households.jobs",
+    "server.review.jobs",
+    "server.analytics.jobs",
+    "server.musyawarah.jobs",
+)
 
 
 class JobCancelled(Exception):

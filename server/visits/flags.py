@@ -52,6 +52,9 @@ FLAGS: dict[str, Flag] = {
         Flag("nik_elsewhere", 30, "NIK terdaftar di keluarga lain", "NIK listed in another household"),
         Flag("photos_missing", 10, "Foto belum masuk", "Photos not yet received"),
         Flag("photo_mismatch", 30, "Foto tidak cocok", "Photo time or place differs from the visit", 250, "m"),
+        # The kelurahan's musyawarah round is locked (berita acara signed): stored, never refused, for a
+        # later round or an admin's unlock (server/musyawarah/).
+        Flag("after_lock", 40, "Sesudah musyawarah dikunci", "Sent after the kelurahan's musyawarah was locked"),
     )
 }
 CONFLICT_FLAGS = frozenset(code for code, flag in FLAGS.items() if flag.conflict)
@@ -123,11 +126,13 @@ def quality_flags(
     aid_on_record: set[str] | None,
     nik_elsewhere: bool,
     photos_missing: bool,
+    after_lock: bool = False,
 ) -> list[str]:
     """The push-time quality flags of one validated visit item (in catalogue order).
 
     `registered`: the household's registered (lon, lat), None when it has none (unknown, no distance flag);
-    `aid_on_record`: program codes with a receipt covering the visit's day, None for a field proposal.
+    `aid_on_record`: program codes with a receipt covering the visit's day, None for a field proposal;
+    `after_lock`: the household's kelurahan has a locked musyawarah round.
     """
     gps, found = data["gps"], data["outcome"] == "found"
     fixed = not gps.get("no_fix")
@@ -153,6 +158,8 @@ def quality_flags(
         raised.add("nik_elsewhere")
     if photos_missing:
         raised.add("photos_missing")
+    if after_lock:
+        raised.add("after_lock")
     return [code for code in FLAGS if code in raised]
 
 

@@ -31,6 +31,7 @@ from server.auth.access import Actor, region_in_scope
 from server.errors import NOT_FOUND, AppError, PushStatus, validation_error
 from server.extensions import db
 from server.households.service import flag_field_niks
+from server.musyawarah.service import locked_kelurahan
 from server.pagination import decode_cursor, encode_cursor
 from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
 from server.regions import queries as region_queries
@@ -239,6 +240,7 @@ def _flag_quality(items: list[_Item], skew: float | None) -> None:
     elsewhere = queries.niks_held_elsewhere(reported=new_niks)
     declared = [photo["id"] for item in items for photo in item.data["photos"]]
     with_bytes = queries.photos_with_bytes(ids=declared)
+    locked = locked_kelurahan([region for item in items if (region := _item_region(item))])
     for item in items:
         data, household = item.data, item.household
         item.photos_missing = any(photo["id"] not in with_bytes for photo in data["photos"])
@@ -260,9 +262,18 @@ def _flag_quality(items: list[_Item], skew: float | None) -> None:
                 aid_on_record=aid_on_record,
                 nik_elsewhere=any((data["household_id"], member.get("nik")) in elsewhere for member in data["members"]),
                 photos_missing=item.photos_missing,
+                after_lock=_item_region(item) in locked,
             )
         ]
         item.priority = item_rules.priority(item.flags)
+
+
+def _item_region(item: _Item) -> str | None:
+    """The kelurahan a visit item is about (its household's, or the field proposal's)."""
+    if item.household is not None:
+        return item.household.region_code
+    proposal = item.data.get("new_household")
+    return proposal.get("region_code") if proposal else None
 
 
 def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float | None) -> None:
