@@ -1,8 +1,8 @@
 """Musyawarah kelurahan: one round per kelurahan and campaign (open → ready → held → locked) and the rows of
 its lists (one per finding the forum decides on), with the forum's decision per row.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-11-30 10:20:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0020"
-down_revision = "0019"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
