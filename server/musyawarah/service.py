@@ -486,6 +486,9 @@ def record_decisions(
             found.held_at = at
             record("musyawarah.held", object_type="musyawarah", object_id=found.id, changes={"via": via})
         _touch(found, at)
+        from server.analytics.service import request_refresh
+
+        request_refresh(actor)  # settled removals move the inclusion figures
     return {"counts": counts, "results": results, "state": found.state, "undecided": undecided}
 
 
