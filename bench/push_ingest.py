@@ -36,6 +36,9 @@ from sqlalchemy.engine import make_url
 
 BATCH = 100
 NAME = "verval_bench_push"
+PREFIX = "pushbench"
+# The bench's own visits (the demo city holds the demo enumerators' visits too).
+BENCH_VISITS = f"visits v JOIN users u ON u.id = v.enumerator_id AND u.username LIKE '{PREFIX}%'"
 
 
 def main() -> None:
@@ -48,7 +51,7 @@ def main() -> None:
     with scratch_database(NAME) as url:
         print(f"demo-data {args.households} households: {load_demo(url, args.households):.1f} s")
         per_client = args.batches * BATCH
-        enumerators = make_enumerators(url, [per_client] * args.clients, "pushbench")
+        enumerators = make_enumerators(url, [per_client] * args.clients, PREFIX)
         bodies = {username: _bodies(url, ids[:per_client], args.photos) for username, ids in enumerators}
         with gunicorn(url, workers=4) as (base, log):
             sessions = {username: login(base, username) for username in bodies}
@@ -59,6 +62,7 @@ def main() -> None:
         if stored != total:
             raise SystemExit(f"stored {stored} visits, sent {total}")
         http_rate = total / elapsed
+        flags = _flag_counts(url)
         one, many = _baseline(url, args.clients)
     print(f"visits: {total} in batches of {BATCH} from {args.clients} clients, {args.photos} photos declared each")
     print(
@@ -68,6 +72,7 @@ def main() -> None:
     )
     print(f"PostgreSQL execute_values, 1 conn: {one:8.0f} rows/s   ratio HTTP/PG {http_rate / one:.2f}")
     print(f"PostgreSQL execute_values, {args.clients} conn: {many:8.0f} rows/s   ratio HTTP/PG {http_rate / many:.2f}")
+    print("flags raised: " + (", ".join(f"{code} {count}" for code, count in flags) or "none"))
     print(f"target >= 1000 visits/s: {'OK' if http_rate >= 1000 else 'BELOW TARGET'}")
 
 
@@ -159,9 +164,22 @@ def _push_all(base: str, sessions: dict, bodies: dict[str, list[bytes]]) -> tupl
 def _count_visits(url: str) -> int:
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        count = connection.execute(sa.text("SELECT count(*) FROM visits")).scalar_one()
+        count = connection.execute(sa.text(f"SELECT count(*) FROM {BENCH_VISITS}")).scalar_one()
     engine.dispose()
     return count
+
+
+def _flag_counts(url: str) -> list[tuple[str, int]]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                f"SELECT f, count(*) FROM {BENCH_VISITS} CROSS JOIN LATERAL jsonb_array_elements_text(v.flags) f "
+                "GROUP BY f ORDER BY count(*) DESC, f"
+            )
+        ).all()
+    engine.dispose()
+    return [(row[0], row[1]) for row in rows]
 
 
 def _baseline(url: str, connections: int) -> tuple[float, float]:
@@ -169,7 +187,7 @@ def _baseline(url: str, connections: int) -> tuple[float, float]:
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with contextlib.closing(psycopg2.connect(dsn)) as setup, setup, setup.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_visits_copy (LIKE visits INCLUDING ALL)")
-        cursor.execute("SELECT * FROM visits ORDER BY received_at, id")
+        cursor.execute(f"SELECT v.* FROM {BENCH_VISITS} ORDER BY v.received_at, v.id")
         columns = [column.name for column in cursor.description]
         rows = [
             tuple(psycopg2.extras.Json(value) if isinstance(value, dict | list) else value for value in row)

@@ -11,6 +11,10 @@ service, recorded as the policy's decision, so it does exactly what a reviewer's
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import g
 
 from server.errors import AppError
 from server.extensions import db
@@ -55,7 +59,19 @@ def _approve_as_policy(visit_ids: list[uuid.UUID]) -> None:
     as it was decided and spoils nothing else."""
     for visit_id in visit_ids:
         try:
-            with db.session.begin_nested():
+            with _as_policy(), db.session.begin_nested():
                 decide(None, visit_id, "approve", via=ReviewVia.POLICY)
         except AppError:
             continue
+
+
+@contextmanager
+def _as_policy() -> Iterator[None]:
+    """The decision is the policy's, not the user's whose request (a push, a photo upload) prompted it: the
+    audit row names no user (actor `policy`)."""
+    saved = {name: g.pop(name) for name in ("actor", "job_actor") if name in g}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(g, name, value)

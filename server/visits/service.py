@@ -258,7 +258,9 @@ def _flag_quality(items: list[_Item], skew: float | None) -> None:
                 item_rules,
                 data=data,
                 skew_s=skew,
-                registered=(household.lon, household.lat) if household is not None and household.lon else None,
+                registered=(household.lon, household.lat)
+                if household is not None and household.lon is not None
+                else None,
                 aid_on_record=aid_on_record,
                 nik_elsewhere=any((data["household_id"], member.get("nik")) in elsewhere for member in data["members"]),
                 photos_missing=item.photos_missing,

@@ -8,6 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from server.audit.models import AuditEntry
 from server.extensions import db
 from server.households.models import Household
 from server.visits.flags import FLAGS, HOLD_ALL, HOLD_FLAGGED, held_in_sample, rules_for
@@ -103,6 +104,10 @@ def test_hold_flagged_approves_clean_visits_as_the_policy_and_holds_flagged_ones
     assert held.review_status == "pending"
     (review,) = _reviews(clean["id"])
     assert review.decision == "approve" and review.via == "policy" and review.reviewer_id is None
+    audit = db.session.execute(
+        sa.select(AuditEntry).where(AuditEntry.action == "visit.review", AuditEntry.object_id == clean["id"])
+    ).scalar_one()
+    assert audit.actor_id is None and audit.actor_username == "policy" and audit.changes["via"] == "policy"
     # Exactly what a reviewer's approval does to the household.
     assert db.session.get(Household, homes[0].id).verification_status != "visited"
     assert db.session.get(Household, homes[1].id).verification_status == "visited"
