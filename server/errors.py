@@ -352,6 +352,12 @@ WARNING_SETTLED_CHANGE_NEWER = RowProblem(
     "please decide",
 )
 
+WARNING_LOCKED_ROUND_NEWER = RowProblem(
+    "warning.locked_round_newer",
+    "Berkas ({as_of}) lebih lama dari musyawarah kelurahan yang sudah dikunci: nilai sekarang dipertahankan / "
+    "the file ({as_of}) is older than the kelurahan's locked musyawarah: the current value was kept",
+)
+
 
 def row_problems() -> list[RowProblem]:
     """Every import row problem of the catalogue, by code."""

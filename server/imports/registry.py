@@ -55,6 +55,7 @@ from server.errors import (
     ROW_RW_FORMAT,
     ROW_SEX_FORMAT,
     ROW_TOO_LONG,
+    WARNING_LOCKED_ROUND_NEWER,
     WARNING_MEMBERS_REMOVED,
     WARNING_NIK_BIRTH_DATE,
     WARNING_NIK_DUPLICATE,
@@ -560,15 +561,7 @@ def _settled_warnings(conflicts: list[tuple[int, str, str]], as_of: date | None)
 def _locked_warnings(conflicts: list[tuple[int, str, str]], as_of: date | None) -> list[Rejection]:
     """Fields the file would have changed in a kelurahan whose musyawarah was locked after the file's date."""
     return [
-        Rejection(
-            row_number,
-            field,
-            "warning.locked_round_newer",
-            f"Berkas ({as_of}) lebih lama dari musyawarah kelurahan yang sudah dikunci: nilai sekarang"
-            f" dipertahankan / the file ({as_of}) is older than the kelurahan's locked musyawarah: the current"
-            " value was kept",
-            registry_id,
-        )
+        Rejection.of(WARNING_LOCKED_ROUND_NEWER, row_number, field, registry_id, as_of=as_of)
         for row_number, registry_id, field in conflicts
     ]
 
