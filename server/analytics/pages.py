@@ -97,7 +97,7 @@ def index():
     rules = {rule["id"]: rule for rule in data["rules"]}
     totals = [f for f in data["figures"] if f["program"] is None]
     per_program = [f for f in data["figures"] if f["program"] is not None]
-    chart = [f for f in totals if f["kind"] not in ("gap_program",) and (f["households"] or f["receipts"])]
+    chart = [f for f in totals if f["receipts"] and f["rupiah_month"]]
     top = max([f["rupiah_month"] or 0 for f in chart] or [0])
     columns = ("stacking", "gap", "dead", "moved", "not_found", "paid_twice", "above_desil", "not_in_registry")
     areas = []

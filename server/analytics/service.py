@@ -93,15 +93,18 @@ def period_run(actor: Actor | None, start: date, end: date, *, refresh: bool = F
     return run, stale
 
 
-def request_refresh(actor: Actor | None) -> None:
-    """Queue one refresh of the analysed periods (none is queued while one waits); called after imports and
-    review decisions, and by a read that finds its figures stale."""
+def request_refresh(actor: Actor | None, *, inline: bool | None = None) -> None:
+    """Queue one refresh of the analysed periods (none while one waits, none when no period was analysed in
+    the last 30 days); called after imports and review decisions (`inline=False`: never inside their own
+    job), and by a read that finds its figures stale."""
     from server.jobs import queries as job_queries
     from server.jobs import service as jobs
 
+    if not queries.runs_used_since(days=30):
+        return
     waiting = job_queries.list_jobs(owner_id=None, state="queued", kind=REFRESH, before=None, limit=1)
     if not waiting:
-        jobs.enqueue(REFRESH, {}, actor=actor)
+        jobs.enqueue(REFRESH, {}, actor=actor, inline=inline)
 
 
 def refresh_stale(progress=None) -> dict[str, int]:

@@ -52,6 +52,7 @@ def registry_import(context: JobContext) -> dict[str, Any]:
         progress=context,
         as_of=date.fromisoformat(context.payload["as_of"]) if context.payload.get("as_of") else None,
     )
+    _analytics_moved_on(context, imported)
     return _result(imported)
 
 
@@ -69,4 +70,13 @@ def aid_import(context: JobContext) -> dict[str, Any]:
         dry_run=bool(payload.get("dry_run")),
         progress=context,
     )
+    _analytics_moved_on(context, imported)
     return _result(imported)
+
+
+def _analytics_moved_on(context: JobContext, imported: DataImport) -> None:
+    """An import that wrote something makes the analysed periods' figures stale: queue their refresh."""
+    if not imported.dry_run:
+        from server.analytics.service import request_refresh
+
+        request_refresh(context.actor, inline=False)

@@ -160,3 +160,36 @@ def test_area_scope_and_a_change_refreshes_the_figures(client, auth_headers, db_
     after = client.get(f"/api/v1/analytics/summary?{YEAR}", headers=admin).get_json()["data"]
     assert after["stale"] is False
     assert not any(f["kind"] == "gap" for f in after["figures"])  # H5 now receives something
+
+
+def test_an_aid_import_queues_the_refresh_of_analysed_periods(client, auth_headers, db_session):
+    import io
+
+    import sqlalchemy as sa
+
+    from server.jobs.models import Job
+
+    city = build()
+    headers = auth_headers(make_user("admin"))
+    assert client.get(f"/api/v1/analytics/summary?{YEAR}", headers=headers).status_code == 200
+
+    def refreshes():
+        return db_session.execute(
+            sa.select(sa.func.count()).select_from(Job).where(Job.kind == "analytics.refresh")
+        ).scalar_one()
+
+    before = refreshes()
+    text = f"no_kk,nama\n{city.households['H5'].kk_number},Kepala H5\n"
+    answer = client.post(
+        "/api/v1/imports/aid",
+        data={
+            "file": (io.BytesIO(text.encode()), "sem.csv"),
+            "program": "T-SEM",
+            "period_start": "2019-01-01",
+            "period_end": "2019-01-31",
+        },
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code in (201, 202), answer.get_json()
+    assert refreshes() == before + 1
