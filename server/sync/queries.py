@@ -58,6 +58,10 @@ HOUSEHOLD_JSON = """
         'address', h.address, 'rt', h.rt, 'rw', h.rw, 'region_code', h.region_code, 'kelurahan_name', r.name,
         'decile', h.decile, 'registry_status', h.registry_status, 'verification_status', h.verification_status,
         'version', h.version,
+        -- an eligibility change approved in review and awaiting the musyawarah: the phone marks the household
+        'pending_registry_status', (SELECT c.new_value #>> '{}' FROM registry_changes c
+                                     WHERE c.household_id = h.id AND c.state = 'proposed' AND c.member_id IS NULL
+                                       AND c.field = 'registry_status' ORDER BY c.id DESC LIMIT 1),
         'location', CASE WHEN h.location IS NULL THEN NULL ELSE json_build_object(
             'lon', round(ST_X(h.location)::numeric, 6), 'lat', round(ST_Y(h.location)::numeric, 6),
             'accuracy_m', h.location_accuracy_m) END,

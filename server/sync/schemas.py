@@ -73,6 +73,10 @@ class PullHouseholdSchema(Schema):
     decile = fields.Integer(allow_none=True)
     registry_status = fields.String(required=True)
     verification_status = fields.String(required=True)
+    pending_registry_status = fields.String(
+        allow_none=True,
+        metadata={"description": "A registry status proposed in review, awaiting the musyawarah (marked on the phone)"},
+    )
     version = fields.Integer(required=True)
     location = fields.Nested(PullLocationSchema, allow_none=True)
     members = fields.List(fields.Nested(PullMemberSchema), required=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from server.config import PROJECT_ROOT
-from server.types import Outcome, PhotoKind, Presence, ReceiptStatus, ReviewStatus
+from server.types import Outcome, PhotoKind, Presence, ReceiptStatus, RegistryStatus, ReviewStatus
 from server.visits.form import HOUSE_CONDITION, HOUSE_NUMBERS
 
 SRC = PROJECT_ROOT / "pwa" / "src"
@@ -50,6 +50,7 @@ def test_keys_built_from_server_values_exist():
         "sex": {"1", "2"},
         "aid_status": {s.value for s in ReceiptStatus},
         "review": {s.value for s in ReviewStatus},
+        "registry": {s.value for s in RegistryStatus},
         "hc": set(HOUSE_CONDITION) | set(HOUSE_NUMBERS),
     }
     for prefix, values in families.items():

@@ -65,3 +65,23 @@ def test_revisit_is_pulled_with_its_reason_and_the_new_visit_supersedes_it(sync_
         db.session.execute(sa.select(sa.func.count()).select_from(Visit).where(Visit.household_id == home.id)).scalar()
         == 2
     )
+
+
+def test_an_approved_move_stays_on_the_phone_marked_until_settled(sync_ctx, sync_client):
+    enumerator, reviewer = make_user("enumerator"), make_user("reviewer")
+    home = make_household()
+    assign(campaign(), [home], enumerator)
+    db.session.commit()
+    item = visit_item(home, outcome="moved_outside", moved_to={"address": "Balikpapan"})
+    assert _push(sync_client, enumerator, [item])[0]["status"] == "created"
+    household = next(h for h in _pull(sync_client, enumerator)["households"] if h["id"] == str(home.id))
+    assert household["pending_registry_status"] is None
+    response = sync_client.post(
+        f"/api/v1/review/visits/{item['id']}/decision",
+        json={"decision": "approve"},
+        headers={**bearer(reviewer), "If-Match": '"1"'},
+    )
+    assert response.status_code == 200, response.get_json()
+    household = next(h for h in _pull(sync_client, enumerator)["households"] if h["id"] == str(home.id))
+    assert household["pending_registry_status"] == "moved" and household["registry_status"] == "active"
+    assert household["verification_status"] == "approved"

@@ -44,6 +44,7 @@ export async function renderDetail({ router }, id) {
       ${revisit ? html`<div class="warn" role="note" data-testid="revisit-note"><strong>${t('revisit_needed')}</strong>
         ${lv?.review_reason_code ? html`<p>${t('revisit_reason')}: <span data-testid="revisit-reason">${refLabel(reasons.get(lv.review_reason_code)) || lv.review_reason_code}</span></p>` : ''}
         ${lv?.review_comment ? html`<p data-testid="revisit-comment">${lv.review_comment}</p>` : ''}</div>` : ''}
+      ${h.pending_registry_status ? html`<p class="warn" data-testid="pending-change">${t('pending_change')}: ${word('registry', h.pending_registry_status)}</p>` : ''}
       <p>${t('kk')}: ${h.kk_number || '–'} · ${t('decile')}: ${h.decile ?? '–'}</p>
       <h2>${t('address')}</h2><p>${h.address}, ${t('rt')} ${h.rt}/${t('rw')} ${h.rw}, ${h.kelurahan_name || h.region_code}</p>
       ${h.location ? html`<a class="button" data-testid="navigate" href="${navigationUrl(h.location, h.head_name)}" target="_blank" rel="noopener">${t('navigate')}</a>` : html`<p class="muted">${t('no_location')}</p>`}
