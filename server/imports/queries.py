@@ -312,7 +312,7 @@ def _snapshot_before() -> None:
     _execute(
         f"""
         CREATE TEMP TABLE _registry_before ON COMMIT DROP AS
-        SELECT h.id, {HOUSEHOLD_JSON} AS snap FROM households h
+        SELECT h.id, h.version, {HOUSEHOLD_JSON} AS snap FROM households h
          WHERE h.registry_id IN (SELECT registry_id FROM _registry_rows)
         """
     )
@@ -323,18 +323,22 @@ def _snapshot_before() -> None:
         SELECT m.id, {MEMBER_JSON} AS snap FROM members m JOIN _registry_before b ON b.id = m.household_id
         """
     )
+    # Temporary tables have no statistics until analysed: the history's anti-join would be planned blind.
+    _execute("ANALYZE _registry_before")
+    _execute("ANALYZE _registry_members_before")
 
 
 def _record_history(*, actor_id: int | None, source_id: str | None) -> int:
     """One change-history row per field the import changed on a household it already held (and per member it
-    added to one); households it created are recorded by their creation alone (version 1 is the file)."""
+    added to one); households it created are recorded by their creation alone (version 1 is the file). Only
+    households whose version moved are compared (the import bumps the version of whatever it changes)."""
     households = _execute(
         f"""
         INSERT INTO registry_changes (household_id, member_id, field, old_value, new_value, source_kind, source_id,
                                       state, household_version, decided_by_id, decided_at)
         SELECT h.id, NULL, a.key, b.snap -> a.key, a.value, 'import', :source_id, 'applied', h.version,
                CAST(:actor_id AS integer), now()
-          FROM _registry_before b JOIN households h ON h.id = b.id
+          FROM _registry_before b JOIN households h ON h.id = b.id AND h.version <> b.version
          CROSS JOIN LATERAL jsonb_each({HOUSEHOLD_JSON}) a
          WHERE a.value IS DISTINCT FROM b.snap -> a.key
         """,
@@ -348,12 +352,14 @@ def _record_history(*, actor_id: int | None, source_id: str | None) -> int:
         SELECT m.household_id, m.id, a.key, b.snap -> a.key, a.value, 'import', :source_id, 'applied', h.version,
                CAST(:actor_id AS integer), now()
           FROM _registry_members_before b JOIN members m ON m.id = b.id JOIN households h ON h.id = m.household_id
+          JOIN _registry_before hb ON hb.id = h.id AND h.version <> hb.version
          CROSS JOIN LATERAL jsonb_each({MEMBER_JSON}) a
          WHERE a.value IS DISTINCT FROM b.snap -> a.key
         UNION ALL
         SELECT m.household_id, m.id, 'member', NULL::jsonb, {MEMBER_JSON}, 'import', :source_id, 'applied',
                h.version, CAST(:actor_id AS integer), now()
-          FROM _registry_before b JOIN members m ON m.household_id = b.id JOIN households h ON h.id = m.household_id
+          FROM _registry_before b JOIN members m ON m.household_id = b.id
+          JOIN households h ON h.id = m.household_id AND h.version <> b.version
          WHERE NOT EXISTS (SELECT 1 FROM _registry_members_before x WHERE x.id = m.id)
         """,
         source_id=source_id,
