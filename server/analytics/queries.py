@@ -107,7 +107,9 @@ HOUSEHOLD_OUTCOME_KIND = """CASE vv.outcome WHEN 'deceased' THEN 'dead' WHEN 'mo
     WHEN 'moved_outside' THEN 'moved' WHEN 'not_found' THEN 'not_found' WHEN 'building_gone' THEN 'not_found'
     WHEN 'duplicate' THEN 'duplicate' WHEN 'merged' THEN 'duplicate' END"""
 PRESENCE_KIND = """CASE {column} WHEN 'deceased' THEN 'dead' WHEN 'moved' THEN 'moved'
-    WHEN 'not_found' THEN 'not_found' WHEN 'duplicate' THEN 'duplicate' END"""
+    WHEN 'not_found' THEN 'not_found' WHEN 'duplicate' THEN 'duplicate' WHEN 'merged' THEN 'duplicate' END"""
+# Settled: a change of registry_status / presence_status the musyawarah accepted (server/musyawarah marks the
+# proposed rows `accepted`, or records its own `applied` ones).
 SETTLED = "(c.state = 'accepted' OR (c.source_kind = 'musyawarah' AND c.state = 'applied'))"
 
 FINDINGS_SQL = f"""

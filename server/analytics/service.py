@@ -83,6 +83,10 @@ def period_run(actor: Actor | None, start: date, end: date, *, refresh: bool = F
     run = queries.get_run(start=start, end=end)
     if run is None or refresh:
         queries.lock_period(start=start, end=end)
+        if run is None:  # a request that waited on the lock finds the first one's result
+            run = queries.get_run(start=start, end=end)
+            if run is not None and run.fingerprint == fingerprint and run.rule_set_version == version:
+                return run, False
         run = queries.compute_run(start=start, end=end, version=version, fingerprint=fingerprint)
         return run, False
     queries.touch_run(run_id=run.id)
