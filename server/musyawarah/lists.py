@@ -59,8 +59,10 @@ OUTCOMES = {
     "building_gone": "bangunan tidak ada",
 }
 NOTES = {
-    "inklusi": "Diisi dari analitik bantuan bila tersedia / filled from the aid analytics when available",
-    "tanpa_bantuan": "Diisi dari analitik bantuan bila tersedia / filled from the aid analytics when available",
+    "inklusi": "Dari analitik bantuan, periode kampanye: bantuan untuk keluarga/anggota meninggal, pindah, tidak "
+    "ditemukan atau ganda / from the aid analytics of the campaign's period",
+    "tanpa_bantuan": "Dari analitik bantuan, periode kampanye: layak (desil) dan hadir, tanpa bantuan apa pun / "
+    "from the aid analytics of the campaign's period: eligible and present, no aid at all",
 }
 
 

@@ -181,7 +181,45 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-def build_items(found: MusyawarahRound) -> dict[str, int]:
+INCLUSION_KINDS = {"dead": "meninggal", "moved": "pindah", "not_found": "tidak ditemukan", "duplicate": "ganda"}
+
+
+def _aid_findings(actor: Actor | None, found: MusyawarahRound) -> list[dict[str, Any]]:
+    """Inclusion errors (aid to a household or member found dead, moved, not found or duplicate, in the
+    field or settled) and eligible households without aid, of the campaign's period, from the aid
+    analytics (server/analytics/): one draft per household and section. Empty without a user (the
+    analytics read is a user's, audited) or when the analytics cannot answer."""
+    from server.analytics import service as analytics
+
+    campaign = db.session.get(Campaign, found.campaign_id)
+    if actor is None or campaign is None:
+        return []
+    drafts: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+    asks = [("inklusi", kind, label) for kind, label in INCLUSION_KINDS.items()]
+    asks.append(("tanpa_bantuan", "gap", "layak, tanpa bantuan"))
+    for section, kind, label in asks:
+        try:
+            rows, _total = analytics.drilldown(
+                actor, campaign.period_start, campaign.period_end, kind, region=found.region_code, limit=None
+            )
+        except AppError:
+            return []
+        for row in rows:
+            key = (section, uuid.UUID(row["household_id"]))
+            draft = drafts.setdefault(
+                key,
+                {"section": section, "household_id": key[1], "visit_id": None, "changes": [], "reasons": [], "aid": ""},
+            )
+            if label not in draft["reasons"]:
+                draft["reasons"].append(label)
+            if row["programs"]:
+                draft["aid"] = f"{', '.join(row['programs'])}; Rp {row['rupiah_period']:,}".replace(",", ".")
+    for draft in drafts.values():
+        draft["reason"] = ", ".join(draft.pop("reasons"))
+    return list(drafts.values())
+
+
+def build_items(found: MusyawarahRound, actor: Actor | None = None) -> dict[str, int]:
     """(Re)build the round's rows from the findings: rows already decided stay, undecided ones are built
     again, and a finding a decided row covers is not listed twice. Returns the rows per section."""
     queries.delete_undecided_items(round_id=found.id)
@@ -241,6 +279,7 @@ def build_items(found: MusyawarahRound) -> dict[str, int]:
             }
         )
 
+    drafts += _aid_findings(actor, found)
     drafts = [d for d in drafts if (d["section"], d["household_id"], d["visit_id"]) not in covered_keys]
     households = queries.household_facts(ids=sorted({d["household_id"] for d in drafts}, key=str))
     evidence = queries.visit_evidence(ids=sorted({d["visit_id"] for d in drafts if d["visit_id"]}, key=str))
@@ -275,7 +314,7 @@ def build_items(found: MusyawarahRound) -> dict[str, int]:
                     "name": household.head_name,
                     "member_name": member.name if member else None,
                     "address": household.address,
-                    "change": _summary(changes, members),
+                    "change": draft.get("aid") or _summary(changes, members),
                     "reason": draft["reason"],
                     **(seen or {}),
                 },
@@ -354,7 +393,7 @@ def generate_package(actor: Actor | None, round_id: int, job_id: uuid.UUID, prog
     at = datetime.now(UTC)
     if progress:
         progress("building")
-    counts = build_items(found)
+    counts = build_items(found, actor)
     store = job_store()
     _level, kelurahan, kecamatan = queries.region_names(code=found.region_code)
     items = queries.items_of(round_id=found.id)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from server.aid.models import AidProgram, AidReceipt
 from server.audit.models import AuditEntry
 from server.campaigns.models import Campaign
 from server.extensions import db
@@ -58,6 +59,18 @@ def city(db_session):
     approve(corrected, answers={"members": [{"member_id": str(head.id), "presence": "present", "name": "Nama Baru"}]})
     deceased, _ = home("deceased", "002", "001")
     approve(deceased, "deceased")
+    pkh = db.session.execute(sa.select(AidProgram).where(AidProgram.code == "PKH")).scalar_one()
+    db.session.add(  # still paid: an inclusion error the forum sees
+        AidReceipt(
+            program_id=pkh.id,
+            household_id=deceased.id,
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 12, 31),
+            amount=3_000_000,
+            source="agency_list",
+            status="disbursed",
+        )
+    )
     missing, _ = home("missing", "001", "001")
     approve(missing, "not_found")
     members, _ = home("members", "002", "003")
@@ -129,7 +142,12 @@ def test_lists_hold_exactly_the_approved_findings_and_the_files_read_back(client
         ("hapus", "missing"),
         ("anggota", "members"),
         ("usulan_baru", "proposal"),
+        ("inklusi", "deceased"),
+        ("tanpa_bantuan", "corrected"),  # desil 2, present, no aid at all
+        ("tanpa_bantuan", "members"),
     }
+    inclusion = next(item for item in items if item["section"] == "inklusi")
+    assert inclusion["evidence"]["reason"] == "meninggal" and "PKH" in inclusion["evidence"]["change"]
     removal = {item["evidence"]["name"]: item for item in items if item["section"] == "hapus"}
     assert removal["Kepala deceased"]["evidence"]["reason"] == "meninggal"
     assert removal["Kepala missing"]["evidence"]["reason"] == "tidak ditemukan"
@@ -166,7 +184,9 @@ def test_lists_hold_exactly_the_approved_findings_and_the_files_read_back(client
     assert "RAWA MAKMUR" in text and "Palaran" in text
     assert "Usulan penghapusan / Proposed removals 2 0 0" in text
     assert "Tetap (terverifikasi di lapangan) / Confirmed in the field 2 0 0" in text
-    assert "Jumlah / Total 7" in text
+    assert "Kesalahan inklusi / Inclusion errors 1 0 0" in text
+    assert "Layak tanpa bantuan / Eligible without aid 2 0 0" in text
+    assert "Jumlah / Total 10" in text
     for signatory in ("Lurah", "Ketua LPM", "Petugas verval / Pekerja sosial", "Dinas Sosial"):
         assert signatory in text
 
@@ -208,7 +228,7 @@ def test_a_round_goes_open_ready_held_locked_and_decisions_settle_the_registry(c
     assert response.status_code == 200, response.get_json()
     outcome = response.get_json()["data"]
     assert outcome["counts"] == {"decided": 5, "refused": 0} and outcome["state"] == "ready"
-    assert outcome["undecided"] == 2  # the two tetap rows
+    assert outcome["undecided"] == 5  # tetap 2, inklusi 1, tanpa_bantuan 2
 
     # accepted: the household removed as deceased (its head too), version bumped for the phones
     settled = _household(deceased.id)
@@ -290,7 +310,7 @@ def test_a_round_goes_open_ready_held_locked_and_decisions_settle_the_registry(c
         actions
     )
     decided = db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "musyawarah.decide")).scalars().all()
-    assert len(decided) == 7
+    assert len(decided) == 10
 
 
 def test_decisions_imported_from_the_filled_in_lists(client, auth_headers, city):
