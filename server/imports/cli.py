@@ -56,9 +56,14 @@ def _echo_report(report: dict) -> None:
 @import_cli.command("registry")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and report; change nothing.")
-def registry_command(file: Path, dry_run: bool) -> None:
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The file's extract date: fields a settled change set after it keep their value (listed as warnings).",
+)
+def registry_command(file: Path, dry_run: bool, as_of) -> None:
     """Import a registry CSV/XLSX (one row per member with household columns)."""
-    _run(import_jobs.REGISTRY, file, {"dry_run": dry_run})
+    _run(import_jobs.REGISTRY, file, {"dry_run": dry_run, "as_of": as_of.date().isoformat() if as_of else None})
 
 
 @import_cli.command("aid")

@@ -76,3 +76,43 @@ def test_an_older_file_keeps_a_newer_settled_change_and_lists_the_conflict(app, 
     # A file extracted after the change is the newer word: it applies.
     newer = import_registry(SAMPLE, "new.csv", actor=None, dry_run=False, as_of=date.today() + timedelta(days=1))
     assert _household("DTKS-0001").address == "Jl. Sentosa No. 12" and newer.counts["settled_conflicts"] == 0
+
+
+def test_the_extract_date_through_the_api_and_the_cli(app, client, auth_headers, db_session, tmp_path):
+    import io
+
+    import_registry(SAMPLE, "a.csv", actor=None, dry_run=False)
+    household = _household("DTKS-0001")
+    supervisor = make_user("supervisor", ["64.72"])
+    headers = auth_headers(supervisor)
+    response = client.patch(
+        f"/api/v1/households/{household.id}",
+        json={"address": "Jl. Hasil Verifikasi 2"},
+        headers={**headers, "If-Match": f'"{household.version}"'},
+    )
+    assert response.status_code == 200, response.get_json()
+    old = (date.today() - timedelta(days=3)).isoformat()
+    response = client.post(
+        "/api/v1/imports/registry",
+        data={"file": (io.BytesIO(SAMPLE), "old.csv"), "dry_run": "true", "as_of": old},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()  # a small dry run answers at once
+    report = response.get_json()["data"]
+    assert report["counts"]["settled_conflicts"] == 1
+    assert [w["code"] for w in report["warnings"]] == ["warning.settled_change_newer"]
+    bad = client.post(
+        "/api/v1/imports/registry",
+        data={"file": (io.BytesIO(SAMPLE), "old.csv"), "dry_run": "true", "as_of": "kemarin"},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and "as_of" in bad.get_json()["error"]["details"]["fields"]
+
+    path = tmp_path / "old.csv"
+    path.write_bytes(SAMPLE)
+    done = app.test_cli_runner().invoke(args=["import", "registry", str(path), "--as-of", old])
+    assert done.exit_code == 0, done.output
+    assert "settled_conflicts: 1" in done.output
+    assert _household("DTKS-0001").address == "Jl. Hasil Verifikasi 2"
