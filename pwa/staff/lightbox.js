@@ -23,6 +23,10 @@ export function start(root) {
       width: Number(element.dataset.width) || 1600,
       height: Number(element.dataset.height) || 1200,
     }));
+    // The viewer is a dialog: give it a name (axe-core: aria-dialog-name).
+    lightbox.on('afterInit', () => {
+      lightbox.pswp.element.setAttribute('aria-label', document.documentElement.lang === 'en' ? 'Photo, full size' : 'Foto ukuran penuh');
+    });
     lightbox.init();
   }
 }

@@ -10,10 +10,10 @@ from flask import Response, current_app, request
 
 from server.api import Blueprint
 from server.audit.service import record
-from server.auth.access import current_actor, region_in_scope, require
-from server.errors import NOT_FOUND, UNSUPPORTED_MEDIA, UPLOAD_VERSION, AppError
+from server.auth.access import current_actor, require
+from server.errors import UNSUPPORTED_MEDIA, UPLOAD_VERSION, AppError
 from server.openapi.schemas import ErrorEnvelopeSchema
-from server.photos import queries, uploads
+from server.photos import uploads
 from server.photos.storage import photo_storage
 from server.types import Role
 
@@ -163,15 +163,9 @@ def terminate_upload(upload_id: uuid.UUID):
 
 
 def _readable_photo(photo_id: uuid.UUID):
-    actor = current_actor()
-    found = queries.photo_for_reading(photo_id=photo_id)
-    if found is None:
-        raise AppError(NOT_FOUND)
-    photo, enumerator_id, region_code = found
-    allowed = enumerator_id == actor.user_id if actor.role == Role.ENUMERATOR else region_in_scope(actor, region_code)
-    if not allowed or photo.uploaded_at is None:
-        raise AppError(NOT_FOUND)
-    return photo
+    from server.photos.service import readable_photo
+
+    return readable_photo(current_actor(), photo_id)
 
 
 @bp.get("/photos/<uuid:photo_id>")

@@ -1,4 +1,5 @@
-"""Photo use cases: visits declaring their photos, and which declared photos still lack their bytes.
+"""Photo use cases: visits declaring their photos, which declared photos still lack their bytes, and who may
+read a stored photo (the API's photo routes and the staff review pages).
 
 `declare_photos_for_visits` is called by the sync push inside its transaction; it only flushes.
 """
@@ -7,8 +8,12 @@ from __future__ import annotations
 
 import uuid
 
+from server.auth.access import Actor, region_in_scope
+from server.errors import NOT_FOUND, AppError
 from server.photos import queries
+from server.photos.models import Photo
 from server.photos.uploads import link_completed_uploads
+from server.types import Role
 
 
 def declare_photos_for_visits(declared: dict[uuid.UUID, list[dict]]) -> dict[uuid.UUID, list[uuid.UUID]]:
@@ -60,3 +65,16 @@ def missing_photo_ids(visit_id: uuid.UUID) -> list[uuid.UUID]:
 
 def missing_photo_ids_for_visits(visit_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
     return queries.missing_photo_ids_by_visit(visit_ids=visit_ids)
+
+
+def readable_photo(actor: Actor, photo_id: uuid.UUID) -> Photo:
+    """The stored photo `actor` may see (staff in the household's area; the enumerator who took it), or the
+    catalogue's 404 (absent, out of scope and not yet uploaded look the same). The API and the staff pages."""
+    found = queries.photo_for_reading(photo_id=photo_id)
+    if found is None:
+        raise AppError(NOT_FOUND)
+    photo, enumerator_id, region_code = found
+    allowed = enumerator_id == actor.user_id if actor.role == Role.ENUMERATOR else region_in_scope(actor, region_code)
+    if not allowed or photo.uploaded_at is None:
+        raise AppError(NOT_FOUND)
+    return photo

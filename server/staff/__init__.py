@@ -57,3 +57,6 @@ def init_staff(app: Flask) -> None:
         return response
 
     app.register_blueprint(bp)
+    from server.staff.review_pages import bp as review_bp
+
+    app.register_blueprint(review_bp)

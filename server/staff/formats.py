@@ -41,9 +41,11 @@ def day(value: date | None) -> str:
     return NONE if value is None else format_date(value, "d MMM")
 
 
-def label(choice: dict[str, str]) -> str:
-    """A catalogue choice ({code, label_id, label_en}) in the reader's language."""
-    return choice["label_en"] if current_language() == "en" else choice["label_id"]
+def label(choice: Any) -> str:
+    """A catalogue choice ({code, label_id, label_en}, or an object with those attributes) in the reader's
+    language."""
+    key = "label_en" if current_language() == "en" else "label_id"
+    return choice[key] if isinstance(choice, dict) else getattr(choice, key)
 
 
 def link(endpoint: str, **values: Any) -> str | None:
@@ -57,5 +59,19 @@ def dict_without(values: dict, *keys: str) -> dict:
     return {key: value for key, value in values.items() if key not in keys}
 
 
-FILTERS = {"num": num, "pct": pct, "when": when, "day": day, "label": label, "dict_without": dict_without}
+def localized_filter(text: str | None) -> str:
+    from server.staff.i18n import localized
+
+    return localized(text)
+
+
+FILTERS = {
+    "localized": localized_filter,
+    "num": num,
+    "pct": pct,
+    "when": when,
+    "day": day,
+    "label": label,
+    "dict_without": dict_without,
+}
 GLOBALS = {"link": link}

@@ -83,6 +83,9 @@ FIELDS = {
     "rt": "RT",
     "rw": "RW",
     "region_code": _l("kelurahan"),
+    "registry_id": _l("ID registri"),
+    "merged_into_id": _l("digabung ke"),
+    "birth_place": _l("tempat lahir"),
     "decile": _l("desil"),
     "registry_status": _l("status registri"),
     "location": _l("titik lokasi"),
@@ -136,9 +139,9 @@ def history_value(field: str, value, masked: bool) -> str:
 
 
 def _visit_labels():
-    from server.visits.form import OUTCOMES, RELATIONSHIPS
+    from server.visits.form import OUTCOMES, PHOTO_KINDS, RELATIONSHIPS
 
-    return OUTCOMES, RELATIONSHIPS
+    return OUTCOMES, RELATIONSHIPS, PHOTO_KINDS
 
 
 GLOBALS.update(
@@ -151,5 +154,6 @@ GLOBALS.update(
         "history_value": history_value,
         "outcome_label": lambda code: _choice(_visit_labels()[0], code),
         "relationship_label": lambda code: _choice(_visit_labels()[1], code),
+        "photo_kind_label": lambda code: _choice(_visit_labels()[2], code),
     }
 )

@@ -142,3 +142,30 @@ def regions_in_scope(*, actor: Actor) -> list[dict[str, Any]]:
         " ORDER BY r.code",
         params,
     )
+
+
+def visit_distance_m(*, visit_id) -> float | None:
+    """Metres between where a visit was recorded and its household's registered point (None without both)."""
+    return db.session.execute(
+        sa.text(
+            "SELECT ST_Distance(v.location::geography, h.location::geography) FROM visits v"
+            " JOIN households h ON h.id = v.household_id WHERE v.id = :id"
+        ),
+        {"id": visit_id},
+    ).scalar_one_or_none()
+
+
+def enumerator_names(*, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.text("SELECT id, coalesce(full_name, username) AS name FROM users WHERE id = ANY(:ids)"), {"ids": ids}
+    )
+    return {row.id: row.name for row in rows}
+
+
+def region_names(*, codes: list[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = db.session.execute(sa.text("SELECT code, name FROM regions WHERE code = ANY(:codes)"), {"codes": codes})
+    return {row.code: row.name for row in rows}

@@ -114,5 +114,18 @@ def unknown(rest: str):
     raise AppError(NOT_FOUND)
 
 
+@bp.get("/tugas/<uuid:job_id>")
+@staff_view()
+def job(job_id):
+    """A background job (import, bulk decision, export) with its progress bar: the page polls itself while
+    the job runs (htmx, every 2 s), survives being closed, and ends with the result or the reason it failed."""
+    from server.jobs.service import job_view, require_visible
+
+    view = job_view(require_visible(g.actor, job_id))
+    running = view["state"] in ("queued", "running")
+    template = "staff/_job.html" if request.headers.get("HX-Request") == "true" else "staff/job.html"
+    return render_template(template, job=view, running=running)
+
+
 # The pages of other modules hang on this blueprint too.
 from server.staff import households as _households  # noqa: E402, F401
