@@ -1,8 +1,11 @@
 """A household sent back for a revisit reaches the phone: after a sync the "perlu kunjungan ulang" filter
 lists it, the household screen shows the reviewer's reason and comment, and the new visit sent from the
-phone supersedes the visit sent back (real Chromium, real server, the reviewer through the review API)."""
+phone supersedes the visit sent back; a move approved in review stays on the phone marked as awaiting the
+musyawarah (real Chromium, real server, the reviewer through the review API)."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 import requests
@@ -105,5 +108,41 @@ def test_revisit_reaches_the_phone_and_the_new_visit_supersedes_the_old(
         wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length === 0")
         open_household(page, NAME)
         assert page.get_by_test_id("revisit-note").count() == 0
+
+        # A move approved in review waits for the musyawarah: the household stays on the phone, marked.
+        moved = page.evaluate("verval.db.households.toArray().then(hs => hs.find(h => h.head_name === 'Warga Uji 18'))")
+        access = page.evaluate("verval.db.meta.get('auth')")["value"]["access_token"]
+        item = {
+            "id": str(uuid.uuid4()),
+            "household_id": moved["id"],
+            "base_version": moved["version"],
+            "device_time": "2026-11-29T10:00:00+08:00",
+            "gps": {"lon": 117.154, "lat": -0.502, "accuracy_m": 9},
+            "outcome": "moved_outside",
+            "consent": True,
+            "moved_to": {"address": "Balikpapan"},
+        }
+        pushed = requests.post(
+            f"{live_server.url}/api/v1/sync/push",
+            json={"items": [item]},
+            headers={"Authorization": f"Bearer {access}"},
+            timeout=30,
+        )
+        assert pushed.json()["data"]["results"][0]["status"] == "created", pushed.text
+        response = requests.post(
+            f"{live_server.url}/api/v1/review/visits/{item['id']}/decision",
+            json={"decision": "approve"},
+            headers={"Authorization": f"Bearer {token}", "If-Match": '"1"'},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        _sync(page)
+        wait_until(
+            page,
+            f"verval.db.households.get('{moved['id']}').then(h => h.pending_registry_status === 'moved')",
+        )
+        open_household(page, "Warga Uji 18")
+        assert page.get_by_test_id("pending-change").inner_text() == "Menunggu musyawarah kelurahan: pindah"
+        check_screen(page, "pending-change")
     finally:
         context.close()
