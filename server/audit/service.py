@@ -84,8 +84,11 @@ def _masked(changes: dict) -> dict:
     return result
 
 
+_JSON_TYPES = (str, int, float, bool, list, dict)  # a tuple: `str | int | …` builds a new union on every call
+
+
 def _json_safe(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool | list | dict):
+    if value is None or isinstance(value, _JSON_TYPES):
         return value
     return str(value)
 
