@@ -38,6 +38,7 @@ KIND_LABELS = {
     "invalid_nik": _l("NIK tidak valid (daftar instansi)"),
     "not_in_registry": _l("Tidak ada di registri (daftar instansi)"),
     "unknown_desil": _l("Desil tidak diketahui"),
+    "receiving": _l("Keluarga penerima bantuan"),
 }
 SIDE_LABELS = {
     "verified": _l("terverifikasi lapangan"),
@@ -95,7 +96,8 @@ def index():
     by = NEXT_LEVEL.get(len(region or "64.72"), "kecamatan")
     data = service.summary(actor, params["period_start"], params["period_end"], region, by, params.get("program"))
     rules = {rule["id"]: rule for rule in data["rules"]}
-    totals = [f for f in data["figures"] if f["program"] is None]
+    totals = [f for f in data["figures"] if f["program"] is None and f["kind"] != "receiving"]
+    receiving = next((f for f in data["figures"] if f["kind"] == "receiving" and f["program"] is None), None)
     per_program = [f for f in data["figures"] if f["program"] is not None]
     chart = [f for f in totals if f["receipts"] and f["rupiah_month"]]
     top = max([f["rupiah_month"] or 0 for f in chart] or [0])
@@ -120,6 +122,7 @@ def index():
         by=by,
         groups=GROUPS,
         totals=totals,
+        receiving=receiving,
         per_program=per_program,
         chart=chart,
         top=top,

@@ -268,6 +268,11 @@ findings AS (
      WHERE vv.outcome = 'found'
        AND NOT EXISTS (SELECT 1 FROM hr WHERE hr.household_id = hh.id AND hr.code = elig.code)
     UNION ALL
+    -- the denominator: every receipt of a household in the period (households counted distinct when added up)
+    SELECT 'receiving', 'records', NULL, ARRAY[]::text[], household_id, region_code, rt, rw, 1, rupiah, estimated,
+           unknown_amount
+      FROM hr
+    UNION ALL
     -- no desil: neither a gap nor above a desil, counted apart (verified present or receiving aid)
     SELECT 'unknown_desil', 'records', NULL, ARRAY[]::text[], hh.id, hh.region_code, hh.rt, hh.rw, 0, NULL, FALSE,
            FALSE
@@ -600,7 +605,9 @@ def household_list_rows(*, actor, run_id: int, start, end, region: str | None):
         ), found AS (
             SELECT household_id, string_agg(DISTINCT kind || CASE WHEN side IN ('verified', 'settled')
                                                              THEN ':' || side ELSE '' END, ' ') AS findings
-              FROM analytics_findings WHERE run_id = :run_id AND household_id IS NOT NULL GROUP BY 1
+              FROM analytics_findings
+             WHERE run_id = :run_id AND household_id IS NOT NULL AND kind <> 'receiving'
+             GROUP BY 1
         )
         SELECT h.registry_id, h.kk_number, head.nik, h.head_name, h.region_code, g.name, h.rw, h.rt, h.decile,
                h.registry_status, h.verification_status, got.programs, got.rupiah_month_agency::bigint, found.findings

@@ -63,6 +63,10 @@ class FigureSchema(Schema):
     estimate = fields.Boolean()
     unknown_amount_receipts = fields.Integer(allow_none=True)
     suppressed = fields.Boolean(metadata={"description": "A viewer's cell of fewer than 5 households"})
+    families_reachable = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Receiving families this Rupiah a month would pay at the area's average"},
+    )
 
 
 class AreaSchema(Schema):

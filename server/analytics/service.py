@@ -39,6 +39,20 @@ KINDS = (
     "invalid_nik",
     "not_in_registry",
     "unknown_desil",
+    "receiving",
+)
+INCLUSION_KINDS = (
+    "stacking",
+    "dead",
+    "moved",
+    "not_found",
+    "duplicate",
+    "paid_twice",
+    "nik_in_two_households",
+    "above_desil",
+    "deactivated",
+    "invalid_nik",
+    "not_in_registry",
 )
 SIDES = ("verified", "settled", "records", "lists")
 LIST_KINDS = ("invalid_nik", "not_in_registry")
@@ -160,6 +174,20 @@ def _figure(row: Any, months: int, viewer: bool) -> dict[str, Any]:
     return figure
 
 
+def _add_reach(figures: list[dict[str, Any]]) -> None:
+    """How many receiving families each line's Rupiah a month would pay at the area's average a month per
+    receiving family (`families_reachable`, whole families; None without a receiving family or Rupiah)."""
+    receiving = next((f for f in figures if f["kind"] == "receiving" and f["program"] is None), None)
+    average = None
+    if receiving and receiving["households"] and receiving["rupiah_month"]:
+        average = Decimal(receiving["rupiah_month"]) / receiving["households"]
+    for figure in figures:
+        reachable = None
+        if average and figure["kind"] in INCLUSION_KINDS and figure["rupiah_month"]:
+            reachable = int(Decimal(figure["rupiah_month"]) / average)
+        figure["families_reachable"] = reachable
+
+
 def summary(
     actor: Actor,
     start: date,
@@ -186,6 +214,9 @@ def summary(
     for row in rows:
         if row.area is not None:
             areas.setdefault(row.area, []).append(_figure(row, months, viewer))
+    _add_reach(totals)
+    for figures in areas.values():
+        _add_reach(figures)
     codes = [code.split("/")[0] for code in areas]
     names = queries.region_names(codes=codes) if codes else {}
     rules = queries.list_rules()

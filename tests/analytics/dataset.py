@@ -217,4 +217,11 @@ EXPECTED_CITY = {
     ("gap_program", "verified", None, "T-SEM"): (2, 0, 0, 0),
     ("gap_program", "verified", None, "T-PBI"): (1, 0, 0, 0),
     ("unknown_desil", "records", None, None): (1, 0, 0, 0),
+    # Receiving in 2019: H1 (750,000 + 7,200,000), H2 (3,600,000), H3 (300,000), H4 (1,200,000), H7 (2 x 504,000),
+    # H8 (1,200,000), H9, H10 (750,000 each), H11 (2,400,000), H12 (600,000): 10 families, 14 receipts,
+    # Rp 19,758,000 of which 7,200,000 + 300,000 + 1,008,000 = 8,508,000 estimated.
+    ("receiving", "records", None, None): (10, 14, 19_758_000, 8_508_000),
 }
+# The average a receiving family gets a month: 19,758,000 / 12 / 10 = Rp 164,650; the exclusive rule's
+# Rp 600,000 a month would pay 3 such families (3.64), the paid-twice Rp 50,000 none.
+REACHABLE = {("stacking", "excl"): 3, ("stacking", "food"): 0, ("paid_twice", None): 0, ("deactivated", None): 1}

@@ -11,7 +11,7 @@ from decimal import Decimal
 import openpyxl
 
 from server.aid.models import AidReceipt
-from tests.analytics.dataset import EXPECTED_CITY, K1, K2, build
+from tests.analytics.dataset import EXPECTED_CITY, K1, K2, REACHABLE, build
 from tests.factories import make_user
 
 YEAR = "period_start=2019-01-01&period_end=2019-12-31"
@@ -48,6 +48,13 @@ def test_city_figures_match_the_hand_worked_ones(client, auth_headers, db_sessio
     assert (excl["rupiah_month"], excl["rupiah_year"], excl["estimate"]) == (600_000, 7_200_000, True)
     food = next(f for f in data["figures"] if f["rule_id"] == city.rules["food"].id)
     assert (food["rupiah_month"], food["estimate"], food["programs"]) == (100_000, False, ["T-SEM", "T-SSN"])
+    key_of = {rule.id: name for name, rule in city.rules.items()}
+    reach = {
+        (f["kind"], key_of.get(f["rule_id"])): f["families_reachable"]
+        for f in data["figures"]
+        if f["program"] is None and (f["kind"], key_of.get(f["rule_id"])) in REACHABLE
+    }
+    assert reach == REACHABLE  # deactivated: 250,000 / 164,650 = 1.5
     # Every rule behind a figure is named with its legal basis.
     assert {rule["id"] for rule in data["rules"]} >= {city.rules["excl"].id, city.rules["food"].id}
 
@@ -124,7 +131,10 @@ def test_viewer_cells_below_five_households_are_suppressed_and_no_lists(client, 
     build()
     viewer = auth_headers(make_user("viewer", ["64.72"]))
     data = client.get(f"/api/v1/analytics/summary?{YEAR}", headers=viewer).get_json()["data"]
-    assert data["figures"] and all(f["suppressed"] and f["households"] is None for f in data["figures"])
+    small = [f for f in data["figures"] if f["kind"] != "receiving"]
+    assert small and all(f["suppressed"] and f["households"] is None for f in small)
+    receiving = next(f for f in data["figures"] if f["kind"] == "receiving" and f["program"] is None)
+    assert (receiving["suppressed"], receiving["households"]) == (False, 10)
     assert client.get(f"/api/v1/analytics/households?{YEAR}&kind=gap", headers=viewer).status_code == 403
     assert client.get(f"/api/v1/analytics/summary?{YEAR}&refresh=true", headers=viewer).status_code == 403
     enumerator = auth_headers(make_user("enumerator"))

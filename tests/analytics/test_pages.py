@@ -24,8 +24,9 @@ def test_summary_page_shows_the_hand_worked_figures_and_links_to_the_lists(clien
     assert page.status_code == 200, page.text[:500]
     text = _text(page.text)
     assert "Versi aturan" in text and "Komponen PKH per anggota keluarga tidak dimodelkan" in text
+    assert "Keluarga penerima bantuan 10 · Rp 1.646.500 per bulan" in text  # 19,758,000 / 12
     # The exclusive rule's line: 1 household, Rp 600.000 a month, Rp 7.200.000 a year, an estimate.
-    assert re.search(r"Bantuan menumpuk: T-BST vs T-PKH dari data 1 1 Rp 600\.000 Rp 7\.200\.000 perkiraan", text)
+    assert re.search(r"Bantuan menumpuk: T-BST vs T-PKH dari data 1 1 Rp 600\.000 Rp 7\.200\.000 3 perkiraan", text)
     assert re.search(r"Penerima meninggal terverifikasi lapangan 1 1 Rp 100\.000 Rp 1\.200\.000", text)
     assert re.search(r"Penerima meninggal ditetapkan musyawarah 1 1 Rp 50\.000 Rp 600\.000", text)
     assert re.search(r"Tidak ada di registri \(daftar instansi\) dari daftar instansi 0 1 Rp 42\.000", text)
