@@ -26,7 +26,7 @@ from server.errors import (
 from server.extensions import db
 from server.history import service as history
 from server.pagination import decode_cursor, encode_cursor
-from server.review import queries
+from server.review import catalog, queries
 from server.review.decisions import bulk_decide, decide, decide_many, supersede_revisits  # noqa: F401
 from server.types import (
     HouseholdSource,
@@ -139,11 +139,36 @@ def _comparison(visit: Visit, now: dict | None, base: dict | None) -> list[dict[
     rows: list[dict[str, Any]] = []
     if now is None:
         return rows
+    answers = visit.answers or {}
     base_household = (base or {}).get("household", {})
+    effect = catalog.APPROVAL_EFFECTS.get(Outcome(_value(visit.outcome)))
+    point = queries.visit_point(visit_id=visit.id)
+    found_household = {
+        **{key: value for key, value in (answers.get("moved_to") or {}).items() if key != "note" and value},
+        "registry_status": effect.registry_status.value if effect and effect.registry_status else None,
+        "merged_into_id": answers.get("duplicate_of"),
+        "location": None if point is None else {"lon": round(point[0], 7), "lat": round(point[1], 7)},
+    }
     for field, value in now["household"].items():
         rows.append(
-            {"member_id": None, "field": field, "now": value, "at_base": base_household.get(field), "found": None}
+            {
+                "member_id": None,
+                "field": field,
+                "now": value,
+                "at_base": base_household.get(field),
+                "found": found_household.get(field),
+            }
         )
+    house = queries.latest_house_conditions(ids=[visit.household_id]).get(visit.household_id)
+    rows.append(
+        {
+            "member_id": None,
+            "field": "house_condition",
+            "now": house,
+            "at_base": None,
+            "found": answers.get("house_condition"),
+        }
+    )
     base_members = (base or {}).get("members", {})
     reported = {str(m.get("member_id")): m for m in (visit.answers or {}).get("members", []) if m.get("member_id")}
     for member_id, fields in now["members"].items():

@@ -127,6 +127,10 @@ def test_duplicate_without_a_target_asks_for_one_with_candidates(
     detail = client.get(f"/api/v1/review/visits/{visit.id}", headers=headers).get_json()["data"]
     assert detail["target_candidates"][0]["id"] == str(twin.id)
     assert detail["target_candidates"][0]["matched_by"] == "kk_number"
+    compared = {(row["member_id"], row["field"]): row for row in detail["comparison"]}
+    assert compared[(None, "registry_status")]["now"] == "active"
+    assert compared[(None, "registry_status")]["found"] == "duplicate"
+    assert compared[(None, "location")]["found"] == {"lon": 117.15, "lat": -0.5}
     response = _decide(client, headers, visit, {"decision": "approve", "target_household_id": str(twin.id)})
     assert response.status_code == 200, response.get_json()
 
