@@ -145,16 +145,41 @@ def visits_file(actor: Actor, params: dict[str, Any]) -> Response:
     """All visits of the area (of a campaign) as a streamed CSV, or as XLSX (written first, then sent)."""
     campaign_id, region = params.get("campaign_id"), params.get("region")
     count = service.count_visits_for_export(actor, campaign_id, region)
-    rows = queries.visit_rows(actor=actor, campaign_id=campaign_id, region=region)
     name = f"kunjungan-{campaign_id or 'semua'}-{region or 'semua'}-{_stamp()}"
     headers = {"X-Total-Count": str(count)}
     if params["format"] == "xlsx":
+        rows = queries.visit_rows(actor=actor, campaign_id=campaign_id, region=region)
         response = xlsx_response(
             [("kunjungan", queries.VISIT_COLUMNS, rows)], filename=f"{name}.xlsx", text_columns=TEXT_COLUMNS
         )
         response.headers.update(headers)
         return response
-    return csv_response(queries.VISIT_COLUMNS, rows, filename=f"{name}.csv", bom=True, headers=headers)
+    return _copied_csv(actor, campaign_id, region, filename=f"{name}.csv", headers=headers)
+
+
+def _copied_csv(actor: Actor, campaign_id, region, *, filename: str, headers: dict[str, str]) -> Response:
+    """The visits CSV made by PostgreSQL (COPY) into a spooled file, then streamed (BOM and header first)."""
+    import tempfile
+
+    from server.csvout import csv_chunks
+
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - closed by the stream
+    queries.copy_visits_csv(actor=actor, campaign_id=campaign_id, region=region, out=spool)
+    spool.seek(0)
+
+    def chunks():
+        try:
+            yield "".join(csv_chunks(queries.VISIT_COLUMNS, [], bom=True)).encode()
+            while block := spool.read(256 * 1024):
+                yield block
+        finally:
+            spool.close()
+
+    return Response(
+        chunks(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **headers},
+    )
 
 
 def write_job_file(context, out_name: str, header, rows, fmt: str, total: int) -> dict[str, Any]:

@@ -638,8 +638,7 @@ def count_households(*, actor, region: str | None) -> int:
     ).scalar_one()
 
 
-def visit_rows(*, actor, campaign_id: int | None, region: str | None):
-    """Every visit of the area (of one campaign, or all), oldest first, streamed."""
+def _visit_sql(*, actor, campaign_id: int | None, region: str | None, as_text: bool) -> tuple[str, dict]:
     from server.auth.access import in_region_sql, in_scope_sql
 
     scope, params = in_scope_sql(actor, "h.region_code")
@@ -648,17 +647,53 @@ def visit_rows(*, actor, campaign_id: int | None, region: str | None):
         conditions.append(in_region_sql("h.region_code", ":region"))
     if campaign_id is not None:
         conditions.append("v.campaign_id = :campaign_id")
+
+    def moment(column: str) -> str:
+        if not as_text:
+            return column
+        return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+    def text(column: str) -> str:
+        # As server/csvout.cell: text a spreadsheet would run as a formula gets a leading apostrophe.
+        if not as_text:
+            return column
+        starts = "^[=+@\\t\\r\uff1d\uff0b\uff0d\uff20-]"
+        return (
+            f"CASE WHEN {column} ~ E'{starts}' AND {column} !~ '^-?[0-9]+([.][0-9]+)?$' "
+            f"THEN chr(39) || {column} ELSE {column} END"
+        )
+
     sql = f"""
-        SELECT v.id, h.registry_id, h.kk_number, h.head_name, h.region_code, h.rw, h.rt, v.campaign_id,
-               u.username, v.device_time, v.received_at, v.outcome, v.consent, v.review_status, v.reviewed_at,
-               ST_Y(v.location), ST_X(v.location), v.location_accuracy_m,
-               (SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(v.flags)),
+        SELECT v.id, {text("h.registry_id")}, h.kk_number, {text("h.head_name")}, h.region_code, h.rw, h.rt,
+               v.campaign_id, {text("u.username")}, {moment("v.device_time")}, {moment("v.received_at")}, v.outcome,
+               v.consent, v.review_status, {moment("v.reviewed_at")}, ST_Y(v.location), ST_X(v.location),
+               v.location_accuracy_m, (SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(v.flags)),
                jsonb_array_length(coalesce(v.answers->'members', '[]'::jsonb))
           FROM visits v JOIN households h ON h.id = v.household_id JOIN users u ON u.id = v.enumerator_id
          WHERE {" AND ".join(conditions)}
          ORDER BY v.received_at, v.id
     """
-    return _stream(sql, {**params, "campaign_id": campaign_id, "region": region})
+    return sql, {**params, "campaign_id": campaign_id, "region": region}
+
+
+def visit_rows(*, actor, campaign_id: int | None, region: str | None):
+    """Every visit of the area (of one campaign, or all), oldest first, streamed."""
+    sql, params = _visit_sql(actor=actor, campaign_id=campaign_id, region=region, as_text=False)
+    return _stream(sql, params)
+
+
+def copy_visits_csv(*, actor, campaign_id: int | None, region: str | None, out) -> None:
+    """The same visits written as CSV rows into the binary file `out` by PostgreSQL's COPY, which formats
+    100,000 rows in about a second where Python's csv module takes several."""
+    import re
+
+    sql, params = _visit_sql(actor=actor, campaign_id=campaign_id, region=region, as_text=True)
+    # psycopg2's placeholders (a literal % doubled first, as in LIKE patterns), bound by mogrify below
+    sql = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+    raw = db.session.connection().connection
+    with raw.cursor() as cursor:
+        bound = cursor.mogrify(sql, params).decode()
+        cursor.copy_expert(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv, HEADER false)", out)
 
 
 def count_visits(*, actor, campaign_id: int | None, region: str | None) -> int:

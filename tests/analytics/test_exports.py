@@ -55,8 +55,8 @@ def test_visits_of_a_campaign_as_csv_and_xlsx_in_the_area(client, auth_headers, 
     db_session.add(campaign)
     db_session.flush()
     visits = []
-    for region in (K1, K1, K2):
-        household = make_household(region_code=region)
+    for region, name in ((K1, "=HYPERLINK(1)"), (K1, "Siti -Aminah"), (K2, "Budi")):
+        household = make_household(region_code=region, head_name=name)
         visit = Visit(
             id=uuid.uuid4(),
             household_id=household.id,
@@ -79,6 +79,9 @@ def test_visits_of_a_campaign_as_csv_and_xlsx_in_the_area(client, auth_headers, 
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert {row["visit_id"] for row in rows} == {str(v.id) for v, h in visits if h.region_code == K1}
     assert {row["kk_number"] for row in rows} == {h.kk_number for v, h in visits if h.region_code == K1}
+    # Made by PostgreSQL's COPY: a formula-like name neutralised as the CSV writer does, times in ISO 8601 UTC.
+    assert {row["head_name"] for row in rows} == {"'=HYPERLINK(1)", "Siti -Aminah"}
+    assert {row["device_time"] for row in rows} == {"2026-03-01T01:00:00Z"} and rows[0]["outcome"] == "found"
     xlsx = client.get(f"/api/v1/analytics/visits/export?campaign_id={campaign.id}&format=xlsx", headers=headers)
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data), read_only=True).active
     lines = list(sheet.iter_rows(values_only=True))
