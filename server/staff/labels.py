@@ -112,6 +112,28 @@ CHANGE_STATES = {
 }
 
 
+ACTIONS = {
+    "auth.login": _l("masuk"),
+    "auth.logout": _l("keluar"),
+    "auth.login_failed": _l("gagal masuk"),
+    "auth.staff_login_refused": _l("masuk ruang staf ditolak"),
+    "auth.tokens_revoked": _l("sesi diakhiri"),
+    "device.revoke": _l("ponsel dicabut"),
+    "user.create": _l("pengguna dibuat"),
+    "user.update": _l("pengguna diubah"),
+    "user.password_reset": _l("kata sandi diatur ulang"),
+    "user.password_change": _l("kata sandi diganti"),
+    "household.update": _l("rumah tangga diubah"),
+    "household.read": _l("rumah tangga dibaca"),
+    "household.list": _l("daftar rumah tangga dibaca"),
+    "household.history_read": _l("riwayat dibaca"),
+    "visit.review_read": _l("kunjungan dibuka untuk tinjauan"),
+    "review.queue": _l("antrean tinjauan dibaca"),
+    "photo.read": _l("foto dilihat"),
+    "audit.read": _l("jejak audit dibaca"),
+}
+
+
 def _choice(choices: list[dict], code) -> str:
     from server.staff.formats import label
 
@@ -152,6 +174,7 @@ GLOBALS.update(
         "source_label": lambda code: word(SOURCES, code),
         "change_state_label": lambda code: word(CHANGE_STATES, code),
         "history_value": history_value,
+        "action_label": lambda code: str(ACTIONS.get(code, "")),
         "outcome_label": lambda code: _choice(_visit_labels()[0], code),
         "relationship_label": lambda code: _choice(_visit_labels()[1], code),
         "photo_kind_label": lambda code: _choice(_visit_labels()[2], code),

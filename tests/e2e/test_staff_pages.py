@@ -60,3 +60,48 @@ def test_a_viewer_sees_masked_numbers(browser, live_server, staff):
     assert page.get_by_role("button", name="Simpan").count() == 0
     check_page(page, "household for a viewer")
     context.close()
+
+
+def test_admin_creates_a_user_and_revokes_their_phone(browser, live_server, e2e_database):
+    import requests
+
+    from tests.e2e.conftest import E2E_PASSWORD
+
+    make_staff_user(e2e_database[0], "admin", "admin-e2e")
+    context = desktop(browser, live_server)
+    page = context.new_page()
+    log_in(page, "admin-e2e")
+    page.wait_for_url("**/staff/beranda")
+    page.get_by_role("link", name="Pengguna").click()
+    page.get_by_role("heading", name="Buat pengguna").wait_for()
+    check_page(page, "users")
+    page.get_by_label("Nama pengguna").fill("petugas-e2e-baru")
+    page.get_by_label("Nama lengkap").fill("Dewi Petugas Baru")
+    page.get_by_label("Peran").select_option("enumerator")
+    page.get_by_label("Kata sandi awal").fill(E2E_PASSWORD)
+    page.get_by_label("Palaran").check()
+    page.get_by_role("button", name="Buat pengguna").click()
+    page.get_by_text("Pengguna petugas-e2e-baru dibuat.").wait_for()
+    shoot(page, "7-users")
+
+    # The new enumerator logs in on a phone (the API), then the admin revokes that phone.
+    login = requests.post(
+        f"{live_server.url}/api/v1/auth/login",
+        json={"username": "petugas-e2e-baru", "password": E2E_PASSWORD, "device_name": "HP Dewi"},
+        timeout=30,
+    )
+    assert login.status_code == 200
+    token = login.json()["data"]["access_token"]
+    page.get_by_role("link", name="petugas-e2e-baru").click()
+    page.get_by_role("heading", name="Ponsel").wait_for()
+    check_page(page, "user detail")
+    page.get_by_role("button", name="Cabut ponsel HP Dewi").click()
+    page.get_by_text("Ponsel dicabut: tidak dapat sinkron lagi.").wait_for()
+    me = requests.get(f"{live_server.url}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert me.status_code == 401  # the phone's tokens stopped working at once
+    shoot(page, "8-user-detail")
+    page.get_by_role("link", name="Audit").click()
+    page.get_by_role("heading", name="Jejak audit").wait_for()
+    assert "device.revoke" in page.locator("tbody").inner_text()
+    check_page(page, "audit")
+    context.close()
