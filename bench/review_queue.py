@@ -2,6 +2,7 @@
 approval of 1,000 clean visits including the registry changes, each beside its PostgreSQL baseline.
 
     DATABASE_URL=... .venv/bin/python bench/review_queue.py [--households 42124] [--visits 100000] [--runs 7]
+                                                            [--reuse URL]
 
 Creates a scratch database `verval_bench_review` (dropped at the end) holding the demo city, adds
 `--visits` visits by SQL (outcomes, flags, priorities, received times spread over 30 days), VACUUM ANALYZE,
@@ -33,7 +34,13 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=42124)
     parser.add_argument("--visits", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--reuse", metavar="URL", help="measure on a database already holding the city and the visits (not dropped)"
+    )
     args = parser.parse_args()
+    if args.reuse:
+        _measure(args.reuse, args.runs)
+        return
     with scratch_database(NAME) as url:
         print(f"demo-data {args.households} households: {load_demo(url, args.households):.1f} s")
         started = time.perf_counter()
@@ -103,12 +110,14 @@ def _measure(url: str, runs: int) -> None:
 
     app = create_app({"PROFILE": "development", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        reviewer = User(
-            username="reviewbench", full_name="Bench", role="reviewer", password_hash=hash_password("x" * 12)
-        )
-        reviewer.scopes = [UserScope(region_code="64.72")]
-        db.session.add(reviewer)
-        db.session.commit()
+        reviewer = db.session.execute(sa.select(User).where(User.username == "reviewbench")).scalar_one_or_none()
+        if reviewer is None:  # --reuse: made by an earlier run
+            reviewer = User(
+                username="reviewbench", full_name="Bench", role="reviewer", password_hash=hash_password("x" * 12)
+            )
+            reviewer.scopes = [UserScope(region_code="64.72")]
+            db.session.add(reviewer)
+            db.session.commit()
         reviewer_id = reviewer.id
         with app.test_request_context():
             token = create_access_token(identity=str(reviewer_id))
