@@ -47,7 +47,7 @@ class StrictJSONProvider(DefaultJSONProvider):
         if has_request_context():
             # The request boundary's rule (server.boundary): checked where every request body is parsed,
             # that is after the route's access check, never for a body nobody reads.
-            check_json(document)
+            check_json(document, raw=s)
         return document
 
     @staticmethod

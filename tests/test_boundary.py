@@ -3,9 +3,11 @@ path argument or JSON body are refused with 422 naming the field, never a 500 fr
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from server.boundary import bad_fields_of_json
+from server.boundary import bad_fields_of_json, raw_json_is_clean
 from tests.factories import make_user
 
 QUERIES = [
@@ -83,3 +85,34 @@ def test_a_json_body_is_checked_only_once_the_route_reads_it(client):
     # Not logged in: the access check answers first; the body (up to MAX_CONTENT_LENGTH) is never parsed.
     response = client.post("/api/v1/campaigns", json={"name": "x\x00"})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ('{"notes": "baris satu\\nbaris dua\\ttab \\"kutip\\" \\\\ \\/", "é": ["\u2019", 1, null]}', True),
+        ('{"notes": "x\\u0000"}', False),
+        ('{"notes": "x\\u00e9"}', False),  # harmless, but an escape: the parsed document decides
+        ('{"notes": "x\\b"}', False),
+        ('{"notes": "x\\f"}', False),
+        ('{"notes": "x\u0085"}', False),  # a C1 control standing as is
+        ('{"notes": "x\u007f"}', False),
+        ('{"n\u009bx": 1}', False),
+    ],
+)
+def test_the_raw_text_settles_only_bodies_that_cannot_hold_a_refused_character(raw, clean):
+    assert raw_json_is_clean(raw) is clean
+    assert raw_json_is_clean(raw.encode()) is clean
+    if clean:
+        assert bad_fields_of_json(json.loads(raw)) == []
+
+
+@pytest.mark.parametrize("raw", ['{"name": "Verval\\b"}', '{"name": "Verval\u0085"}', '{"name": "V\\f"}'])
+def test_refused_characters_sent_as_is_or_as_short_escapes_get_422(client, auth_headers, raw):
+    admin = make_user("admin")
+    body = raw[:-1] + ', "period_start": "2026-01-01", "period_end": "2026-02-01"}'
+    response = client.post(
+        "/api/v1/campaigns", data=body.encode(), content_type="application/json", headers=auth_headers(admin)
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert "name" in response.get_json()["error"]["details"]["fields"]
