@@ -153,6 +153,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(staff_analytics_bp)
 
+    from server.musyawarah.pages import bp as staff_musyawarah_bp
+
+    app.register_blueprint(staff_musyawarah_bp)
+
     from server.pwa.routes import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)

@@ -5,11 +5,16 @@ round's rows; attendance lines and the signature blocks are blank."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+# WeasyPrint reports every layout step and font subset at INFO: not the server log's business.
+for _name in ("weasyprint", "weasyprint.progress", "fontTools"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates" / "musyawarah"),

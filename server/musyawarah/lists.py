@@ -13,6 +13,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from server.musyawarah.models import SECTIONS, MusyawarahItem
+from server.visits.flags import FLAGS
 
 HEADER = (
     "ID baris",
@@ -85,7 +86,7 @@ def _row(number: int, item: MusyawarahItem) -> list[Any]:
         ev.get("enumerator"),
         OUTCOMES.get(ev.get("outcome"), ev.get("outcome")),
         ev.get("photos"),
-        ", ".join(ev.get("flags") or []) or None,
+        ", ".join(FLAGS[code].label_id if code in FLAGS else code for code in ev.get("flags") or []) or None,
         None,
         None,
     ]

@@ -158,8 +158,39 @@ def _touch(found: MusyawarahRound, at: datetime) -> None:
 # --- the lists' rows --------------------------------------------------------------------------------------
 
 
+# The lists are Indonesian documents (the forum's language): fields and values in its words.
+FIELD_WORDS = {
+    "registry_status": "status registri",
+    "merged_into_id": "digabung ke",
+    "presence_status": "keberadaan",
+    "address": "alamat",
+    "rt": "RT",
+    "rw": "RW",
+    "region_code": "kelurahan",
+    "head_name": "kepala keluarga",
+    "kk_number": "No. KK",
+    "name": "nama",
+    "nik": "NIK",
+    "sex": "jenis kelamin",
+    "birth_date": "tanggal lahir",
+    "relationship_code": "hubungan",
+}
+VALUE_WORDS = {
+    "active": "aktif",
+    "present": "ada",
+    "moved": "pindah",
+    "deceased": "meninggal",
+    "not_found": "tidak ditemukan",
+    "duplicate": "ganda",
+    "merged": "digabung",
+    "proposed": "usulan baru",
+    "removed": "dihapus",
+    "no_documents": "tanpa dokumen kependudukan",
+}
+
+
 def _summary(changes: list[Any], members: dict[uuid.UUID, Any]) -> str:
-    """Words for a set of changes: 'registry_status: active → deceased; Ani: presence_status present → …'."""
+    """Words for a set of changes: 'status registri: aktif → meninggal; Ani: keberadaan ada → meninggal'."""
     parts = []
     for change in changes:
         who = ""
@@ -167,15 +198,21 @@ def _summary(changes: list[Any], members: dict[uuid.UUID, Any]) -> str:
             who = f"{members[change.member_id].name}: "
         if change.field == history.MEMBER_CREATED:
             new = change.new_value or {}
-            parts.append(f"anggota baru / new member {new.get('name') or ''}".strip())
+            parts.append(f"anggota baru {new.get('name') or ''}".strip())
             continue
-        parts.append(f"{who}{change.field}: {_short(change.old_value)} → {_short(change.new_value)}")
+        if change.field == "merged_into_id":
+            parts.append("digabung ke rumah tangga lain")
+            continue
+        field = FIELD_WORDS.get(change.field, change.field)
+        parts.append(f"{who}{field}: {_short(change.old_value)} → {_short(change.new_value)}")
     return "; ".join(parts)
 
 
 def _short(value: Any) -> str:
     if value is None:
         return "-"
+    if isinstance(value, str):
+        return VALUE_WORDS.get(value, value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items() if v is not None)
     return str(value)

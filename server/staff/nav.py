@@ -31,6 +31,7 @@ NAV: list[NavItem] = [
     NavItem("staff.households", _l("Rumah tangga")),
     NavItem("staff_maps.index", _l("Peta")),
     NavItem("staff_analytics.index", _l("Analitik")),
+    NavItem("staff_musyawarah.index", _l("Musyawarah"), OFFICE),
     NavItem("staff.imports", _l("Impor"), OFFICE),
     NavItem("staff.campaigns", _l("Penugasan"), OFFICE),
     NavItem("staff.users", _l("Pengguna"), (Role.ADMIN,)),
