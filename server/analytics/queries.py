@@ -269,7 +269,7 @@ findings AS (
        AND NOT EXISTS (SELECT 1 FROM hr WHERE hr.household_id = hh.id AND hr.code = elig.code)
     UNION ALL
     -- the denominator: every receipt of a household in the period (households counted distinct when added up)
-    SELECT 'receiving', 'records', NULL, ARRAY[]::text[], household_id, region_code, rt, rw, 1, rupiah, estimated,
+    SELECT 'receiving', 'records', NULL, ARRAY[code]::text[], household_id, region_code, rt, rw, 1, rupiah, estimated,
            unknown_amount
       FROM hr
     UNION ALL
@@ -394,6 +394,7 @@ AREA_KEYS = {
 
 
 SPLIT_KINDS = (
+    "receiving",
     "gap_program",
     "above_desil",
     "paid_twice",
@@ -506,13 +507,15 @@ def drilldown_rows(
             sa.text(
                 f"""{sql}
                 , picked AS MATERIALIZED (SELECT f.* FROM findings f WHERE {" AND ".join(conditions)})
+                , named AS (
+                    SELECT f.household_id, array_agg(DISTINCT code ORDER BY code) AS programs
+                      FROM picked f, unnest(f.programs) AS code GROUP BY f.household_id
+                )
                 , chosen AS (
-                    SELECT f.household_id,
-                           ARRAY(SELECT DISTINCT code FROM picked g, unnest(g.programs) AS code
-                                  WHERE g.household_id = f.household_id ORDER BY code) AS programs,
+                    SELECT f.household_id, coalesce(n.programs, ARRAY[]::text[]) AS programs,
                            sum(f.receipts)::int AS receipts, sum(f.rupiah) AS rupiah, bool_or(f.estimated) AS estimated
-                      FROM picked f
-                     GROUP BY f.household_id
+                      FROM picked f LEFT JOIN named n ON n.household_id = f.household_id
+                     GROUP BY f.household_id, n.programs
                 )
                 SELECT h.id, h.registry_id, h.kk_number, head.nik AS head_nik, h.head_name, h.region_code,
                        r.name AS kelurahan, h.rw, h.rt, h.decile, h.registry_status, h.verification_status,

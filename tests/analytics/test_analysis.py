@@ -79,7 +79,10 @@ def test_city_figures_match_the_hand_worked_ones(client, auth_headers, db_sessio
         ("gap_program", "verified"),
         ("gap", "verified"),
         ("unknown_desil", "records"),
+        ("receiving", "records"),  # H7's two members: 1 family, 2 receipts
     }
+    pbi = next(f for f in only["figures"] if f["kind"] == "receiving" and f["program"] is None)
+    assert (pbi["households"], pbi["receipts"], pbi["rupiah_period"]) == (1, 2, 1_008_000)
 
 
 def test_drilldown_lists_and_xlsx_agree_with_the_figures(client, auth_headers, db_session):
