@@ -57,7 +57,7 @@ def load_demo_city(*, households: int, seed: int, if_empty: bool = False) -> dic
     queries.copy_city(city, queries.program_ids())
     users = _create_users(areas)
     assigned = _create_campaign(users)
-    queries.analyze_city()
+    queries.analyze()
     visits, flagged = _send_visits(users, city.visits)
     approved = _review_planted(users["reviewer"], planted)
     queries.settle_deceased(household_ids=planted.settled, decided_by_id=users["supervisor"].id)
