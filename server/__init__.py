@@ -157,6 +157,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(staff_musyawarah_bp)
 
+    from server.gis.pages import bp as staff_maps_bp
+
+    app.register_blueprint(staff_maps_bp)
+
     from server.pwa.routes import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)

@@ -35,6 +35,7 @@ document.addEventListener('submit', (event) => {
 function islands(root) {
   if (root.querySelector('[data-lightbox]')) import('./lightbox.js').then((m) => m.start(root));
   if (root.querySelector('[data-shortcuts]')) import('./shortcuts.js').then((m) => m.start(root));
+  if (root.querySelector('[data-map]')) import('./map.js').then((m) => m.start(root));
 }
 islands(document);
 document.addEventListener('htmx:afterSettle', (event) => islands(event.target));

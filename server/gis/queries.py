@@ -548,3 +548,28 @@ def export_rows(flt: Filter) -> list[tuple]:
      WHERE {flt.facts_sql()} ORDER BY f.id
     """
     return [tuple(row) for row in db.session.execute(sa.text(sql), flt.params)]
+
+
+# --- the map page's fallback (no WebGL) ------------------------------------------------------------------------
+def kelurahan_svg(actor: Actor | None) -> tuple[str | None, list[dict[str, Any]]]:
+    """(SVG viewBox, [{code, name, kecamatan, path}]) of the kelurahan in the actor's area, simplified (~20 m)
+    and in Web Mercator, for a server-drawn choropleth."""
+    scope, params = in_scope_sql(actor, "r.code")
+    rows = db.session.execute(
+        sa.text(
+            f"""
+            WITH k AS (
+              SELECT r.code, r.name, r.parent_code,
+                     ST_Transform(ST_SimplifyPreserveTopology(r.boundary, 0.0002), 3857) AS g
+                FROM regions r WHERE r.level IN ('kelurahan', 'desa') AND r.boundary IS NOT NULL AND {scope})
+            SELECT code, name, parent_code, ST_AsSVG(g, 0, 0) AS path,
+                   (SELECT concat_ws(' ', floor(ST_XMin(e)), floor(-ST_YMax(e)), ceil(ST_XMax(e) - ST_XMin(e)),
+                                     ceil(ST_YMax(e) - ST_YMin(e)))
+                      FROM (SELECT ST_Extent(g) AS e FROM k) q) AS view_box
+              FROM k ORDER BY code
+            """
+        ),
+        params,
+    ).mappings()
+    shapes = [dict(row) for row in rows]
+    return (shapes[0]["view_box"] if shapes else None), shapes

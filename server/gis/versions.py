@@ -2,7 +2,8 @@
 
 A kecamatan's version changes with any committed change to its households, visits or boundaries, and with
 any aid receipt change (one shared counter): see `queries.kecamatan_versions`. Versions are read at most
-every TILE_VERSION_TTL_S seconds per process. Tile URLs carry them (server/gis/tiles.py); the household facts
+every TILE_VERSION_TTL_S seconds per process, in the background after the first read. Tile URLs carry
+them (server/gis/tiles.py); the household facts
 cache (`map_household_facts`) is recomputed for a kecamatan whose version moved, before a tile, an OGC page
 or an export reads it.
 """
@@ -24,17 +25,49 @@ _lock = threading.Lock()
 _state: dict[str, Any] = {"at": 0.0, "value": None}
 
 
-def kecamatan_versions() -> dict[str, str]:
-    """{kecamatan code: short version}."""
-    ttl = float(current_app.config.get("TILE_VERSION_TTL_S", 2.0))
-    now = time.monotonic()
-    with _lock:
-        if _state["value"] is not None and now - _state["at"] < ttl:
-            return _state["value"]
-    value = {
+def _compute() -> dict[str, str]:
+    return {
         code: hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
         for code, parts in queries.kecamatan_versions().items()
     }
+
+
+def _refresh_in_background(app) -> None:
+    try:
+        with app.app_context():
+            try:
+                value = _compute()
+            finally:
+                from server.extensions import db
+
+                db.session.remove()
+        with _lock:
+            _state.update(at=time.monotonic(), value=value)
+    finally:
+        with _lock:
+            _state["refreshing"] = False
+
+
+def kecamatan_versions() -> dict[str, str]:
+    """{kecamatan code: short version}. The first read computes them (~20-100 ms for a city); later reads
+    get the last value and, once it is older than TILE_VERSION_TTL_S, start one refresh in a background
+    thread, so a cached tile never waits for it. TTL 0 (tests): computed on every read."""
+    ttl = float(current_app.config.get("TILE_VERSION_TTL_S", 2.0))
+    now = time.monotonic()
+    with _lock:
+        value, age = _state["value"], now - _state["at"]
+        if value is not None and age < ttl:
+            return value
+        background = value is not None and ttl > 0
+        if background and _state.get("refreshing"):
+            return value
+        if background:
+            _state["refreshing"] = True
+    if background:
+        app = current_app._get_current_object()
+        threading.Thread(target=_refresh_in_background, args=(app,), daemon=True).start()
+        return value
+    value = _compute()
     with _lock:
         _state.update(at=now, value=value)
     return value
@@ -42,7 +75,7 @@ def kecamatan_versions() -> dict[str, str]:
 
 def forget() -> None:
     with _lock:
-        _state.update(at=0.0, value=None)
+        _state.update(at=0.0, value=None, refreshing=False)
 
 
 def overlaps(kecamatan: str, codes: Iterable[str]) -> bool:

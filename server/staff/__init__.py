@@ -52,7 +52,8 @@ def init_staff(app: Flask) -> None:
     @app.after_request
     def _no_store(response):
         # Pages carry personal data: never kept by a browser or proxy cache (the assets are immutable instead).
-        if is_staff_path(request.path):
+        # Versioned map tiles (server/gis/pages.py) ask for a private cache themselves.
+        if is_staff_path(request.path) and "private" not in response.headers.get("Cache-Control", ""):
             response.headers["Cache-Control"] = "no-store"
         return response
 
