@@ -118,6 +118,8 @@ class TestConfig(BaseConfig):
     # Cheap argon2id for the suite's hundreds of users (production keeps argon2-cffi's defaults; tested).
     PASSWORD_HASH_COST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     RESPONSE_MISMATCH_LOG = os.environ.get("RESPONSE_MISMATCH_LOG")
+    # Map data versions read on every request, never by a background thread (server/gis/versions.py).
+    TILE_VERSION_TTL_S = 0
 
 
 class ProductionConfig(BaseConfig):

@@ -102,18 +102,21 @@ class LruBytes:
 _caches: dict[str, LruBytes] = {}
 
 
-def tile_cache() -> LruBytes:
-    cache = _caches.get("tiles")
+def _cache(name: str, max_bytes: int) -> LruBytes:
+    # One cache per database: a test process serves several apps, a server one.
+    key = f"{name}:{current_app.config.get('SQLALCHEMY_DATABASE_URI')}"
+    cache = _caches.get(key)
     if cache is None:
-        cache = _caches["tiles"] = LruBytes(int(current_app.config.get("TILE_CACHE_BYTES", 64 * 1024 * 1024)))
+        cache = _caches.setdefault(key, LruBytes(max_bytes))
     return cache
+
+
+def tile_cache() -> LruBytes:
+    return _cache("tiles", int(current_app.config.get("TILE_CACHE_BYTES", 64 * 1024 * 1024)))
 
 
 def aggregate_cache() -> LruBytes:
-    cache = _caches.get("aggregates")
-    if cache is None:
-        cache = _caches["aggregates"] = LruBytes(8 * 1024 * 1024)
-    return cache
+    return _cache("aggregates", 8 * 1024 * 1024)
 
 
 def clear_caches() -> None:

@@ -22,7 +22,14 @@ from server.auth.access import Actor, within
 from server.gis import queries
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"at": 0.0, "value": None}
+# Per database (a test process serves several): {"at", "value", "refreshing"}.
+_states: dict[str, dict[str, Any]] = {}
+
+
+def _state() -> dict[str, Any]:
+    key = str(current_app.config.get("SQLALCHEMY_DATABASE_URI"))
+    with _lock:
+        return _states.setdefault(key, {"at": 0.0, "value": None, "refreshing": False})
 
 
 def _compute() -> dict[str, str]:
@@ -32,7 +39,7 @@ def _compute() -> dict[str, str]:
     }
 
 
-def _refresh_in_background(app) -> None:
+def _refresh_in_background(app, state: dict[str, Any]) -> None:
     try:
         with app.app_context():
             try:
@@ -42,10 +49,10 @@ def _refresh_in_background(app) -> None:
 
                 db.session.remove()
         with _lock:
-            _state.update(at=time.monotonic(), value=value)
+            state.update(at=time.monotonic(), value=value)
     finally:
         with _lock:
-            _state["refreshing"] = False
+            state["refreshing"] = False
 
 
 def kecamatan_versions() -> dict[str, str]:
@@ -54,28 +61,29 @@ def kecamatan_versions() -> dict[str, str]:
     thread, so a cached tile never waits for it. TTL 0 (tests): computed on every read."""
     ttl = float(current_app.config.get("TILE_VERSION_TTL_S", 2.0))
     now = time.monotonic()
+    state = _state()
     with _lock:
-        value, age = _state["value"], now - _state["at"]
+        value, age = state["value"], now - state["at"]
         if value is not None and age < ttl:
             return value
         background = value is not None and ttl > 0
-        if background and _state.get("refreshing"):
+        if background and state["refreshing"]:
             return value
         if background:
-            _state["refreshing"] = True
+            state["refreshing"] = True
     if background:
         app = current_app._get_current_object()
-        threading.Thread(target=_refresh_in_background, args=(app,), daemon=True).start()
+        threading.Thread(target=_refresh_in_background, args=(app, state), daemon=True).start()
         return value
     value = _compute()
     with _lock:
-        _state.update(at=now, value=value)
+        state.update(at=now, value=value)
     return value
 
 
 def forget() -> None:
     with _lock:
-        _state.update(at=0.0, value=None, refreshing=False)
+        _states.clear()
 
 
 def overlaps(kecamatan: str, codes: Iterable[str]) -> bool:
