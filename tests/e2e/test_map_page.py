@@ -61,7 +61,7 @@ def test_the_map_renders_kelurahan_switches_metric_and_opens_a_list(webgl_browse
     log_in(page, supervisor)
     page.goto("/staff/peta/")
     wait_for(page, "() => window.vervalMap !== undefined", timeout=60000)
-    wait_for(page, IDLE, timeout=60000)
+    wait_for(page, IDLE, timeout=120000)
     fills = page.evaluate(FILL_LAYERS)
     assert fills == ["kelurahan-64.72.01-isi"]  # one source per kecamatan of the supervisor's area
     rendered = page.evaluate(
@@ -84,7 +84,7 @@ def test_the_map_renders_kelurahan_switches_metric_and_opens_a_list(webgl_browse
     target = sorted(codes)[0]
     lon, lat = _a_point_inside(db_engine, target)
     page.evaluate("(centre) => window.vervalMap.jumpTo({center: centre, zoom: 13})", [lon, lat])
-    wait_for(page, SETTLED, timeout=90000)
+    wait_for(page, SETTLED, timeout=180000)
     box = page.locator("#peta canvas").bounding_box()
     point = page.evaluate("(p) => { const q = window.vervalMap.project(p); return [q.x, q.y]; }", [lon, lat])
     with page.expect_navigation():
