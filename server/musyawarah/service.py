@@ -38,6 +38,7 @@ from server.errors import (
     validation_error,
 )
 from server.extensions import db
+from server.files import atomic_open
 from server.history import service as history
 from server.households.models import Member
 from server.households.queries import add_tombstone
@@ -445,16 +446,18 @@ def generate_package(actor: Actor | None, round_id: int, job_id: uuid.UUID, prog
     if progress:
         progress("lists")
     lists_name = f"daftar-musyawarah-{found.region_code}.xlsx"
-    with store.write_result(job_id, lists_name, text=False) as out:
+    berita_name = f"berita-acara-{found.region_code}.pdf"
+    # Kept beside the round (musyawarah/<round id>/), not among job results, which are pruned after days:
+    # a locked round's lists and berita acara stay as the forum saw them.
+    lists_key, berita_key = f"musyawarah/{found.id}/{lists_name}", f"musyawarah/{found.id}/{berita_name}"
+    with atomic_open(store.path(lists_key)) as out:
         lists.write_lists(out, items, context)
     if progress:
         progress("berita_acara")
-    berita_name = f"berita-acara-{found.region_code}.pdf"
     section_counts = queries.counts_of(round_id=found.id)
-    with store.write_result(job_id, berita_name, text=False) as out:
+    with atomic_open(store.path(berita_key)) as out:
         out.write(berita.berita_acara_pdf({**context, "counts": section_counts, "lists_name": lists_name}))
-    found.lists_key = store.result_key(job_id, lists_name)
-    found.berita_key = store.result_key(job_id, berita_name)
+    found.lists_key, found.berita_key = lists_key, berita_key
     found.generated_at = at
     found.counts = counts
     undecided = sum(c["rows"] - c["decided"] for c in section_counts.values())
@@ -792,8 +795,7 @@ def lock(actor: Actor, round_id: int, *, filename: str, media_type: str, source:
     at = datetime.now(UTC)
     key = f"musyawarah/{found.id}/scan-{at:%Y%m%dT%H%M%S}.{extension}"
     store = job_store()
-    store.path(key).parent.mkdir(parents=True, exist_ok=True)
-    with store._atomic(key) as out:
+    with atomic_open(store.path(key)) as out:
         out.write(data)
     found.scan_key, found.scan_media_type = key, media_type
     found.scan_name = (filename or f"berita-acara.{extension}")[-200:]
