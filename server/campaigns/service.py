@@ -78,6 +78,17 @@ def assign(campaign_id: int, selection: dict[str, Any], actor: Actor) -> dict[st
     return counts
 
 
+def preview_assign(campaign_id: int, selection: dict[str, Any], actor: Actor) -> dict[str, int]:
+    """What `assign` would do, without doing it (the staff page shows these counts before confirming)."""
+    campaign = require_campaign(campaign_id)
+    enumerator = _require_enumerator(selection["enumerator_id"])
+    ids = [h.id for h in _selected(selection, actor)]
+    current = queries.enumerators_of(campaign_id=campaign.id, household_ids=ids)
+    unchanged = sum(1 for hid in ids if current.get(hid) == enumerator.id)
+    taken = sum(1 for hid in ids if hid in current and current[hid] != enumerator.id)
+    return {"selected": len(ids), "assigned": len(ids) - unchanged, "reassigned": taken, "unchanged": unchanged}
+
+
 def unassign(campaign_id: int, selection: dict[str, Any], actor: Actor) -> dict[str, int]:
     campaign = require_campaign(campaign_id)
     ids = [h.id for h in _selected(selection, actor)]

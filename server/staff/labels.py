@@ -112,6 +112,26 @@ CHANGE_STATES = {
 }
 
 
+IMPORT_COUNTS = {
+    "rows_total": _l("baris dalam berkas"),
+    "rows_blank": _l("baris kosong"),
+    "rows_accepted": _l("baris diterima"),
+    "rows_rejected": _l("baris ditolak"),
+    "households_total": _l("rumah tangga dalam berkas"),
+    "households_accepted": _l("rumah tangga diterima"),
+    "households_rejected": _l("rumah tangga ditolak"),
+    "rows_without_household_id": _l("baris tanpa ID rumah tangga"),
+    "warnings": _l("peringatan"),
+    "households_inserted": _l("rumah tangga baru"),
+    "households_updated": _l("rumah tangga diperbarui"),
+    "members_inserted": _l("anggota baru"),
+    "heads_replaced": _l("kepala keluarga diganti"),
+    "settled_conflicts": _l("konflik terselesaikan"),
+    "locked_conflicts": _l("konflik tertahan"),
+    "members_updated": _l("anggota diperbarui"),
+    "members_removed": _l("anggota dihapus dari registri"),
+}
+
 ACTIONS = {
     "auth.login": _l("masuk"),
     "auth.logout": _l("keluar"),
@@ -175,6 +195,7 @@ GLOBALS.update(
         "change_state_label": lambda code: word(CHANGE_STATES, code),
         "history_value": history_value,
         "action_label": lambda code: str(ACTIONS.get(code, "")),
+        "count_label": lambda code: str(IMPORT_COUNTS.get(code, "")),
         "outcome_label": lambda code: _choice(_visit_labels()[0], code),
         "relationship_label": lambda code: _choice(_visit_labels()[1], code),
         "photo_kind_label": lambda code: _choice(_visit_labels()[2], code),

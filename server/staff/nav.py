@@ -32,8 +32,8 @@ NAV: list[NavItem] = [
     NavItem("staff_maps.index", _l("Peta")),
     NavItem("staff_analytics.index", _l("Analitik")),
     NavItem("staff_musyawarah.index", _l("Musyawarah"), OFFICE),
-    NavItem("staff.imports", _l("Impor"), OFFICE),
-    NavItem("staff.campaigns", _l("Penugasan"), OFFICE),
+    NavItem("staff.imports_page", _l("Impor"), OFFICE),
+    NavItem("staff.campaigns_page", _l("Penugasan"), OFFICE),
     NavItem("staff.users", _l("Pengguna"), (Role.ADMIN,)),
     NavItem("staff.audit", _l("Audit"), (Role.ADMIN,)),
 ]

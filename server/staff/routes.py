@@ -129,4 +129,5 @@ def job(job_id):
 
 # The pages of other modules hang on this blueprint too.
 from server.staff import households as _households  # noqa: E402, F401
+from server.staff import imports_pages as _imports_pages  # noqa: E402, F401
 from server.staff import users_pages as _users_pages  # noqa: E402, F401

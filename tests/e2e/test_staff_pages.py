@@ -105,3 +105,47 @@ def test_admin_creates_a_user_and_revokes_their_phone(browser, live_server, e2e_
     assert "device.revoke" in page.locator("tbody").inner_text()
     check_page(page, "audit")
     context.close()
+
+
+def test_supervisor_imports_a_registry_with_bad_rows_and_assigns_a_kelurahan(browser, live_server, staff, tmp_path):
+    from tests.e2e.conftest import PROJECT_ROOT
+
+    sample = (PROJECT_ROOT / "tests" / "imports" / "data" / "registry_sample.csv").read_text()
+    bad = (
+        "DTKS-0099,6472011503150099,Salah Satu,Jl. Salah,001,002,64.72.01.1001,2,-0.6172,117.1840,"
+        "12345,Salah Satu,L,1980-05-17,Samarinda,1\n"
+    )
+    path = tmp_path / "registri-kelurahan.csv"
+    path.write_text(sample + bad)
+    context = desktop(browser, live_server)
+    page = context.new_page()
+    log_in(page, "supervisor-e2e")
+    page.wait_for_url("**/staff/beranda")
+    page.get_by_role("link", name="Impor").click()
+    page.get_by_role("heading", name="Impor registri").wait_for()
+    check_page(page, "imports")
+    page.get_by_label("Berkas", exact=True).set_input_files(str(path))
+    page.get_by_role("button", name="Periksa berkas").click()
+    page.get_by_role("heading", name="Baris yang ditolak").wait_for()
+    assert "DTKS-0099" in page.locator("tbody").inner_text()
+    check_page(page, "import check")
+    shoot(page, "9-import-check")
+    # The download link, fetched with the page's own session (headless Chromium here cancels file downloads).
+    href = page.get_by_role("link", name="Unduh semua baris yang ditolak (CSV)").get_attribute("href")
+    csv = page.request.get(href)
+    assert csv.ok and "attachment" in csv.headers["content-disposition"] and "DTKS-0099" in csv.text()
+    page.get_by_role("button", name="Konfirmasi impor").click()
+    page.get_by_text("Selesai.").wait_for()
+    page.get_by_role("link", name="Lihat hasil impor").click()
+    page.get_by_role("heading", name=re.compile("Hasil impor")).wait_for()
+
+    page.get_by_role("link", name="Penugasan").click()
+    page.get_by_label("Kelurahan", exact=True).select_option("64.72.01.1002")
+    page.get_by_label("Petugas", exact=True).select_option(label="Rina Petugas (petugas1)")
+    page.get_by_role("button", name="Hitung dulu").click()
+    page.get_by_text(re.compile(r"\d+ rumah tangga terpilih")).wait_for()
+    check_page(page, "assignment preview")
+    shoot(page, "10-assignment")
+    page.get_by_role("button", name="Konfirmasi penugasan").click()
+    page.get_by_text(re.compile(r"Ditugaskan: \d+ rumah tangga baru")).wait_for()
+    context.close()

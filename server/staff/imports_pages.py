@@ -1,0 +1,157 @@
+"""Import and assignment pages (`/staff/impor…`, `/staff/penugasan…`): upload a registry file, see the dry
+run's counts and rejected rows (and download them as CSV), confirm the import as a background job; create a
+round and assign a kelurahan (or RT/RW) to an enumerator with the counts shown before confirming. The
+import and campaign services and jobs are the API's."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date
+
+from flask import g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from server.boundary import check_form, printable
+from server.campaigns import service as campaigns
+from server.csvout import csv_response
+from server.errors import NOT_FOUND, AppError
+from server.imports import jobs as import_jobs
+from server.imports import service as imports
+from server.jobs.service import append_upload, enqueue, open_upload, start_upload
+from server.staff import queries
+from server.staff.access import staff_view
+from server.staff.i18n import localized
+from server.staff.routes import bp
+from server.types import Role
+from server.users.service import list_users
+
+OFFICE = (Role.ADMIN, Role.SUPERVISOR)
+
+
+def _problems(error) -> list[str]:
+    fields = error.messages if isinstance(error, ValidationError) else error.details.get("fields") or {}
+    if isinstance(error, AppError) and not fields:
+        return [localized(error.message)]
+    return [
+        localized(str(m))
+        for messages in fields.values()
+        for m in (messages if isinstance(messages, list) else [messages])
+    ]
+
+
+def _visible(import_id: int):
+    imported = imports.require_import(import_id)
+    if not g.actor.is_admin and imported.actor_id != g.actor.user_id:
+        raise AppError(NOT_FOUND)
+    return imported
+
+
+@bp.route("/impor", methods=["GET", "POST"])
+@staff_view(*OFFICE)
+def imports_page():
+    """Upload a registry file: always a dry run first (nothing changes), then the preview."""
+    problems = []
+    if request.method == "POST":
+        check_form()
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        if not data:
+            problems = [localized("Pilih berkas CSV atau XLSX / Choose a CSV or XLSX file")]
+        else:
+            filename = printable(upload.filename or "registri")[:255]
+            try:
+                imported = imports.import_registry(data, filename, actor=g.actor, dry_run=True, as_of=None)
+            except (ValidationError, AppError) as error:
+                problems = _problems(error)
+            else:
+                # The file waits in the job store for the confirmation (the jobs' own upload area).
+                stored = start_upload(g.actor)
+                append_upload(g.actor, uuid.UUID(stored["id"]), 0, io.BytesIO(data), len(data))
+                return redirect(url_for("staff.imports_report", import_id=imported.id, upload=stored["id"]))
+    recent = imports.list_imports(g.actor, limit=20)
+    return render_template("staff/imports/index.html", problems=problems, recent=recent), (422 if problems else 200)
+
+
+@bp.get("/impor/<int:import_id>")
+@staff_view(*OFFICE)
+def imports_report(import_id: int):
+    report = imports.import_report(_visible(import_id))
+    return render_template("staff/imports/report.html", r=report, upload=request.args.get("upload"))
+
+
+@bp.get("/impor/<int:import_id>/penolakan.csv")
+@staff_view(*OFFICE)
+def imports_rejections(import_id: int):
+    imported = _visible(import_id)
+    # Read now: the session's own commit after the view (server/staff/sessions.py) expires `imported` before a
+    # lazily streamed body would read it.
+    rows = list(imports.rejection_rows(imported))
+    return csv_response(
+        ("row", "column", "registry_id", "code", "reason"),
+        rows,
+        filename=f"impor-{import_id}-penolakan.csv",
+        bom=True,
+    )
+
+
+@bp.post("/impor/<int:import_id>/konfirmasi")
+@staff_view(*OFFICE)
+def imports_confirm(import_id: int):
+    """Run the import for real, as a background job, from the file the dry run checked."""
+
+    dry = _visible(import_id)
+    stream = open_upload(g.actor, uuid.UUID(request.form.get("upload", "")))
+    job = enqueue(import_jobs.REGISTRY, {"filename": dry.filename, "dry_run": False, "as_of": None},
+                  actor=g.actor, upload=stream)  # fmt: skip
+    return redirect(url_for("staff.job", job_id=job.id))
+
+
+@bp.route("/penugasan", methods=["GET", "POST"])
+@staff_view(*OFFICE)
+def campaigns_page():
+    """Rounds (create one) and assignment of a kelurahan or RT/RW: preview with counts, then confirm."""
+    problems, preview, done, form = [], None, None, dict(request.form)
+    if request.method == "POST":
+        try:
+            if form.get("action") == "create":
+                created = {
+                    "name": form.get("name", "").strip(),
+                    "period_start": date.fromisoformat(form.get("period_start", "")),
+                    "period_end": date.fromisoformat(form.get("period_end", "")),
+                }
+                campaigns.create_campaign(created, g.actor)
+                return redirect(url_for("staff.campaigns_page"))
+            selection = {
+                "enumerator_id": int(form.get("enumerator_id") or 0),
+                "kelurahan": form.get("kelurahan") or None,
+                "rt": form.get("rt") or None,
+                "rw": form.get("rw") or None,
+            }
+            campaign_id = int(form.get("campaign_id") or 0)
+            if not selection["kelurahan"]:
+                raise ValueError
+            preview = campaigns.preview_assign(campaign_id, selection, g.actor)
+            if form.get("action") == "confirm":
+                if int(form.get("expected", -1)) != preview["selected"]:
+                    problems = [localized("Jumlahnya berubah sejak ditampilkan: periksa lagi / The counts changed")]
+                else:
+                    done = campaigns.assign(campaign_id, selection, g.actor)
+                    preview = None
+        except (ValidationError, AppError) as error:
+            problems, preview = _problems(error), None
+        except ValueError:
+            problems, preview = (
+                [localized("Pilih putaran, kelurahan dan petugas / Choose a round, kelurahan and enumerator")],
+                None,
+            )
+    return render_template(
+        "staff/imports/campaigns.html",
+        campaigns=campaigns.list_campaigns(),
+        enumerators=[u for u in list_users(role="enumerator", active=True)],
+        regions=[r for r in queries.regions_in_scope(actor=g.actor) if r["level"] == "kelurahan"],
+        form=form,
+        preview=preview,
+        done=done,
+        problems=problems,
+    ), (422 if problems else 200)
