@@ -1,7 +1,8 @@
 """A household sent back for a revisit reaches the phone: after a sync the "perlu kunjungan ulang" filter
 lists it, the household screen shows the reviewer's reason and comment, and the new visit sent from the
 phone supersedes the visit sent back; a move approved in review stays on the phone marked as awaiting the
-musyawarah (real Chromium, real server, the reviewer through the review API)."""
+musyawarah; a rejected finding puts the household back among those to visit (real Chromium, real server, the
+reviewer through the review API)."""
 
 from __future__ import annotations
 
@@ -144,5 +145,34 @@ def test_revisit_reaches_the_phone_and_the_new_visit_supersedes_the_old(
         open_household(page, "Warga Uji 18")
         assert page.get_by_test_id("pending-change").inner_text() == "Menunggu musyawarah kelurahan: pindah"
         check_screen(page, "pending-change")
+
+        # A rejected finding changes nothing in the registry and puts the household back on the list to visit.
+        record_visit(page, "Warga Uji 19", "Kunjungan yang ditolak", {})
+        wait_counts(page, 0, 0)
+        with db_engine.connect() as connection:
+            rejected = connection.execute(
+                sa.text("SELECT id::text FROM visits WHERE notes = 'Kunjungan yang ditolak'")
+            ).scalar_one()
+        response = requests.post(
+            f"{live_server.url}/api/v1/review/visits/{rejected}/decision",
+            json={"decision": "reject", "reason_code": "not_a_real_visit"},
+            headers={"Authorization": f"Bearer {token}", "If-Match": '"1"'},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        page.goto("/#/list")
+        page.get_by_test_id("filter-status").select_option("sent")
+        page.get_by_test_id("search").fill("Warga Uji 19")
+        wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length === 1")
+        _sync(page)
+        wait_until(
+            page,
+            "verval.db.households.toArray().then(hs => hs.some(h => h.head_name === 'Warga Uji 19'"
+            " && h.last_visit?.review_status === 'rejected'))",
+        )
+        page.goto("/#/list")
+        page.get_by_test_id("filter-status").select_option("todo")
+        page.get_by_test_id("search").fill("Warga Uji 19")
+        wait_for(page, "document.querySelectorAll('[data-testid=household-item]').length === 1")
     finally:
         context.close()

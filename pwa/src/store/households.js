@@ -54,13 +54,16 @@ export async function visitIndex() {
   return { unsent: new Set(unsent.map((v) => v.household_id)), latestSent };
 }
 
-/** todo / visited (unsent here) / sent / revisit. */
+/** todo (also after a rejected finding) / visited (unsent here) / sent / revisit. */
 export function localStatus(household, index) {
   const sentAt = index.latestSent.get(household.id);
   // Sent back for a revisit stays so until this phone sends a visit newer than the one sent back.
   const revisit = household.verification_status === 'revisit' || household.last_visit?.review_status === 'revisit';
   const revisitedAfter = sentAt !== undefined && (!household.last_visit || sentAt > Date.parse(household.last_visit.device_time));
   if (revisit && !revisitedAfter) return 'revisit';
+  // A rejected finding puts the household back on the list to be visited (nothing changed in the registry).
+  const rejected = household.verification_status === 'unverified' && household.last_visit?.review_status === 'rejected';
+  if (rejected && !revisitedAfter && !index.unsent.has(household.id)) return 'todo';
   if (index.unsent.has(household.id)) return 'visited';
   if (sentAt !== undefined || household.last_visit || ['visited', 'approved', 'rejected'].includes(household.verification_status)) return 'sent';
   return 'todo';
