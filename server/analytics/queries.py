@@ -409,7 +409,7 @@ SPLIT_KINDS = (
 )
 
 
-def summary_rows(*, actor, run_id: int, region: str | None, by: str | None, program: str | None) -> list:
+def summary_rows(*, actor, run_id: int, region: str | None, by: str | None, program: str | None, months: int) -> list:
     """Counts per (kind, side, rule, programme), for the whole area (`area` NULL) and, with `by`, per
     sub-area: households, receipts, Rupiah in the period (total and its estimated part), receipts without
     any amount; added up from the run's per-RT cells. With `program`: its own lines, the stacking rules
@@ -417,7 +417,7 @@ def summary_rows(*, actor, run_id: int, region: str | None, by: str | None, prog
     from server.auth.access import in_region_sql, in_scope_sql
 
     scope, params = in_scope_sql(actor, "c.region_code")
-    params = {**params, "run_id": run_id}
+    params = {**params, "run_id": run_id, "months": months}
     level = "rt" if by == "rt_rw" else "kelurahan"
     conditions = ["c.run_id = :run_id", f"c.level = '{level}'", scope]
     if region:
@@ -442,8 +442,11 @@ def summary_rows(*, actor, run_id: int, region: str | None, by: str | None, prog
                 f"""
                 SELECT {area} AS area, kind, side, rule_id, programs, program,
                        sum(households)::int AS households, sum(receipts)::int AS receipts,
-                       sum(rupiah) AS rupiah, sum(rupiah_estimated) AS rupiah_estimated,
-                       sum(unknown_amount)::int AS unknown_amount
+                       round(sum(rupiah))::bigint AS rupiah_period,
+                       round(sum(rupiah) / :months)::bigint AS rupiah_month,
+                       round(sum(rupiah) * 12 / :months)::bigint AS rupiah_year,
+                       round(sum(rupiah_estimated) / :months)::bigint AS rupiah_estimated_month,
+                       sum(rupiah_estimated) > 0 AS estimate, sum(unknown_amount)::int AS unknown_amount
                   FROM (SELECT c.*, {key} AS area_key FROM analytics_cells c WHERE {" AND ".join(conditions)}) c
                  GROUP BY GROUPING SETS ({", ".join(sets)})
                  ORDER BY 1 NULLS FIRST, 2, 3, 4, 6 NULLS FIRST

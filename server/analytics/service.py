@@ -145,10 +145,27 @@ def _rupiah(value: Any) -> int:
     return int(Decimal(value or 0).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _figure(row: Any, months: int, viewer: bool) -> dict[str, Any]:
-    per_month = Decimal(row.rupiah or 0) / months
-    estimated = Decimal(row.rupiah_estimated or 0) / months
-    figure = {
+def _figure(row: Any, viewer: bool) -> dict[str, Any]:
+    """One line of figures (Rupiah already rounded in SQL); a viewer's cell under 5 households suppressed."""
+    count = row.receipts if row.kind in LIST_KINDS else row.households
+    if viewer and 0 < count < SUPPRESS_BELOW:
+        return {
+            "kind": row.kind,
+            "side": row.side,
+            "rule_id": row.rule_id,
+            "programs": list(row.programs or []),
+            "program": row.program,
+            "households": None,
+            "receipts": None,
+            "rupiah_period": None,
+            "rupiah_month": None,
+            "rupiah_year": None,
+            "rupiah_estimated_month": None,
+            "estimate": bool(row.estimate),
+            "unknown_amount_receipts": None,
+            "suppressed": True,
+        }
+    return {
         "kind": row.kind,
         "side": row.side,
         "rule_id": row.rule_id,
@@ -156,22 +173,14 @@ def _figure(row: Any, months: int, viewer: bool) -> dict[str, Any]:
         "program": row.program,
         "households": row.households,
         "receipts": row.receipts,
-        "rupiah_period": _rupiah(row.rupiah),
-        "rupiah_month": _rupiah(per_month),
-        "rupiah_year": _rupiah(per_month * 12),
-        "rupiah_estimated_month": _rupiah(estimated),
-        "estimate": bool(row.rupiah_estimated),
+        "rupiah_period": row.rupiah_period,
+        "rupiah_month": row.rupiah_month,
+        "rupiah_year": row.rupiah_year,
+        "rupiah_estimated_month": row.rupiah_estimated_month,
+        "estimate": bool(row.estimate),
         "unknown_amount_receipts": row.unknown_amount,
         "suppressed": False,
     }
-    count = row.receipts if row.kind in LIST_KINDS else row.households
-    if viewer and 0 < count < SUPPRESS_BELOW:
-        for name in ("households", "receipts", "rupiah_period", "rupiah_month", "rupiah_year"):
-            figure[name] = None
-        figure["rupiah_estimated_month"] = None
-        figure["unknown_amount_receipts"] = None
-        figure["suppressed"] = True
-    return figure
 
 
 def _add_reach(figures: list[dict[str, Any]]) -> None:
@@ -200,20 +209,20 @@ def summary(
     """The figures of one period for the area (the caller's whole area when no region), and per sub-area."""
     check_request(actor, start, end, region, by, program)
     run, stale = period_run(actor, start, end, refresh=refresh)
-    rows = queries.summary_rows(actor=actor, run_id=run.id, region=region, by=by, program=program)
+    months = months_between(start, end)
+    rows = queries.summary_rows(actor=actor, run_id=run.id, region=region, by=by, program=program, months=months)
     if program:
         # The programme's own line is its kind's total when the summary is about that programme.
         line = namedtuple("Line", rows[0]._fields) if rows else None
         rows = [line(*row) for row in rows]
         rows = [*rows, *(row._replace(program=None) for row in rows if row.program is not None)]
         rows.sort(key=lambda row: (row.area or "", row.kind, row.side, row.rule_id or 0, row.program or ""))
-    months = months_between(start, end)
     viewer = actor.role == Role.VIEWER
-    totals = [_figure(row, months, viewer) for row in rows if row.area is None]
+    totals = [_figure(row, viewer) for row in rows if row.area is None]
     areas: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row.area is not None:
-            areas.setdefault(row.area, []).append(_figure(row, months, viewer))
+            areas.setdefault(row.area, []).append(_figure(row, viewer))
     _add_reach(totals)
     for figures in areas.values():
         _add_reach(figures)
