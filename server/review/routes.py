@@ -161,7 +161,13 @@ def bulk_decide(body: dict):
             "filter": None
             if ids is not None
             else {
-                key: (value.isoformat() if hasattr(value, "isoformat") else value)
+                key: (
+                    value.isoformat()
+                    if hasattr(value, "isoformat")
+                    else str(value)
+                    if isinstance(value, uuid.UUID)
+                    else value
+                )
                 for key, value in body["filter"].items()
             },
         }

@@ -312,3 +312,30 @@ def test_a_large_bulk_decision_runs_as_a_job_with_one_result_per_visit(
     audited = db_session.query(AuditEntry).filter(AuditEntry.action == "visit.review").all()
     assert {entry.object_id for entry in audited} >= {str(v.id) for v in visits}
     assert all(entry.actor_id == reviewer.id for entry in audited)
+
+
+def test_a_large_bulk_decision_by_filter_runs_as_a_job(
+    client, auth_headers, db_session, reviewer, enumerator, monkeypatch
+):
+    from server.review import service
+
+    monkeypatch.setattr(service, "BULK_INLINE_MAX", 0)
+    household = make_household()
+    older, newer = make_visit(household, enumerator), make_visit(household, enumerator)
+    other = make_visit(make_household(), enumerator)
+    response = client.post(
+        "/api/v1/review/decisions",
+        json={
+            "decision": "reject",
+            "reason_code": "duplicate_submission",
+            "filter": {"household_id": str(household.id), "received_from": "2020-01-01T00:00:00+00:00"},
+        },
+        headers=auth_headers(reviewer),
+    )
+    assert response.status_code == 202, response.get_json()
+    job = client.get(response.headers["Location"], headers=auth_headers(reviewer)).get_json()["data"]
+    assert job["state"] == "done", job
+    assert job["result"]["counts"] == {"decided": 2, "refused": 0}
+    db_session.expire_all()
+    assert {db_session.get(Visit, v.id).review_status for v in (older, newer)} == {"rejected"}
+    assert db_session.get(Visit, other.id).review_status == "pending"
