@@ -68,9 +68,10 @@ class BaseConfig:
     # A phone that has not synced for longer than this must resync from scratch (410 on its cursor).
     SYNC_CURSOR_MAX_AGE_DAYS = _int_env("SYNC_CURSOR_MAX_AGE_DAYS", 30)
     ALLOW_DEMO_PASSWORD = True
-    # Kelurahan polygons the demo city places its households in (../shared/data beside the repository).
+    # Kelurahan polygons the demo city places its households in: the copy bundled with the region codes
+    # (server/regions/data, MIT, attribution in its README), so a clone or an image needs nothing beside it.
     KELURAHAN_BOUNDARIES = os.environ.get(
-        "KELURAHAN_BOUNDARIES", str(PROJECT_ROOT.parent / "shared" / "data" / "samarinda_kelurahan.geojson")
+        "KELURAHAN_BOUNDARIES", str(PROJECT_ROOT / "server" / "regions" / "data" / "samarinda_kelurahan.geojson")
     )
     # Background jobs (server/jobs): uploads waiting for a worker and result files live in JOB_STORE,
     # a folder the web processes and the workers share.

@@ -2,7 +2,7 @@
 
 Shape follows the city's 2021 registry: 42,124 households of which 30,199 were confirmed, the rest already
 known dead, moved, not found or duplicated. Each household stands inside its own kelurahan polygon
-(`server.demo.geography`: settlements within the shared boundary file, well clear of its edges), and a
+(`server.demo.geography`: settlements within the bundled boundary file, well clear of its edges), and a
 small deliberate share of registered points is misplaced (geocoded to the wrong spot, hundreds of metres
 to kilometres away) while the house itself stays where it is, as a field visit will find. Welfare
 deciles lean poor, families have 1-8 members with NIKs and No. KKs that pass `server.households.identity`,

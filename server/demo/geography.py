@@ -1,6 +1,7 @@
-"""Kelurahan polygons for the demo city: read from the shared GeoJSON, sampled for points that lie well inside.
+"""Kelurahan polygons for the demo city: read from the bundled GeoJSON, sampled for points that lie well inside.
 
-The boundaries (`../shared/data/samarinda_kelurahan.geojson`, see its README) are simplified and not
+The boundaries (`server/regions/data/samarinda_kelurahan.geojson`, a copy of the shared reference data; see
+its README) are simplified and not
 topologically clean: neighbours overlap and leave sliver gaps a few metres wide. A point counts as inside
 a kelurahan only when it is inside its ring *and* at least `inset_m` from every edge, so a point-in-polygon
 lookup (PostGIS or any other) finds it in its own kelurahan and in no neighbour. Pure Python, no database:
