@@ -132,6 +132,59 @@ def make_enumerators(url: str, sizes: list[int], prefix: str) -> list[tuple[str,
     return made
 
 
+def enumerators_holding(url: str, sizes: list[int], prefix: str) -> list[tuple[str, list[str]]]:
+    """One enumerator per size, each scoped to one kecamatan and given exactly that many unassigned households
+    of it (by id, through the campaigns service, as a supervisor would); a kecamatan may serve several of them.
+    Unlike `make_enumerators`, the size does not grow with the city. Returns (username, household ids)."""
+    from server import create_app
+    from server.auth.access import Actor
+    from server.auth.models import User, UserScope
+    from server.auth.passwords import hash_password
+    from server.campaigns import service
+    from server.extensions import db
+    from server.types import Role
+
+    app = create_app({"PROFILE": "development", "SQLALCHEMY_DATABASE_URI": url})
+    made = []
+    with app.app_context():
+        supervisor = db.session.execute(sa.select(User).where(User.username == "supervisor")).scalar_one()
+        actor = Actor(supervisor.id, supervisor.username, Role.SUPERVISOR, tuple(supervisor.region_codes), None)
+        campaign_id = db.session.execute(sa.text("SELECT id FROM campaigns WHERE active ORDER BY id LIMIT 1")).scalar()
+        rows = db.session.execute(
+            sa.text(
+                """
+                SELECT h.region_code, h.id FROM households h
+                 WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.household_id = h.id AND a.unassigned_at IS NULL)
+                   AND h.registry_status NOT IN ('merged', 'removed')
+                 ORDER BY h.region_code, h.rw, h.rt, h.id
+                """
+            )
+        ).all()
+        free: dict[str, list] = {}
+        for code, household_id in rows:
+            free.setdefault(code[:8], []).append(household_id)  # 64.72.01.1001 lies in kecamatan 64.72.01
+        password_hash = hash_password(PASSWORD)
+        for number, size in enumerate(sizes, start=1):
+            code = max(free, key=lambda region: len(free[region]))
+            if len(free[code]) < size:
+                sys.exit(f"no kecamatan has {size} unassigned households left for enumerator {number}")
+            chosen, free[code] = free[code][:size], free[code][size:]
+            user = User(username=f"{prefix}{number}", full_name=f"Bench {number}", role=Role.ENUMERATOR)
+            user.password_hash = password_hash
+            user.scopes = [UserScope(region_code=code)]
+            db.session.add(user)
+            db.session.flush()
+            for start in range(0, len(chosen), 5000):
+                service.assign(
+                    campaign_id, {"enumerator_id": user.id, "household_ids": chosen[start : start + 5000]}, actor
+                )
+            made.append((user.username, sorted(str(household_id) for household_id in chosen)))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return made
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
