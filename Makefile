@@ -21,7 +21,11 @@ export VERVAL_PROFILE ?= development
 PRIVATE_DB := $(if $(DATABASE_URL),,yes)
 DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test db db-stop clean-db lint lint-js format venv pwa test-tools fresh-check
+# make fuzz: the schemathesis run of make test (tests/fuzz) at FUZZ_EXAMPLES drawn cases per operation and role
+# instead of 5; FUZZ_SEED picks another fixed seed. Its own database, like make test.
+FUZZ_EXAMPLES ?= 50
+
+.PHONY: fuzz run test db db-stop clean-db lint lint-js format venv pwa test-tools fresh-check
 
 venv: $(VENV)/.installed
 
@@ -85,6 +89,10 @@ run: db pwa
 test: db pwa test-tools
 	@export DATABASE_URL='$(DB_URL)' VERVAL_PROFILE=test; \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(MAKE) --no-print-directory lint-js && $(BIN)/pytest $(PYTEST_ARGS)
+
+fuzz: db
+	@export DATABASE_URL='$(DB_URL)' VERVAL_PROFILE=test FUZZ_EXAMPLES='$(FUZZ_EXAMPLES)'; \
+	$(BIN)/pytest tests/fuzz -o timeout=3600 $(PYTEST_ARGS)
 
 lint: venv lint-js
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -92,6 +92,10 @@ def is_schema_driven(app: Flask, endpoint: str) -> bool:
     return blueprint in app.extensions.get("flask-smorest", {}).get("blp_name_to_api", {})
 
 
+# What if_match_version reads, for the document: "<version>", quotes and W/ optional.
+IF_MATCH_PATTERN = '^(W/)?"*[0-9]+"*$'
+
+
 def if_match_version() -> int:
     """The version the caller last saw, from `If-Match: "<version>"` (428 when absent, 400 when unreadable)."""
     header = request.headers.get("If-Match")
@@ -101,6 +105,6 @@ def if_match_version() -> int:
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # '²'.isdigit() is true and int('²') fails
         raise AppError(BAD_REQUEST, details={"If-Match": 'expected "<version>"'})
     return int(value)

@@ -40,8 +40,7 @@ class ProgramSchema(Schema):
 
 
 class ProgramUpdateSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
+    """Fields to change; any other field is refused (422), as the document's additionalProperties says."""
 
     name = fields.String(validate=validate.Length(min=1, max=200))
     level = fields.String(validate=validate.OneOf(_values(ProgramLevel)))

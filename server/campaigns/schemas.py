@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from server.openapi.schemas import JsonBoolean
 from server.visits.flags import FLAGS, REVIEW_POLICY_MODES
 
 DIGITS = validate.Regexp(r"^[0-9]{1,3}$")
@@ -47,7 +48,7 @@ class CampaignSettingsSchema(Schema):
         metadata={"description": "Per flag code: weight in the priority score and/or threshold"},
     )
     review_policy = fields.Nested(ReviewPolicySchema)
-    refused_back_on_list = fields.Boolean(
+    refused_back_on_list = JsonBoolean(
         metadata={
             "description": "An approved refusal sends the household back to the enumerator's list (as a revisit)"
             " instead of counting it as visited (default false)"
@@ -60,7 +61,7 @@ class CampaignSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True)
-    active = fields.Boolean(load_default=True)
+    active = JsonBoolean(load_default=True)
     settings = fields.Nested(CampaignSettingsSchema, load_default=dict)
     created_at = fields.DateTime(dump_only=True)
 
@@ -74,12 +75,23 @@ class CampaignUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     period_start = fields.Date()
     period_end = fields.Date()
-    active = fields.Boolean()
+    active = JsonBoolean()
     settings = fields.Nested(CampaignSettingsSchema)
 
 
 class HouseholdSelectionSchema(Schema):
     """Which households: a list of ids, or a kelurahan (optionally one RT/RW of it)."""
+
+    # What `one_way` checks, in the document.
+    OPENAPI_RULES: ClassVar[dict] = {
+        "oneOf": [
+            {
+                "required": ["household_ids"],
+                "not": {"anyOf": [{"required": ["kelurahan"]}, {"required": ["rt"]}, {"required": ["rw"]}]},
+            },
+            {"required": ["kelurahan"], "not": {"required": ["household_ids"]}},
+        ]
+    }
 
     household_ids = fields.List(fields.UUID(), validate=validate.Length(min=1, max=5000))
     kelurahan = fields.String(validate=validate.Length(equal=13))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from server.api import Blueprint, if_match_version
+from server.api import IF_MATCH_PATTERN, Blueprint, if_match_version
 from server.auth.access import current_actor, require
 from server.csvout import csv_response
 from server.households import jobs as household_jobs
@@ -44,7 +44,7 @@ IF_MATCH = {
     "in": "header",
     "name": "If-Match",
     "required": True,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
     "description": 'The household\'s "<version>" from its ETag',
 }
 ETAG = {"ETag": {"schema": {"type": "string"}, "description": 'Quoted version for If-Match: "<version>"'}}

@@ -23,9 +23,22 @@ PRESENCES = [presence.value for presence in Presence]
 HOUSEHOLD_FLAGS = [flag.value for flag in HouseholdFlag]
 
 
+# What list_households accepts as `q`: blank, a 16-digit number (spaces between digits), or text holding
+# something other than a digit; never a control character (the request boundary's rule).
+_TEXT = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_BLANK = r"[ \t\r\n]*"  # the blanks the boundary lets through (\s also holds \x0b and \x0c, which it refuses)
+Q_PATTERN = rf"^({_BLANK}|{_BLANK}([0-9] *){{16}}{_BLANK}|{_TEXT}*[^0-9\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{_TEXT}*)$"
+
+
+def _csv_pattern(values: list[str]) -> dict[str, str]:
+    """The document's pattern of a comma-separated list of these values (what `_csv` accepts)."""
+    one = r"[ \t\r\n]*(" + "|".join(values) + r")[ \t\r\n]*"  # spaces the request boundary lets through
+    return {"pattern": f"^{one}(,{one})*$"}
+
+
 def _csv(values: list[str]):
     def check(value: str) -> None:
-        bad = [part for part in value.split(",") if part.strip() not in values]
+        bad = [part for part in value.split(",") if part.strip(" \t\r\n") not in values]
         if bad:
             raise ValidationError(f"Nilai tidak dikenal / unknown value: {', '.join(bad)}; one of {values}")
 
@@ -39,9 +52,15 @@ class HouseholdListQuerySchema(Schema):
     region = fields.String(metadata={"description": "Region code (city, kecamatan or kelurahan), e.g. 64.72.01"})
     registry_status = fields.String(
         validate=_csv(REGISTRY_STATUSES),
-        metadata={"description": "Comma-separated; merged households are listed only when asked for"},
+        metadata={
+            "description": "Comma-separated; merged households are listed only when asked for",
+            **_csv_pattern(REGISTRY_STATUSES),
+        },
     )
-    verification_status = fields.String(validate=_csv(VERIFICATION_STATUSES))
+    verification_status = fields.String(
+        validate=_csv(VERIFICATION_STATUSES),
+        metadata={"description": "Comma-separated", **_csv_pattern(VERIFICATION_STATUSES)},
+    )
     decile = fields.String(
         validate=validate.Regexp(r"^(10|[1-9])(,(10|[1-9]))*$"),
         metadata={"description": "Comma-separated deciles 1-10, e.g. 1,2,3"},
@@ -58,7 +77,11 @@ class HouseholdListQuerySchema(Schema):
     )
     q = fields.String(
         validate=validate.Length(min=2, max=100),
-        metadata={"description": "16 digits: exact NIK or No. KK; otherwise fuzzy name (head or member)"},
+        metadata={
+            "description": "16 digits (spaces allowed between): exact NIK or No. KK; otherwise fuzzy name (head or "
+            "member), which must hold something other than digits",
+            "pattern": Q_PATTERN,
+        },
     )
     cursor = fields.String(metadata={"description": "`meta.next_cursor` of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

@@ -48,9 +48,10 @@ def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], s
     """A page of households the actor may see, and the cursor of the next page (None at the end)."""
     q = (params.get("q") or "").strip()
     digits = q.replace(" ", "")
-    number = digits if digits.isdigit() and len(digits) == 16 else None
+    all_digits = digits.isascii() and digits.isdigit()  # 0-9 only: '²'.isdigit() is true too
+    number = digits if all_digits and len(digits) == 16 else None
     name = q if q and number is None else None
-    if name is not None and digits.isdigit():
+    if name is not None and all_digits:
         raise validation_error({"q": ["NIK / No. KK harus 16 angka / NIK or No. KK must be 16 digits"]})
     if number is not None and masked_for(actor):
         # Whoever sees numbers masked must not be able to test a full number against the registry either.

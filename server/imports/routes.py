@@ -97,7 +97,12 @@ def _date_field(name: str) -> date | None:
 
 
 def _flag(name: str) -> bool:
-    return _field(name).lower() in {"1", "true", "yes", "on"}
+    """A boolean form field or query parameter: true or false (as documented); empty or absent is false, and
+    any other value is refused (422) rather than read as false: `dry_run=ya` must not run the real import."""
+    value = _field(name).lower()
+    if value not in {"", "true", "false"}:
+        raise validation_error({name: ["true atau false / true or false"]})
+    return value == "true"
 
 
 def _visible(import_id: int):
@@ -161,11 +166,13 @@ def _query(name: str, schema: dict, description: str = "Raw-body uploads (instea
 UPLOAD_PARAMETERS = [
     _query("filename", {"type": "string"}),
     _query("dry_run", {"type": "boolean"}),
-    _query("as_of", {"type": "string", "format": "date"}),
+    # Empty counts as absent, as for every form field of the import.
+    _query("as_of", {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}),
     _query(
         "upload_id",
-        {"type": "string", "format": "uuid"},
-        "A file sent before in parts (POST /api/v1/jobs/uploads); then no body",
+        # Empty counts as absent, as for every form field of the import.
+        {"type": "string", "pattern": "^$|^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$"},
+        "A file sent before in parts (POST /api/v1/jobs/uploads); then no body. Empty counts as absent",
     ),
 ]
 AID_UPLOAD_PARAMETERS = [
@@ -244,7 +251,7 @@ def import_rejections_csv(import_id: int):
     imported = _visible(import_id)
     return csv_response(
         ("row", "column", "registry_id", "code", "reason"),
-        service.rejection_rows(imported),
+        service.rejection_rows(imported.id),
         filename=f"import-{imported.id}-rejections.csv",
         bom=True,
     )

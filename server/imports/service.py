@@ -124,8 +124,10 @@ def import_report(imported: DataImport, *, rejection_limit: int = 100) -> dict[s
     }
 
 
-def rejection_rows(imported: DataImport):
-    for item in queries.rejections_of(import_id=imported.id):
+def rejection_rows(import_id: int):
+    """Rows of rejections.csv. Read while the answer streams, after the request's commit has expired its
+    objects and closed its session: it takes the import's id, never the ORM object (DetachedInstanceError)."""
+    for item in queries.rejections_of(import_id=import_id):
         yield (item.row_number, item.column or "", item.record_key or "", item.code, item.reason)
 
 

@@ -34,6 +34,8 @@ class ResponseChecker:
         self.app = app
         self._document: dict | None = None
         self._registry: Registry | None = None
+        # One validator per documented body schema (the document is built once per app).
+        self._validators: dict[int, OAS30Validator] = {}
 
     def document(self) -> dict:
         if self._document is None:
@@ -67,7 +69,9 @@ class ResponseChecker:
         schema = (self._resolve(answer).get("content") or {}).get("application/json", {}).get("schema")
         if schema is None:
             return self._mismatch(where, "JSON body where the document declares none")
-        validator = OAS30Validator(_absolute_refs(schema), registry=self._registry)
+        validator = self._validators.get(id(schema))
+        if validator is None:
+            validator = self._validators[id(schema)] = OAS30Validator(_absolute_refs(schema), registry=self._registry)
         for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))[:5]:
             location = "/".join(str(part) for part in error.absolute_path) or "(body)"
             self._mismatch(where, f"body at {location}: {error.message[:200]}")

@@ -1,4 +1,5 @@
-"""Marshmallow schemas shared by every route's documentation: the error envelope and list metadata."""
+"""Marshmallow schemas shared by every route's documentation: the error envelope and list metadata; and the
+JSON body's boolean field (`JsonBoolean`), which takes `true` and `false` only."""
 
 from __future__ import annotations
 
@@ -28,3 +29,13 @@ class DocumentSchema(Schema):
 
     class Meta:
         unknown = INCLUDE
+
+
+class JsonBoolean(fields.Boolean):
+    """A boolean in a JSON body: `true` or `false`, nothing else (marshmallow's Boolean also takes 0, 1, "yes",
+    "on" …, which the document's `type: boolean` does not allow). Query strings keep fields.Boolean."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):  # 1 == True in Python: a set of truthy values cannot tell them apart
+            raise self.make_error("invalid", input=value)
+        return value

@@ -7,7 +7,9 @@ import re
 import threading
 from typing import Any
 
+import marshmallow
 from apispec import yaml_utils
+from apispec.ext.marshmallow.common import resolve_schema_instance
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from werkzeug.routing import Rule
@@ -96,10 +98,70 @@ def _build(app: Flask) -> dict[str, Any]:
             spec.path(
                 rule=rule, operations=_docstring_operations(app.view_functions[rule.endpoint], rule), parameters=[]
             )
+    _close_request_schemas(spec, api_of(app).ma_plugin)
     document = spec.to_dict()
     _complete(document, app)
     _use_our_response_names(document)
+    _text_rule(document)
     return document
+
+
+def _close_request_schemas(spec, plugin) -> None:
+    """`additionalProperties` from each schema's `unknown` (apispec leaves it out when the schema has a
+    Meta.description): a body with a field the server refuses is not a valid body. A schema whose
+    validators check a rule across fields says it in `OPENAPI_RULES` (oneOf, not …), added here."""
+    components = spec.components.schemas
+    for key, name in plugin.converter.refs.items():
+        instance = resolve_schema_instance(key[0] if isinstance(key, tuple) else key)
+        if name not in components:
+            continue
+        closed = instance.unknown != marshmallow.EXCLUDE
+        if "additionalProperties" not in components[name] and closed:
+            components[name]["additionalProperties"] = instance.unknown == marshmallow.INCLUDE
+        components[name].update(getattr(instance, "OPENAPI_RULES", {}))
+
+
+# The request boundary's rule (server.boundary.CONTROL) as a JSON Schema pattern: no C0 control but tab, line
+# feed and carriage return, no DEL, no C1 control. (Lone surrogates, refused too, are not Unicode text at all,
+# and a surrogate range makes the pattern unusable for common regex engines, Rust's among them.)
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def _text_rule(document: dict) -> None:
+    """Every free string a request can carry (parameters, JSON and form bodies) says what the boundary
+    refuses, so a client (and schemathesis) can know that a control character is not valid input."""
+    seen: set[int] = set()
+
+    def visit(schema: Any) -> None:
+        if isinstance(schema, list):
+            for item in schema:
+                visit(item)
+            return
+        if not isinstance(schema, dict) or id(schema) in seen:
+            return
+        seen.add(id(schema))
+        if "$ref" in schema:
+            target: Any = document
+            for part in schema["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            visit(target)
+            return
+        if schema.get("type") == "string" and not {"enum", "format", "pattern"} & schema.keys():
+            schema["pattern"] = TEXT_PATTERN
+        for key in ("items", "additionalProperties", "allOf", "anyOf", "oneOf", "not"):
+            visit(schema.get(key))
+        for item in (schema.get("properties") or {}).values():
+            visit(item)
+
+    for operations in document.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in {"get", "put", "post", "delete", "patch", "head", "options"}:
+                continue
+            for parameter in operation.get("parameters", []):
+                visit(parameter.get("schema"))
+            for media_type, content in (operation.get("requestBody") or {}).get("content", {}).items():
+                if media_type in {"application/json", "multipart/form-data", "application/x-www-form-urlencoded"}:
+                    visit(content.get("schema"))
 
 
 def _docstring_operations(view, rule: Rule) -> dict[str, Any]:
@@ -121,6 +183,8 @@ def _complete(document: dict, app: Flask) -> None:
         for method, operation in operations.items():
             if method not in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
                 continue
+            if method.upper() not in (rule.methods or ()):
+                continue  # another rule of the same path (another view) serves this method
             declared = {(p.get("in"), p.get("name")) for p in operation.get("parameters", []) if isinstance(p, dict)}
             for converter, name in arguments:
                 if ("path", name) not in declared:
@@ -132,7 +196,22 @@ def _complete(document: dict, app: Flask) -> None:
                             "schema": dict(_CONVERTER_TYPES.get(converter or None, {"type": "string"})),
                         }
                     )
+            view = app.view_functions[rule.endpoint]
+            tus_version = getattr(view, "tus_version", None)
+            # tus: every request but OPTIONS (the capability probe) carries the protocol version.
+            if tus_version and method != "options" and ("header", "Tus-Resumable") not in declared:
+                operation.setdefault("parameters", []).append(
+                    {
+                        "in": "header",
+                        "name": "Tus-Resumable",
+                        "required": True,
+                        "schema": {"type": "string", "enum": [tus_version]},
+                        "description": "The tus protocol version; another or none is answered 412",
+                    }
+                )
             responses = operation.setdefault("responses", {"200": {"description": "OK"}})
+            if tus_version and method != "options":
+                responses.setdefault("412", {"$ref": "#/components/responses/PreconditionFailed"})
             for status, name in _shared_failures(app.view_functions[rule.endpoint], operation):
                 responses.setdefault(status, {"$ref": f"#/components/responses/{name}"})
 

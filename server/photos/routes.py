@@ -34,6 +34,8 @@ def tus(view):
             raise AppError(UPLOAD_VERSION, details={"Tus-Version": TUS_VERSION})
         return view(*args, **kwargs)
 
+    # The document declares the header as required on these operations (server.openapi.spec).
+    wrapper.tus_version = TUS_VERSION  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -74,7 +76,28 @@ def upload_options():
 @bp.response(201, description="Created; `Location` is the upload's URL")
 @bp.alt_response(412, schema=ErrorEnvelopeSchema, description=TUS_MISMATCH)
 @bp.alt_response(413, response="TooLarge")
-@bp.doc(summary="Create an upload")
+@bp.doc(
+    summary="Create an upload",
+    parameters=[
+        {
+            "in": "header",
+            "name": "Upload-Length",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,11}$"},
+            "description": "The photo's size in bytes",
+        },
+        {
+            "in": "header",
+            "name": "Upload-Metadata",
+            "required": True,
+            "schema": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9_-]+( [A-Za-z0-9+/=]*)?(,[A-Za-z0-9_-]+( [A-Za-z0-9+/=]*)?)*$",
+            },
+            "description": "key base64(value) pairs, comma-separated: photo_id and sha256 required",
+        },
+    ],
+)
 def create_upload():
     """Start a resumable upload (tus creation).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from server.api import Blueprint, if_match_version
+from server.api import IF_MATCH_PATTERN, Blueprint, if_match_version
 from server.auth.access import current_actor, require
 from server.http import ok
 from server.jobs.routes import job_response
@@ -40,7 +40,7 @@ IF_MATCH = {
     "in": "header",
     "name": "If-Match",
     "required": True,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
     "description": "The visit's \"<review_version>\" from the review detail's ETag",
 }
 ETAG = {"ETag": {"schema": {"type": "string"}, "description": 'Quoted review version for If-Match: "<version>"'}}

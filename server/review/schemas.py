@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from server.openapi.schemas import ListMetaSchema
+from server.openapi.schemas import JsonBoolean, ListMetaSchema
 from server.review import catalog
 from server.review.queries import SORTS
 from server.types import Outcome, ReviewStatus
@@ -157,7 +157,7 @@ class BulkResponseSchema(Schema):
 
 class ClaimSchema(Schema):
     minutes = fields.Integer(load_default=15, validate=validate.Range(min=1, max=240))
-    release = fields.Boolean(load_default=False)
+    release = JsonBoolean(load_default=False)
 
 
 class ClaimResultSchema(Schema):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from server.auth.passwords import MIN_LENGTH
 from server.auth.schemas import UserSchema
+from server.openapi.schemas import JsonBoolean
 from server.types import Role
 
 ROLES = [role.value for role in Role]
@@ -15,6 +17,8 @@ REGION_CODES = fields.List(
     fields.String(validate=validate.Length(min=2, max=13)),
     metadata={"description": "Region codes of the user's area (city, kecamatan or kelurahan); none for admins"},
 )
+# The policy's length (auth.passwords.password_problems checks it, with its own bilingual message).
+NEW_PASSWORD = {"minLength": MIN_LENGTH, "description": f"At least {MIN_LENGTH} characters, not the username"}
 
 
 class UserCreateSchema(Schema):
@@ -22,23 +26,25 @@ class UserCreateSchema(Schema):
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     region_codes = REGION_CODES
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256), metadata=NEW_PASSWORD)
 
 
 class UserUpdateSchema(Schema):
     full_name = fields.String(validate=validate.Length(min=1, max=200))
     role = fields.String(validate=validate.OneOf(ROLES))
     region_codes = REGION_CODES
-    active = fields.Boolean()
+    active = JsonBoolean()
 
 
 class PasswordResetSchema(Schema):
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256), metadata=NEW_PASSWORD)
 
 
 class PasswordChangeSchema(Schema):
     current_password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
-    new_password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    new_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(max=256), metadata=NEW_PASSWORD
+    )
 
 
 class UserListQuerySchema(Schema):

@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from server.errors import PushStatus
 from server.households.schemas import kk_field, nik_field, plausible_birth_date
+from server.openapi.schemas import JsonBoolean
 from server.sync.schemas import ClientReportSchema
 from server.visits.form import HOUSE_CONDITION, HOUSE_NUMBERS, OUTCOMES, PHOTO_KINDS, VISIT_PRESENCE
 
@@ -38,7 +39,7 @@ class GpsSchema(StrictSchema):
     lat = fields.Float(validate=validate.Range(min=-11.5, max=6.5))
     accuracy_m = fields.Float(validate=validate.Range(min=0, max=100_000))
     fixed_at = fields.AwareDateTime(allow_none=True)
-    no_fix = fields.Boolean()
+    no_fix = JsonBoolean()
     reason = fields.String(validate=validate.Length(max=200))
 
     @validates_schema
@@ -134,7 +135,7 @@ class VisitPushSchema(StrictSchema):
     device_time = fields.AwareDateTime(required=True)
     gps = fields.Nested(GpsSchema, required=True)
     outcome = fields.String(required=True, validate=validate.OneOf([o["code"] for o in OUTCOMES]))
-    consent = fields.Boolean(required=True)
+    consent = JsonBoolean(required=True)
     members = fields.List(fields.Nested(MemberChangeSchema), load_default=list, validate=validate.Length(max=60))
     house_condition = fields.Dict(keys=fields.String(), load_default=dict, validate=_house_condition)
     aid_reported = fields.List(
@@ -159,7 +160,13 @@ class VisitPushSchema(StrictSchema):
 
 
 class PushBatchSchema(Schema):
-    items = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_ITEMS))
+    # Each item is checked on its own: whatever it is (null and non-objects too), a bad one is reported in its
+    # own result and the others are kept.
+    items = fields.List(
+        fields.Raw(allow_none=True, metadata={"description": "A visit (PushItem); a bad one gets `invalid`"}),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_ITEMS),
+    )
     sent_at = fields.AwareDateTime(
         allow_none=True, load_default=None, metadata={"description": "The phone's clock when sending (clock skew)"}
     )

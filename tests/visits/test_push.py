@@ -101,14 +101,15 @@ def test_bad_items_are_reported_one_by_one_and_good_ones_kept(sync_ctx, sync_cli
         visit_item(homes[3], aid_reported=["PKH", "BANSOS-FIKTIF"]),
         visit_item(stranger),
         "bukan objek",
+        None,
     ]
     results = _push(sync_client, enumerator, items)
-    assert [r["status"] for r in results] == ["created"] + ["invalid"] * 5
+    assert [r["status"] for r in results] == ["created"] + ["invalid"] * 6
     assert set(results[1]["errors"]) == {"outcome", "gps"} and "reason" in results[1]["errors"]["gps"]
     assert "nik" in results[2]["errors"]["members"]["0"]
     assert "aid_reported" in results[3]["errors"]
     assert "household_id" in results[4]["errors"]
-    assert results[5]["id"] is None
+    assert results[5]["id"] is None and results[6]["id"] is None
     assert len(_stored([item["id"] for item in items[:5]])) == 1
 
 
