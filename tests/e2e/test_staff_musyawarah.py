@@ -84,7 +84,7 @@ def test_a_supervisor_generates_decides_uploads_and_sees_the_kelurahan_locked(br
     page.get_by_role("navigation", name="Bagian daftar").get_by_role("link", name="Usulan hapus (2)").click()
     page.get_by_role("heading", name="Usulan hapus").wait_for()
     check_page(page, "musyawarah lists")
-    page.get_by_role("heading", name="Usulan hapus").scroll_into_view_if_needed()
+    page.locator("#baris").evaluate("element => element.scrollIntoView()")
     shoot(page, "musyawarah-daftar")
     page.get_by_label("Keputusan untuk Ahmad Yani").select_option("setuju")
     page.get_by_label("Keputusan untuk Dewi Lestari").select_option("tidak_setuju")
