@@ -164,7 +164,19 @@ def serve(url: str, workers: int):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+        _print_server_errors(folder / "server.log")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _print_server_errors(path: Path) -> None:
+    """The distinct kinds of error the server logged (a 500's cause is only in its log)."""
+    seen: dict[str, int] = {}
+    for line in path.read_text(errors="replace").splitlines():
+        if any(word in line for word in ('"level": "error"', "Traceback", "QueuePool", "TimeoutError")):
+            key = line[-300:]
+            seen[key] = seen.get(key, 0) + 1
+    for key, count in sorted(seen.items(), key=lambda pair: -pair[1])[:8]:
+        print(f"server log ({count}x): {key}")
 
 
 def _jpeg(seed: int) -> bytes:
