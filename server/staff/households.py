@@ -42,6 +42,7 @@ def households():
     """Search by name, NIK, No. KK or registry id, with the API's filters; pages by cursor."""
     args = {key: value for key, value in request.args.items() if value not in ("", None)}
     items, next_cursor, problems = [], None, []
+    queries.without_jit()  # a filtered page of 50 is cheap; JIT compiling its plan was not (bench/README.md)
     try:
         params = HouseholdListQuerySchema().load(args)
         items, next_cursor = service.list_households(g.actor, params)
@@ -72,6 +73,7 @@ def households_detail(household_id: uuid.UUID):
 
 
 def _detail(household_id: uuid.UUID, *, form=None, problems=None, stale=None, saved=False, status=200):
+    queries.without_jit()
     household = service.household_detail(g.actor, household_id)
     history = change_history(g.actor, household_id)
     return render_template(

@@ -101,11 +101,13 @@ def test_reviewer_filters_views_photo_approves_and_sends_back(browser, live_serv
     page.get_by_label("Tanda").select_option("far_from_registered")
     page.get_by_role("button", name="Saring").click()
     page.wait_for_url("**flag=far_from_registered**")
-    rows = page.locator("tbody tr")
-    assert rows.count() == 1 and FAR in rows.first.inner_text() and BACK not in page.locator("tbody").inner_text()
+    # Only far visits are listed (other browser tests' phones may have sent far visits too).
+    body = page.locator("tbody").inner_text()
+    assert FAR in body and BACK not in body
+    assert page.locator("tbody tr").count() == page.locator("tbody tr", has_text="Jauh dari titik terdaftar").count()
     shoot(page, "4-review-queue")
 
-    rows.first.get_by_role("link").click()
+    page.locator("tbody tr", has_text=FAR).get_by_role("link").click()
     page.get_by_role("heading", name="Registri dan temuan lapangan").wait_for()
     assert "Jarak dari titik terdaftar" in page.locator("main").inner_text()
     check_page(page, "review visit")
