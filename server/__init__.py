@@ -138,7 +138,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     from server.gis.routes import ogc_bp, tiles_bp
 
     app.register_blueprint(ogc_bp, url_prefix="/ogc")
-    app.register_blueprint(tiles_bp, url_prefix="/api/v1")
+    api.register_blueprint(tiles_bp, url_prefix="/api/v1")
 
     from server.metrics.routes import bp as metrics_bp
 

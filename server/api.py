@@ -86,12 +86,6 @@ def api_of(app: Flask) -> Api:
     return app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
 
 
-def is_schema_driven(app: Flask, endpoint: str) -> bool:
-    """An endpoint documented from its decorators (its blueprint was registered through the Api)."""
-    blueprint = endpoint.split(".", 1)[0]
-    return blueprint in app.extensions.get("flask-smorest", {}).get("blp_name_to_api", {})
-
-
 # What if_match_version reads, for the document: "<version>", quotes and W/ optional.
 IF_MATCH_PATTERN = '^(W/)?"*[0-9]+"*$'
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request, url_for
 
+from server.api import Blueprint as ApiBlueprint
 from server.auth.access import current_actor, require
 from server.gis import exports, ogc, tiles
 from server.gis.access import GIS_ROLES, require_gis
-from server.gis.schemas import TileIndexResponseSchema  # noqa: F401 (named in the docstrings)
+from server.gis.schemas import TileIndexResponseSchema
 from server.http import ok
 from server.types import Role
 
@@ -78,26 +79,18 @@ def item(collection_id: str, feature_id: str):
 
 
 # --- vector tiles (/api/v1/tiles…) --------------------------------------------------------------------------
-tiles_bp = Blueprint("tiles", __name__)
+tiles_bp = ApiBlueprint("tiles", __name__, description="Peta: ubin vektor dan ekspor / Map tiles and exports")
 
 
 @tiles_bp.get("/tiles")
 @require_gis(*GIS_ROLES)
+@tiles_bp.response(200, TileIndexResponseSchema, description="Layers and their sources")
+@tiles_bp.doc(summary="Vector tile layers and sources (TileJSON-like)")
 def tile_index():
     """The map layers the caller may draw, one tile source per kecamatan of their area with its data version.
-    ---
-    get:
-      tags: [gis]
-      summary: Vector tile layers and sources (TileJSON-like)
-      description: >
-        Each source's URL carries `region` and `v` (the region's data version): a tile asked with the current
-        version may be cached for a year (`private, immutable`). Accepts a personal access token.
-      responses:
-        200:
-          description: Layers and their sources
-          content:
-            application/json:
-              schema: TileIndexResponseSchema
+
+    Each source's URL carries `region` and `v` (the region's data version): a tile asked with the current
+    version may be cached for a year (`private, immutable`). Accepts a personal access token.
     """
     base = url_for("tiles.tile_index", _external=False)
     return ok(tiles.index(current_actor(), base))
@@ -105,30 +98,24 @@ def tile_index():
 
 @tiles_bp.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.mvt")
 @require_gis(*GIS_ROLES)
+@tiles_bp.response(200, content_type=tiles.MEDIA_TYPE, description="The tile (an empty tile is an empty body)")
+@tiles_bp.alt_response(400, response="BadRequest")
+@tiles_bp.alt_response(404, response="NotFound")
+@tiles_bp.doc(
+    summary="Vector tile (kelurahan, households, visits)",
+    parameters=[
+        {"in": "query", "name": "region", "schema": {"type": "string"}, "description": "Region code (kecamatan)"},
+        {"in": "query", "name": "v", "schema": {"type": "string"}, "description": "Data version from /tiles"},
+    ],
+)
 def vector_tile(layer: str, z: int, x: int, y: int):
     """One Mapbox Vector Tile of a layer, built by PostGIS (ST_AsMVT).
-    ---
-    get:
-      tags: [gis]
-      summary: Vector tile (kelurahan, households, visits)
-      description: >
-        `kelurahan`: polygons with aggregate indicators and `kecamatan` outlines, at every zoom (viewers: counts
-        under 5 suppressed). `households` (staff): points from zoom 13 with verification and registry status,
-        programme count and codes, stacking, no aid, decile, last outcome; a grid of counts below zoom 13.
-        `visits` (staff): captured fixes and `visit_offsets` lines to the registered point, from zoom 12.
-        Never a name, NIK or No. KK. An empty tile is an empty body.
-      parameters:
-        - {in: query, name: region, schema: {type: string}, required: false, description: "Region code (kecamatan)"}
-        - {in: query, name: v, schema: {type: string}, required: false, description: "Data version from /tiles"}
-      responses:
-        200:
-          description: The tile
-          content:
-            application/vnd.mapbox-vector-tile:
-              schema: {type: string, format: binary}
-        400: BadRequest
-        403: Forbidden
-        404: NotFound
+
+    `kelurahan`: polygons with aggregate indicators and `kecamatan` outlines, at every zoom (viewers: counts
+    under 5 suppressed). `households` (staff): points from zoom 13 with verification and registry status,
+    programme count and codes, stacking, no aid, decile, last outcome; a grid of counts below zoom 13.
+    `visits` (staff): captured fixes and `visit_offsets` lines to the registered point, from zoom 12. Never a
+    name, NIK or No. KK.
     """
     found = tiles.tile(current_actor(), layer, z, x, y, region=request.args.get("region"), asked=request.args.get("v"))
     return Response(
@@ -157,64 +144,42 @@ def _download(data: bytes | str, media: str, suffix: str) -> Response:
     )
 
 
+EXPORT_FILTERS = [
+    {"in": "query", "name": name, "schema": schema, "description": description}
+    for name, schema, description in (
+        ("kelurahan", {"type": "string"}, "Region code"),
+        ("verification_status", {"type": "string"}, ""),
+        ("registry_status", {"type": "string"}, ""),
+        ("decile", {"type": "string"}, "e.g. 1,2,3,4"),
+        ("programme", {"type": "string"}, "Programme code"),
+        ("stacking", {"type": "boolean"}, ""),
+        ("no_aid", {"type": "boolean"}, ""),
+        ("flag", {"type": "string"}, "Household flag"),
+        ("bbox", {"type": "string"}, "minx,miny,maxx,maxy"),
+    )
+]
+
+
 @tiles_bp.get("/gis/exports/households.geojson")
 @require(Role.ADMIN, Role.SUPERVISOR)
+@tiles_bp.response(200, content_type=ogc.GEOJSON, description="RFC 7946 FeatureCollection")
+@tiles_bp.alt_response(400, response="BadRequest")
+@tiles_bp.doc(
+    summary="Export households as GeoJSON (points with facts, no names or identity numbers)", parameters=EXPORT_FILTERS
+)
 def export_geojson():
-    """GeoJSON of the households of a filter (audited).
-    ---
-    get:
-      tags: [gis]
-      summary: Export households as GeoJSON (points with facts, no names or identity numbers)
-      parameters:
-        - {in: query, name: kelurahan, schema: {type: string}, required: false, description: Region code}
-        - {in: query, name: verification_status, schema: {type: string}, required: false}
-        - {in: query, name: registry_status, schema: {type: string}, required: false}
-        - {in: query, name: decile, schema: {type: string}, required: false, description: "e.g. 1,2,3,4"}
-        - {in: query, name: programme, schema: {type: string}, required: false}
-        - {in: query, name: stacking, schema: {type: boolean}, required: false}
-        - {in: query, name: no_aid, schema: {type: boolean}, required: false}
-        - {in: query, name: flag, schema: {type: string}, required: false}
-        - {in: query, name: bbox, schema: {type: string}, required: false, description: "minx,miny,maxx,maxy"}
-      responses:
-        200:
-          description: RFC 7946 FeatureCollection
-          content:
-            application/geo+json:
-              schema: {type: string}
-        400: BadRequest
-        403: Forbidden
-    """
+    """GeoJSON of the households of a filter (audited)."""
     actor = current_actor()
     return _download(exports.geojson(actor, exports.criteria_from(request.args, actor)), ogc.GEOJSON, "geojson")
 
 
 @tiles_bp.get("/gis/exports/households.gpkg")
 @require(Role.ADMIN, Role.SUPERVISOR)
+@tiles_bp.response(200, content_type="application/geopackage+sqlite3", description="OGC GeoPackage")
+@tiles_bp.alt_response(400, response="BadRequest")
+@tiles_bp.doc(summary="Export households as a GeoPackage (layer households, EPSG:4326)", parameters=EXPORT_FILTERS)
 def export_geopackage():
-    """GeoPackage of the households of a filter (audited).
-    ---
-    get:
-      tags: [gis]
-      summary: Export households as a GeoPackage (layer households, EPSG:4326)
-      parameters:
-        - {in: query, name: kelurahan, schema: {type: string}, required: false, description: Region code}
-        - {in: query, name: verification_status, schema: {type: string}, required: false}
-        - {in: query, name: registry_status, schema: {type: string}, required: false}
-        - {in: query, name: decile, schema: {type: string}, required: false, description: "e.g. 1,2,3,4"}
-        - {in: query, name: programme, schema: {type: string}, required: false}
-        - {in: query, name: stacking, schema: {type: boolean}, required: false}
-        - {in: query, name: no_aid, schema: {type: boolean}, required: false}
-        - {in: query, name: flag, schema: {type: string}, required: false}
-        - {in: query, name: bbox, schema: {type: string}, required: false, description: "minx,miny,maxx,maxy"}
-      responses:
-        200:
-          description: OGC GeoPackage
-          content:
-            application/geopackage+sqlite3:
-              schema: {type: string, format: binary}
-        400: BadRequest
-        403: Forbidden
-    """
+    """GeoPackage of the households of a filter (audited)."""
     actor = current_actor()
     path = exports.geopackage(actor, exports.criteria_from(request.args, actor))
     try:

@@ -1,5 +1,5 @@
-"""Building the OpenAPI 3 document: the schema-driven operations (server.api, flask-smorest) plus those still
-documented by YAML in their views' docstrings, completed with what every operation shares."""
+"""Building the OpenAPI 3 document: the operations as their decorators declare them (server.api, flask-smorest),
+completed with what every operation shares (path parameters, security, the shared failures)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ import threading
 from typing import Any
 
 import marshmallow
-from apispec import yaml_utils
 from apispec.ext.marshmallow.common import resolve_schema_instance
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
-from server.api import api_of, is_schema_driven
+from server.api import api_of
 from server.openapi.schemas import ErrorEnvelopeSchema, ListMetaSchema
 
 # Routes that describe the API rather than being part of it (the page and its static files).
@@ -67,10 +66,8 @@ def documented_rules(app: Flask) -> list[Rule]:
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
-    """The OpenAPI 3.0 document of every `/api/` route, as a dict (built once per app).
-
-    Schema-driven blueprints (`server.api`) are already in the Api's spec, documented from their decorators;
-    the operations of the others come from the YAML in their views' docstrings."""
+    """The OpenAPI 3.0 document of every `/api/` route, as a dict (built once per app). Every `/api/` blueprint
+    is registered through the Api (server.api), so its operations are in the Api's spec already."""
     with _BUILDING:  # two first requests at once must not register the same components twice
         document = app.extensions.get("verval_openapi")
         if document is None:
@@ -93,11 +90,6 @@ def _build(app: Flask) -> dict[str, Any]:
             name,
             {"description": description, "content": {"application/json": {"schema": "ErrorEnvelope"}}},
         )
-    for rule in documented_rules(app):
-        if not is_schema_driven(app, rule.endpoint):
-            spec.path(
-                rule=rule, operations=_docstring_operations(app.view_functions[rule.endpoint], rule), parameters=[]
-            )
     _close_request_schemas(spec, api_of(app).ma_plugin)
     document = spec.to_dict()
     _complete(document, app)
@@ -162,16 +154,6 @@ def _text_rule(document: dict) -> None:
             for media_type, content in (operation.get("requestBody") or {}).get("content", {}).items():
                 if media_type in {"application/json", "multipart/form-data", "application/x-www-form-urlencoded"}:
                     visit(content.get("schema"))
-
-
-def _docstring_operations(view, rule: Rule) -> dict[str, Any]:
-    """The operations a view's docstring documents for the methods this rule serves."""
-    documented = yaml_utils.load_operations_from_docstring(view.__doc__ or "")
-    methods = {method.lower() for method in (rule.methods or set()) - AUTOMATIC_METHODS}
-    for automatic in ("head", "options"):
-        if automatic.upper() in (rule.methods or set()) and automatic in documented:
-            methods.add(automatic)
-    return {method: op for method, op in documented.items() if method in methods}
 
 
 def _complete(document: dict, app: Flask) -> None:
