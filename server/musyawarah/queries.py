@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
-from server.auth.access import Actor, in_scope
+from server.auth.access import Actor, in_region, in_scope
 from server.extensions import db
 from server.history.models import RegistryChange
 from server.households.models import Household, Member
@@ -67,9 +67,7 @@ def rounds(*, actor: Actor | None, campaign_id: int | None = None, region: str |
     if campaign_id is not None:
         query = query.where(MusyawarahRound.campaign_id == campaign_id)
     if region:
-        query = query.where(
-            sa.or_(MusyawarahRound.region_code == region, MusyawarahRound.region_code.like(f"{region}.%"))
-        )
+        query = query.where(in_region(MusyawarahRound.region_code, region))
     return list(db.session.execute(query).all())
 
 
