@@ -536,6 +536,23 @@ def openapi_document(actor: Actor) -> dict[str, Any]:
                 "responses": {"200": geo_ok, **errors},
             }
         }
+    # The generic form GDAL's OAPIF driver reads to size its pages from limit's maximum.
+    paths["/collections/{collectionId}/items"] = {
+        "get": {
+            "operationId": "getFeatures",
+            "summary": "Features of a collection",
+            "parameters": [
+                {"name": "collectionId", "in": "path", "required": True, "schema": {"type": "string"}},
+                common["limit"],
+                common["bbox"],
+                common["datetime"],
+                common["resultType"],
+                common["after"],
+                common["f"],
+            ],
+            "responses": {"200": geo_ok, **errors},
+        }
+    }
     return {
         "openapi": "3.0.3",
         "info": {"title": "Verval OGC API - Features", "version": "1.0.0"},

@@ -7,6 +7,7 @@ served under /staff/peta/tiles with the workspace's session, through the same se
 from __future__ import annotations
 
 import json
+import os
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -60,6 +61,7 @@ def index():
     view_box, shapes = queries.kelurahan_svg(actor)
     rows = [{**shape, **kelurahan_indicators(actor, aggregates, shape["code"])} for shape in shapes]
     breaks = {name: _breaks([row[name] for row in rows if row[name] is not None]) for name in METRICS}
+    breaks["visited_pct"] = [20.0, 40.0, 60.0, 80.0]  # a share: the same classes everywhere
     for row in rows:
         row["colour"] = _colour(row[metric], breaks[metric])
     settings = {
@@ -69,7 +71,8 @@ def index():
         "palette": list(PALETTE),
         "noData": NO_DATA,
         "staff": actor.role != Role.VIEWER,
-        "basemap": current_app.config.get("MAP_BASEMAP_STYLE") or None,
+        # A raster tile URL template ({z}/{x}/{y}) of a basemap the office can reach; none by default.
+        "basemap": current_app.config.get("MAP_BASEMAP_STYLE") or os.environ.get("MAP_BASEMAP_STYLE") or None,
     }
     return render_template(
         "gis/map.html",
