@@ -83,13 +83,10 @@ def imports_report(import_id: int):
 @bp.get("/impor/<int:import_id>/penolakan.csv")
 @staff_view(*OFFICE)
 def imports_rejections(import_id: int):
-    imported = _visible(import_id)
-    # Read now: the session's own commit after the view (server/staff/sessions.py) expires `imported` before a
-    # lazily streamed body would read it.
-    rows = list(imports.rejection_rows(imported))
+    _visible(import_id)
     return csv_response(
         ("row", "column", "registry_id", "code", "reason"),
-        rows,
+        imports.rejection_rows(import_id),
         filename=f"impor-{import_id}-penolakan.csv",
         bom=True,
     )
