@@ -26,7 +26,18 @@ class BaseConfig:
     PROFILE = "base"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
     # hide_parameters: a failed statement's values (NIKs, names, GPS) never end up in an exception's text.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True, "connect_args": {"connect_timeout": 5}}
+    # Connections per web process: gunicorn's threads of a worker share them, and a request holds one only while
+    # it talks to the database (a slow client's upload holds none), so far fewer than THREADS suffice; WORKERS x
+    # (DB_POOL_SIZE + DB_POOL_OVERFLOW) + the job workers must stay under PostgreSQL's max_connections (100).
+    # A request that waits DB_POOL_TIMEOUT seconds for one answers 503 server.busy with Retry-After.
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+        "connect_args": {"connect_timeout": 5},
+        "pool_size": _int_env("DB_POOL_SIZE", 10),
+        "max_overflow": _int_env("DB_POOL_OVERFLOW", 10),
+        "pool_timeout": _int_env("DB_POOL_TIMEOUT", 15),
+    }
     # No key is ever a constant in the code: production must be given its own (it refuses to start without);
     # development and test use keys generated once per installation into DEV_SECRETS_FILE (git-ignored).
     SECRET_KEY = ""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from flask import Flask, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,11 @@ MUSYAWARAH_ITEM_DECIDED = ErrorKind(
 PROPOSAL_DECIDED = ErrorKind("import.proposal_decided", 409, "Usulan sudah diputuskan / Proposal already decided")
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")
+SERVER_BUSY = ErrorKind(
+    "server.busy", 503, "Server sedang sibuk, coba lagi sebentar lagi / The server is busy, try again shortly"
+)
+# Seconds a client waits before retrying when every database connection of a worker was busy.
+BUSY_RETRY_AFTER = 5
 
 _BY_STATUS = {
     kind.status: kind
@@ -434,6 +440,16 @@ def register_error_handlers(app: Flask) -> None:
         if render := _page_renderer():
             return render(DB_UNAVAILABLE, None, {})
         return envelope(DB_UNAVAILABLE)
+
+    @app.errorhandler(PoolTimeout)
+    def _pool_timeout(error: PoolTimeout):
+        # Every connection of this worker's pool stayed busy for DB_POOL_TIMEOUT: overload, not a fault. A
+        # phone retries after Retry-After (nothing was written: the request never reached the database).
+        log.warning("database pool exhausted")
+        render = _page_renderer()
+        response = app.make_response(render(SERVER_BUSY, None, {}) if render else envelope(SERVER_BUSY))
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -116,3 +116,22 @@ def test_an_api_path_asked_with_a_method_it_lacks_answers_405_with_allow(client,
     assert response.get_json()["error"]["code"] == "request.method_not_allowed"
     assert "POST" in response.headers["Allow"]
     assert client.get("/api/v1/tidak-ada").status_code == 404
+
+
+def test_a_worker_out_of_database_connections_answers_503_busy_with_retry_after(database_url, app):
+    """Overload is not a fault: a request that cannot get a connection within DB_POOL_TIMEOUT answers 503
+    `server.busy` with Retry-After (phones retry), never a 500."""
+    options = {"hide_parameters": True, "pool_size": 1, "max_overflow": 0, "pool_timeout": 1}
+    busy = create_app(
+        {"PROFILE": "test", "SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": options}
+    )
+    with busy.app_context():
+        held = db.engine.connect()  # the pool's only connection, busy elsewhere
+        try:
+            response = busy.test_client().get("/api/v1/health")
+        finally:
+            held.close()
+            db.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.get_json()["error"]["code"] == "server.busy"
