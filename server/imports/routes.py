@@ -124,8 +124,8 @@ FILE_BODY = {
                     "file": {"type": "string", "format": "binary"},
                     "dry_run": {"type": "boolean"},
                     "as_of": {
-                        "type": "string",
-                        "format": "date",
+                        # Empty counts as absent, as for every form field of the import.
+                        "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}],
                         "description": "The file's extract date: a field a settled change (staff edit, review, "
                         "musyawarah) set after it keeps its value, listed as warning.settled_change_newer",
                     },

@@ -212,9 +212,11 @@ class FuzzApp:
     """The WSGI app schemathesis sends to: the fuzz database's app, known once the fixture has made it."""
 
     app = None
+    requests = 0  # every request of the run: the cases' and those the checks send themselves
 
     def __call__(self, environ, start_response):
         assert self.app is not None, "the world fixture sets the app"
+        self.requests += 1
         return self.app(environ, start_response)
 
 
@@ -389,7 +391,8 @@ def world(make_committed_app, tmp_path_factory) -> Iterator[World]:
     report = os.environ.get("FUZZ_REPORT")
     if report:  # statuses per operation, for a look at a long run
         with open(report, "w", encoding="utf-8") as out:
-            json.dump({label: sorted(statuses) for label, statuses in sorted(ANSWERED.items())}, out, indent=1)
+            statuses = {label: sorted(found) for label, found in sorted(ANSWERED.items())}
+            json.dump({"requests": FUZZ_APP.requests, "statuses": statuses}, out, indent=1)
 
 
 def _jpeg() -> bytes:
