@@ -70,14 +70,19 @@ _PASSWORD_HASHES: dict[str, str] = {}
 TEST_PASSWORD = "kata-sandi-uji-1"
 
 
+ROLE_WORDS = {"enumerator": "petugas", "reviewer": "pemeriksa", "supervisor": "pengawas", "viewer": "pengamat"}
+
+
 def make_user(role: str = "enumerator", regions: list[str] | tuple[str, ...] = ("64.72.01",), **overrides) -> User:
     """A user with the given role and area scope (ignored for admin); password TEST_PASSWORD."""
     if TEST_PASSWORD not in _PASSWORD_HASHES:
         _PASSWORD_HASHES[TEST_PASSWORD] = hash_password(TEST_PASSWORD)
     number = next_number()
+    # Indonesian words, as a real office's accounts would read on the staff pages (whose tests refuse English).
+    word = ROLE_WORDS.get(role, role)
     values = {
-        "username": f"{role}{number}",
-        "full_name": f"Pengguna {role} {number}",
+        "username": f"{word}{number}",
+        "full_name": f"Pengguna {word} {number}",
         "role": role,
         "password_hash": _PASSWORD_HASHES[TEST_PASSWORD],
         "active": True,

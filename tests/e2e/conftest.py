@@ -203,13 +203,20 @@ def seed(e2e_database) -> Seed:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
+    """One Playwright for the whole run: a second sync_playwright() while one runs is refused ("Sync API inside
+    the asyncio loop"), so every browser of the run (plain, WebGL) is launched from this one."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 def wait_for(page, expression: str, arg=None, timeout: float = 30000):

@@ -93,7 +93,7 @@ def make_staff_user(database_url: str, role: str, username: str, regions=("64.72
             user = factories.make_user(role, list(regions), username=username, full_name=f"Staf {username}")
             user.password_hash = hash_password(E2E_PASSWORD)
             db.session.commit()
-        # The seed's enumerator gets a name a person would have (the factory's says "Pengguna enumerator N").
+        # The seed's enumerator gets a name a person would have (the factory's says "Pengguna petugas N").
         db.session.execute(sa.text("UPDATE users SET full_name = 'Rina Petugas' WHERE username = 'petugas1'"))
         db.session.commit()
         db.session.remove()

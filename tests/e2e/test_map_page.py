@@ -29,13 +29,10 @@ IDLE = "() => window.vervalMapIdle === true && window.vervalMap.loaded()"
 
 
 @pytest.fixture(scope="module")
-def webgl_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS)
-        yield browser
-        browser.close()
+def webgl_browser(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="module")
