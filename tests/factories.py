@@ -81,7 +81,7 @@ def make_user(role: str = "enumerator", regions: list[str] | tuple[str, ...] = (
     # Indonesian words, as a real office's accounts would read on the staff pages (whose tests refuse English).
     word = ROLE_WORDS.get(role, role)
     values = {
-        "username": f"{word}{number}",
+        "username": f"{word}-{number}",
         "full_name": f"Pengguna {word} {number}",
         "role": role,
         "password_hash": _PASSWORD_HASHES[TEST_PASSWORD],
