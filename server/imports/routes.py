@@ -16,7 +16,7 @@ from server.csvout import csv_response
 from server.errors import NOT_FOUND, AppError, validation_error
 from server.http import ok
 from server.imports import jobs as import_jobs
-from server.imports import queries, service
+from server.imports import service
 from server.imports.schemas import (
     ImportListResponseSchema,
     ImportReportResponseSchema,
@@ -322,9 +322,7 @@ def import_aid():
 @bp.doc(summary="List aid match proposals")
 def list_proposals(params: dict):
     """Fuzzy aid matches waiting for a decision (admins: all; supervisors: from their imports)."""
-    proposals = queries.list_proposals(
-        actor=current_actor(), state=params.get("state"), import_id=params.get("import_id")
-    )
+    proposals = service.list_proposals(current_actor(), state=params.get("state"), import_id=params.get("import_id"))
     return {"data": [service.proposal_view(item) for item in proposals]}
 
 

@@ -187,6 +187,14 @@ def import_aid(
     return imported
 
 
+def list_proposals(
+    actor: Actor, *, state: str | None = None, import_id: int | None = None, limit: int = 200
+) -> list[AidMatchProposal]:
+    """Aid match proposals the actor may decide (admins: all; supervisors: from their own imports), oldest
+    first: the API's list and the staff page's."""
+    return queries.list_proposals(actor=actor, state=state, import_id=import_id, limit=limit)
+
+
 def proposal_view(proposal: AidMatchProposal) -> dict[str, Any]:
     return {
         "id": proposal.id,

@@ -1,7 +1,8 @@
 """Import and assignment pages (`/staff/impor…`, `/staff/penugasan…`): upload a registry file, see the dry
 run's counts and rejected rows (and download them as CSV), confirm the import as a background job; create a
-round and assign a kelurahan (or RT/RW) to an enumerator with the counts shown before confirming. The
-import and campaign services and jobs are the API's."""
+round and assign a kelurahan (or RT/RW) to an enumerator with the counts shown before confirming; decide the
+aid lists' match proposals (one candidate confirmed, or all rejected). The import, proposal and campaign
+services and jobs are the API's."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from datetime import date
 from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from server.aid.service import list_programs
 from server.boundary import check_form, printable
 from server.campaigns import service as campaigns
 from server.csvout import csv_response
-from server.errors import NOT_FOUND, AppError
+from server.errors import NOT_FOUND, PROPOSAL_DECIDED, AppError
 from server.imports import jobs as import_jobs
 from server.imports import service as imports
 from server.jobs.service import append_upload, enqueue, open_upload, start_upload
@@ -102,6 +104,75 @@ def imports_confirm(import_id: int):
     job = enqueue(import_jobs.REGISTRY, {"filename": dry.filename, "dry_run": False, "as_of": None},
                   actor=g.actor, upload=stream)  # fmt: skip
     return redirect(url_for("staff.job", job_id=job.id))
+
+
+PROPOSAL_STATES = ("pending", "confirmed", "rejected")
+PROPOSALS_SHOWN = 200
+
+
+@bp.get("/impor/usulan-bantuan")
+@staff_view(*OFFICE)
+def imports_proposals(*, problems=None, status=200):
+    """Aid-list rows matched to nobody exactly, with their name-similar candidates: a supervisor confirms the
+    right one (the receipt is created for it) or rejects them all (nothing is applied)."""
+    state = request.args.get("keadaan", "pending")
+    state = state if state in (*PROPOSAL_STATES, "semua") else "pending"
+    try:
+        import_id = int(request.args["impor"]) if request.args.get("impor") else None
+    except ValueError:
+        import_id = None
+    items = imports.list_proposals(
+        g.actor, state=None if state == "semua" else state, import_id=import_id, limit=PROPOSALS_SHOWN
+    )
+    programs = {program.id: program for program in list_programs()}
+    proposals = [{**imports.proposal_view(item), "program": programs.get(item.program_id)} for item in items]
+    codes = {p["region_code"] for p in proposals} | {c["region_code"] for p in proposals for c in p["candidates"]}
+    return render_template(
+        "staff/imports/proposals.html",
+        proposals=proposals,
+        regions=queries.region_names(codes=[code for code in codes if code]),
+        state=state,
+        import_id=import_id,
+        shown=PROPOSALS_SHOWN,
+        done=request.args.get("selesai"),
+        problems=problems or [],
+    ), status
+
+
+def _back_to_proposals(done: str):
+    keep = {key: request.form[key] for key in ("keadaan", "impor") if request.form.get(key)}
+    return redirect(url_for("staff.imports_proposals", selesai=done, **keep))
+
+
+@bp.post("/impor/usulan-bantuan/<int:proposal_id>/konfirmasi")
+@staff_view(*OFFICE)
+def imports_proposal_confirm(proposal_id: int):
+    """Confirm the candidate chosen (`kandidat` = household id, and member id for a person programme)."""
+    household_id, _, member_id = (request.form.get("kandidat") or "").partition("/")
+    try:
+        if not household_id:
+            raise ValidationError({"kandidat": ["Pilih salah satu kandidat / Choose one of the candidates"]})
+        imports.confirm_proposal(g.actor, proposal_id, household_id, member_id or None)
+    except ValidationError as error:
+        return imports_proposals(problems=_problems(error), status=422)
+    except AppError as error:
+        if error.kind is not PROPOSAL_DECIDED and error.kind.status != 422:
+            raise
+        return imports_proposals(problems=_problems(error), status=error.kind.status)
+    return _back_to_proposals("confirmed")
+
+
+@bp.post("/impor/usulan-bantuan/<int:proposal_id>/tolak")
+@staff_view(*OFFICE)
+def imports_proposal_reject(proposal_id: int):
+    """None of the candidates is the listed recipient: nothing is applied."""
+    try:
+        imports.reject_proposal(g.actor, proposal_id)
+    except AppError as error:
+        if error.kind is not PROPOSAL_DECIDED:
+            raise
+        return imports_proposals(problems=_problems(error), status=409)
+    return _back_to_proposals("rejected")
 
 
 @bp.route("/penugasan", methods=["GET", "POST"])
