@@ -20,6 +20,11 @@ from server.history.models import RegistryChange
 from server.types import ChangeSource, ChangeState
 
 MEMBER_CREATED = "member"  # field of the row that records a new member (new_value: the member's fields)
+# A member moving between households (a settled merge): `member_joined` on the household it joins (new_value:
+# the member's fields, old_value: {"household_id": where from}), `member_left` on the one it leaves (old_value:
+# the member's fields, new_value: {"household_id": where to}).
+MEMBER_JOINED = "member_joined"
+MEMBER_LEFT = "member_left"
 
 
 def json_value(value: Any) -> Any:
@@ -235,7 +240,8 @@ def household_now(household_id: uuid.UUID) -> dict[str, Any] | None:
 def household_at_version(household_id: uuid.UUID, version: int) -> dict[str, Any] | None:
     """The household (followed fields and members) as it was at `version`, or None if it does not exist.
 
-    Members created after `version` are left out; fields changed after it get their old values back."""
+    Members created (or joined) after `version` are left out, members who left after it are back; fields
+    changed after it get their old values back."""
     now = queries.snapshot(household_id=household_id)
     if now is None:
         return None
@@ -248,8 +254,10 @@ def household_at_version(household_id: uuid.UUID, version: int) -> dict[str, Any
             state["household"][change.field] = change.old_value
             continue
         key = str(change.member_id)
-        if change.field == MEMBER_CREATED:
+        if change.field in (MEMBER_CREATED, MEMBER_JOINED):
             members.pop(key, None)
+        elif change.field == MEMBER_LEFT:
+            members[key] = copy.deepcopy(change.old_value)
         elif key in members:
             members[key][change.field] = change.old_value
     state["version"] = version

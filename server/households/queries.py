@@ -320,25 +320,49 @@ def add_flag(*, household_ids: list[uuid.UUID], flag: str) -> int:
     ).rowcount
 
 
-def move_members_and_aid(*, loser: Household, survivor: Household) -> dict[str, int]:
-    """Members the survivor lacks (by NIK) move over; aid follows members and family; duplicates stay as history."""
-    survivor_niks = sa.select(Member.nik).where(Member.household_id == survivor.id, Member.nik.is_not(None))
-    moving = sa.and_(Member.household_id == loser.id, sa.or_(Member.nik.is_(None), Member.nik.not_in(survivor_niks)))
-    # One present head per household: a moving head becomes "other" (8) when the survivor has one already.
+def _moving(loser_id: uuid.UUID, survivor_id: uuid.UUID, present_only: bool) -> sa.ColumnElement[bool]:
+    """The loser's members that move in a merge: those the survivor lacks (by NIK); present ones only when
+    asked (a settled duplicate's dead or gone members stay behind as its history)."""
+    survivor_niks = sa.select(Member.nik).where(Member.household_id == survivor_id, Member.nik.is_not(None))
+    condition = sa.and_(Member.household_id == loser_id, sa.or_(Member.nik.is_(None), Member.nik.not_in(survivor_niks)))
+    if present_only:
+        condition = sa.and_(condition, Member.presence_status == Presence.PRESENT.value)
+    return condition
+
+
+def _survivor_has_head(survivor_id: uuid.UUID) -> sa.ColumnElement[bool]:
     survivor_head = sa.orm.aliased(Member)
-    survivor_has_head = (
+    return (
         sa.select(survivor_head.id)
         .where(
-            survivor_head.household_id == survivor.id,
+            survivor_head.household_id == survivor_id,
             survivor_head.relationship_code == 1,
             survivor_head.presence_status == Presence.PRESENT.value,
         )
         .exists()
     )
+
+
+def members_moving(*, loser_id: uuid.UUID, survivor_id: uuid.UUID, present_only: bool = False) -> list[Member]:
+    """The members `move_members_and_aid` would move (read before it, for the change history)."""
+    return list(
+        db.session.execute(
+            sa.select(Member).where(_moving(loser_id, survivor_id, present_only)).order_by(Member.id)
+        ).scalars()
+    )
+
+
+def move_members_and_aid(*, loser: Household, survivor: Household, present_only: bool = False) -> dict[str, int]:
+    """Members the survivor lacks (by NIK) move over; aid follows members and family; duplicates stay as history."""
+    moving = _moving(loser.id, survivor.id, present_only)
+    # One present head per household: a moving head becomes "other" (8) when the survivor has one already.
     demoted = db.session.execute(
         sa.update(Member)
         .where(
-            moving, Member.relationship_code == 1, Member.presence_status == Presence.PRESENT.value, survivor_has_head
+            moving,
+            Member.relationship_code == 1,
+            Member.presence_status == Presence.PRESENT.value,
+            _survivor_has_head(survivor.id),
         )
         .values(relationship_code=8)
         .execution_options(synchronize_session=False)

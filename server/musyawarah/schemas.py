@@ -120,6 +120,9 @@ class MusyawarahDecisionResultSchema(Schema):
     changes = fields.Integer()
     household_version = fields.Integer()
     members_created = fields.Integer()
+    members_moved = fields.Integer(metadata={"description": "A settled merge: members moved to the target"})
+    heads_demoted = fields.Integer(metadata={"description": "A settled merge: moved heads now 'other' (8)"})
+    target_version = fields.Integer(metadata={"description": "A settled merge: the target household's version"})
 
 
 class MusyawarahDecisionOutcomeSchema(Schema):

@@ -5,7 +5,8 @@ registry, locking by the signed scan and an admin's unlock.
 What a decision does, per section:
 - hapus / anggota / usulan_baru (proposed changes, state `proposed` in server/history/): `setuju` applies
   them (household status, merge target and tombstone, moved address, members' presence, new members; a new
-  household becomes `active` with its registry id to come), marks them `accepted` and bumps the household's
+  household becomes `active` with its registry id to come; a merge or duplicate moves the present members
+  into the target, see `_fold`), marks them `accepted` and bumps the household's
   version so phones pull it; `tidak_setuju` marks them `overturned` with the forum's reason (a household
   proposed in the field is then removed and the phones told to forget it);
 - perbaikan (corrections applied at review): `setuju` keeps them; `tidak_setuju` reverts them (old values
@@ -26,9 +27,11 @@ from sqlalchemy.exc import IntegrityError
 
 from server.audit.service import record, record_many
 from server.auth.access import Actor, region_in_scope
+from server.campaigns import queries as campaign_queries
 from server.campaigns.models import Campaign
 from server.errors import (
     FORBIDDEN,
+    HOUSEHOLD_MERGED,
     MUSYAWARAH_ITEM_DECIDED,
     MUSYAWARAH_LOCKED,
     MUSYAWARAH_STATE,
@@ -40,7 +43,9 @@ from server.errors import (
 from server.extensions import db
 from server.files import atomic_open
 from server.history import service as history
-from server.households.models import Member
+from server.history.queries import MEMBER_FIELDS
+from server.households import queries as household_queries
+from server.households.models import Household, Member
 from server.households.queries import add_tombstone
 from server.musyawarah import queries
 from server.musyawarah.models import DECISIONS, SECTIONS, MusyawarahItem, MusyawarahRound
@@ -664,11 +669,13 @@ def _accept(actor: Actor, item: MusyawarahItem, changes: list, remarks: str | No
             else:
                 setattr(member, change.field, change.new_value)
             member.updated_at = at
-    status = _value(household.registry_status)
-    if status in (RegistryStatus.MERGED.value, RegistryStatus.DUPLICATE.value) and household.merged_into_id:
-        add_tombstone(household_id=household.id, reason=TombstoneReason.MERGED, merged_into_id=household.merged_into_id)
     household.version = version
     household.updated_at = at
+    status = _value(household.registry_status)
+    folded: dict[str, int] = {}
+    if status in (RegistryStatus.MERGED.value, RegistryStatus.DUPLICATE.value) and household.merged_into_id:
+        add_tombstone(household_id=household.id, reason=TombstoneReason.MERGED, merged_into_id=household.merged_into_id)
+        folded = _fold(actor, item, household, at)
     db.session.flush()
     queries.mark_changes(
         ids=[c.id for c in changes],
@@ -685,7 +692,72 @@ def _accept(actor: Actor, item: MusyawarahItem, changes: list, remarks: str | No
         object_id=household.id,
         changes={"musyawarah_item": item.id, "accepted": len(changes), "registry_status": status},
     )
-    return {"changes": len(changes), "household_version": version, "members_created": created}
+    return {"changes": len(changes), "household_version": version, "members_created": created, **folded}
+
+
+def _fold(actor: Actor, item: MusyawarahItem, source: Household, at: datetime) -> dict[str, int]:
+    """A settled merge or duplicate: the source's present members join the household it is merged into (as a
+    staff merge does: members the target already lists by NIK stay behind, aid follows, and a moving head
+    becomes 'other' (8) when the target has a present head), the source is marked `merged` and its
+    assignments end (phones drop it), both sides' change history records the move, and the target's version
+    bumps so phones pull its new members."""
+    db.session.flush()  # the source's own settled values first: the move below is set-based SQL
+    target = queries.lock_household(household_id=source.merged_into_id)
+    if target is None or target.id == source.id or _value(target.registry_status) == RegistryStatus.MERGED.value:
+        raise AppError(HOUSEHOLD_MERGED, details={"merged_into_id": str(source.merged_into_id)})
+    moving = household_queries.members_moving(loser_id=source.id, survivor_id=target.id, present_only=True)
+    target_has_head = any(
+        member.relationship_code == 1 and _value(member.presence_status) == Presence.PRESENT.value
+        for member in queries.members_of(household_id=target.id).values()
+    )
+    fields = {
+        member.id: {name: history.json_value(getattr(member, name)) for name in MEMBER_FIELDS} for member in moving
+    }
+    moved = household_queries.move_members_and_aid(loser=source, survivor=target, present_only=True)
+    for member in moving:
+        db.session.expire(member)
+    target.version = target.version + 1
+    target.updated_at = at
+    ended = campaign_queries.end_all_assignments(household_id=source.id, at=at)  # phones drop it (tombstone)
+    written = {"source": ChangeSource.MUSYAWARAH, "source_id": item.id, "actor_id": actor.user_id, "at": at}
+    rows: list[dict[str, Any]] = []
+    for member_id, values in fields.items():
+        rows += history.applied_rows(
+            source.id,
+            {history.MEMBER_LEFT: (values, {"household_id": str(target.id)})},
+            member_id=member_id,
+            version=source.version,
+            **written,
+        )
+        joined = {history.MEMBER_JOINED: ({"household_id": str(source.id)}, values)}
+        if target_has_head and values["relationship_code"] == 1:
+            joined["relationship_code"] = (1, 8)
+        rows += history.applied_rows(target.id, joined, member_id=member_id, version=target.version, **written)
+    if _value(source.registry_status) == RegistryStatus.DUPLICATE.value:
+        source.registry_status = RegistryStatus.MERGED
+        rows += history.applied_rows(
+            source.id,
+            {"registry_status": (RegistryStatus.DUPLICATE.value, RegistryStatus.MERGED.value)},
+            version=source.version,
+            **written,
+        )
+    history.add_rows(rows)
+    record(
+        "household.merge",
+        object_type="household",
+        object_id=source.id,
+        changes={
+            "merged_into_id": str(target.id),
+            "musyawarah_item": item.id,
+            "assignments_ended": ended,
+            **moved,
+        },
+    )
+    return {
+        "members_moved": moved["members_moved"],
+        "heads_demoted": moved["heads_demoted"],
+        "target_version": target.version,
+    }
 
 
 def _overturn(actor: Actor, item: MusyawarahItem, changes: list, remarks: str | None, at: datetime) -> dict:
