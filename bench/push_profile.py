@@ -60,6 +60,7 @@ def _run(url: str, username: str, bodies: list[bytes]):
     app = create_app({"PROFILE": "development", "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     spent = [0.0]
     by_statement: dict[str, float] = {}
+    statements: list[str] = []
     with app.app_context():
         engine = db.engine
 
@@ -72,6 +73,7 @@ def _run(url: str, username: str, bodies: list[bytes]):
             took = time.perf_counter() - conn.info.pop("started")
             spent[0] += took
             key = " ".join(statement.split())[:90]
+            statements.append(key)
             by_statement[key] = by_statement.get(key, 0.0) + took
 
     client = app.test_client()
@@ -85,8 +87,10 @@ def _run(url: str, username: str, bodies: list[bytes]):
     }
     profile = cProfile.Profile()
     cpu, wall, sql = [], [], []
+    per_batch: list[list[str]] = []
     for number, body in enumerate(bodies):
         spent[0] = 0.0
+        statements.clear()
         began_cpu, began = time.process_time(), time.perf_counter()
         profiled = number > len(bodies) // 2
         if profiled:
@@ -98,12 +102,17 @@ def _run(url: str, username: str, bodies: list[bytes]):
         assert response.status_code == 200, response.get_json()
         statuses = {result["status"] for result in response.get_json()["data"]["results"]}
         assert statuses <= {"created", "accepted_with_conflict"}, statuses
+        per_batch.append(list(statements))
         if number and not profiled:
             cpu.append(elapsed_cpu * 1000)
             wall.append(elapsed * 1000)
             sql.append(spent[0] * 1000)
     with app.app_context():
         db.engine.dispose()
+    trips = statistics.median(len(batch) for batch in per_batch[1:])
+    print(f"statements per batch (median, BEGIN and COMMIT not counted): {trips:.0f}; the last batch's:")
+    for key in per_batch[-1]:
+        print(f"  {key}")
     print("SQL time by statement over all batches (ms):")
     for key, took in sorted(by_statement.items(), key=lambda pair: -pair[1])[:25]:
         print(f"  {took * 1000:9.1f}  {key}")

@@ -91,16 +91,11 @@ def locked_region(*, region_code: str) -> MusyawarahRound | None:
     ).scalar_one_or_none()
 
 
-def locked_regions(*, codes: Iterable[str]) -> set[str]:
-    codes = sorted(set(codes))
-    if not codes:
-        return set()
-    return set(
-        db.session.execute(
-            sa.select(MusyawarahRound.region_code).where(
-                MusyawarahRound.region_code.in_(codes), MusyawarahRound.state == "locked"
-            )
-        ).scalars()
+def locked_regions_query(*, codes: Iterable[str] | sa.Select) -> sa.Select:
+    """Of these kelurahan codes (a list or a statement), those with a locked round (visits pushed for them are
+    flagged `after_lock`; the sync push runs this inside its lookups)."""
+    return sa.select(MusyawarahRound.region_code).where(
+        MusyawarahRound.region_code.in_(codes), MusyawarahRound.state == "locked"
     )
 
 

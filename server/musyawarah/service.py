@@ -906,8 +906,3 @@ def unlock(actor: Actor, round_id: int, reason: str) -> MusyawarahRound:
     _touch(found, at)
     record("musyawarah.unlock", object_type="musyawarah", object_id=found.id, changes={"reason": reason.strip()})
     return found
-
-
-def locked_kelurahan(codes: list[str]) -> set[str]:
-    """Which of these kelurahan have a locked round (visits pushed for them are flagged `after_lock`)."""
-    return queries.locked_regions(codes=codes)

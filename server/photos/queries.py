@@ -30,14 +30,19 @@ def missing_photo_ids_by_visit(*, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     missing: dict[uuid.UUID, list[uuid.UUID]] = {visit_id: [] for visit_id in visit_ids}
     if not visit_ids:
         return missing
-    rows = db.session.execute(
+    for visit_id, photo_id in db.session.execute(missing_photos_query(visit_ids=visit_ids)):
+        missing[visit_id].append(photo_id)
+    return missing
+
+
+def missing_photos_query(*, visit_ids: list[uuid.UUID]) -> sa.Select:
+    """(visit id, photo id) of the visits' declared photos without bytes, in that order (also run inside the
+    sync push's lookups)."""
+    return (
         sa.select(Photo.visit_id, Photo.id)
         .where(Photo.visit_id.in_(visit_ids), Photo.uploaded_at.is_(None))
         .order_by(Photo.visit_id, Photo.id)
     )
-    for visit_id, photo_id in rows:
-        missing[visit_id].append(photo_id)
-    return missing
 
 
 def get_upload(*, upload_id: uuid.UUID, lock: bool = False) -> UploadSession | None:

@@ -15,12 +15,15 @@ VILLAGE_LEVELS = (RegionLevel.KELURAHAN.value, RegionLevel.DESA.value)
 
 def village_codes(*, among: list[str] | None = None) -> set[str]:
     """Codes of village-level regions (all of them, or those of `among`)."""
+    if among is not None and not among:
+        return set()
+    return set(db.session.execute(village_codes_query(among=among)).scalars())
+
+
+def village_codes_query(*, among: list[str] | None = None) -> sa.Select:
+    """The statement of `village_codes` (to run inside another statement: the sync push's lookups)."""
     query = sa.select(Region.code).where(Region.level.in_(VILLAGE_LEVELS))
-    if among is not None:
-        if not among:
-            return set()
-        query = query.where(Region.code.in_(among))
-    return set(db.session.execute(query).scalars())
+    return query if among is None else query.where(Region.code.in_(among))
 
 
 def is_village(*, code: str) -> bool:

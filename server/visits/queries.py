@@ -4,8 +4,11 @@ enumerator: their own visits), and the set-based lookups and inserts of the sync
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
@@ -16,7 +19,10 @@ from server.campaigns.models import Assignment, Campaign
 from server.campaigns.queries import live_assignments
 from server.extensions import db
 from server.households.models import Household, Member
+from server.musyawarah.queries import locked_regions_query
 from server.photos.models import Photo, UploadSession
+from server.photos.queries import missing_photos_query
+from server.regions.queries import village_codes_query
 from server.types import Role
 from server.visits.models import Visit
 
@@ -86,9 +92,99 @@ def list_visits(
 
 # --- the sync push ------------------------------------------------------------------------------------
 
+StoredVisit = namedtuple("StoredVisit", "id household_id enumerator_id content_hash received_at flags")
+PushHousehold = namedtuple("PushHousehold", "id version region_code source campaign_id lon lat aid")
+
+
+@dataclass(frozen=True)
+class PushFacts:
+    """Everything the push looks up about a batch before it writes, read in one statement."""
+
+    programs: set[str]  # every aid programme code
+    stored: dict[uuid.UUID, StoredVisit]  # visits stored under the items' ids or named as superseded
+    missing_photos: dict[uuid.UUID, list[uuid.UUID]]  # stored visit → its declared photos without bytes
+    households: dict[uuid.UUID, PushHousehold]  # see households_for_push_query
+    earlier: dict[uuid.UUID, list[uuid.UUID]]  # household → ids of the visits already stored for it
+    campaign_settings: dict[int, dict]  # the user's live campaigns
+    nik_elsewhere: set[tuple[uuid.UUID, str]]  # see niks_held_elsewhere_query
+    photos_with_bytes: set[uuid.UUID]  # declared photos whose bytes are here (stored, or an upload waiting)
+    villages: set[str]  # of the proposals' region codes, those of a kelurahan/desa
+    locked: set[str]  # of the households' and proposals' kelurahan, those with a locked musyawarah round
+
+
+def push_facts(
+    *,
+    user_id: int,
+    visit_ids: list[uuid.UUID],
+    supersedes_ids: list[uuid.UUID],
+    household_ids: list[uuid.UUID],
+    new_niks: list[tuple[uuid.UUID, str]],
+    photo_ids: list[uuid.UUID],
+    proposal_regions: list[str],
+) -> PushFacts:
+    """The batch's lookups as sections of one SELECT (each a JSON array of rows): one round trip to
+    PostgreSQL instead of one per lookup, which is what a push waits for on a loaded machine."""
+    sections = {
+        "programs": sa.select(AidProgram.code),
+        "stored": sa.select(
+            Visit.id, Visit.household_id, Visit.enumerator_id, Visit.content_hash, Visit.received_at, Visit.flags
+        ).where(Visit.id.in_(visit_ids + supersedes_ids)),
+        "missing": missing_photos_query(visit_ids=visit_ids),
+        "households": households_for_push_query(ids=household_ids, user_id=user_id),
+        "earlier": sa.select(Visit.household_id, Visit.id).where(Visit.household_id.in_(household_ids)),
+        "campaigns": sa.select(Campaign.id, Campaign.settings).where(
+            Campaign.id.in_(live_assignments(enumerator_id=user_id).with_only_columns(Assignment.campaign_id))
+        ),
+        "locked": locked_regions_query(
+            codes=sa.select(Household.region_code).where(Household.id.in_(household_ids)).distinct()
+        ),
+    }
+    if new_niks:
+        sections["niks"] = niks_held_elsewhere_query(reported=new_niks)
+    if photo_ids:
+        sections["with_bytes"] = photos_with_bytes_query(ids=photo_ids)
+    if proposal_regions:
+        sections["villages"] = village_codes_query(among=proposal_regions)
+        sections["locked_proposed"] = locked_regions_query(codes=proposal_regions)
+    row = db.session.execute(sa.select(*(_json_rows(query).label(name) for name, query in sections.items()))).one()
+    found = row._mapping
+    stored = [
+        StoredVisit(UUID(id_), UUID(household), enumerator, digest, datetime.fromisoformat(received), flags)
+        for id_, household, enumerator, digest, received, flags in found["stored"]
+    ]
+    missing: dict[uuid.UUID, list[uuid.UUID]] = {visit.id: [] for visit in stored}
+    for visit_id, photo_id in found["missing"]:
+        missing.setdefault(UUID(visit_id), []).append(UUID(photo_id))
+    earlier: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for household_id, visit_id in found["earlier"]:
+        earlier.setdefault(UUID(household_id), []).append(UUID(visit_id))
+    households = [PushHousehold(UUID(values[0]), *values[1:]) for values in found["households"]]
+    return PushFacts(
+        programs={code for (code,) in found["programs"]},
+        stored={visit.id: visit for visit in stored},
+        missing_photos=missing,
+        households={household.id: household for household in households},
+        earlier=earlier,
+        campaign_settings=dict(found["campaigns"]),
+        nik_elsewhere={(UUID(household), nik) for household, nik in found.get("niks", [])},
+        photos_with_bytes={UUID(photo_id) for (photo_id,) in found.get("with_bytes", [])},
+        villages={code for (code,) in found.get("villages", [])},
+        locked={code for (code,) in found["locked"] + found.get("locked_proposed", [])},
+    )
+
+
+def _json_rows(query: sa.Select) -> sa.ScalarSelect:
+    """A statement's rows as one JSON array of arrays (in the statement's order): a section of push_facts."""
+    rows = query.subquery()
+    return (
+        sa.select(sa.func.coalesce(sa.func.json_agg(sa.func.json_build_array(*rows.c)), sa.text("'[]'::json")))
+        .select_from(rows)
+        .scalar_subquery()
+    )
+
 
 def stored_visits(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    """Visits already stored under these client ids (a replayed or conflicting push)."""
+    """Visits already stored under these client ids (a push that lost a race with its twin)."""
     if not ids:
         return {}
     rows = db.session.execute(
@@ -99,12 +195,10 @@ def stored_visits(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
     return {row.id: row for row in rows}
 
 
-def households_for_push(*, ids: list[uuid.UUID], user_id: int) -> dict[uuid.UUID, Any]:
-    """Version, region, registered point (lon, lat) and aid on record (`aid`: [[code, start, end], ...],
+def households_for_push_query(*, ids: list[uuid.UUID], user_id: int) -> sa.Select:
+    """Version, region, source, registered point (lon, lat) and aid on record (`aid`: [[code, start, end], ...],
     receipts listed or disbursed, of the family or any member) of each household, and the active campaign
-    that assigns it to this user (if any). One statement for the batch (the flags' facts come with it)."""
-    if not ids:
-        return {}
+    that assigns it to this user (if any)."""
     live = (
         live_assignments(enumerator_id=user_id)
         .with_only_columns(Assignment.campaign_id)
@@ -134,33 +228,22 @@ def households_for_push(*, ids: list[uuid.UUID], user_id: int) -> dict[uuid.UUID
         .scalar_subquery()
     )
     empty = sa.cast(sa.literal("[]"), JSONB)
-    rows = db.session.execute(
-        sa.select(
-            Household.id,
-            Household.version,
-            Household.region_code,
-            Household.source,
-            live.label("campaign_id"),
-            sa.func.ST_X(Household.location).label("lon"),
-            sa.func.ST_Y(Household.location).label("lat"),
-            (sa.func.coalesce(family_aid, empty).op("||")(sa.func.coalesce(member_aid, empty))).label("aid"),
-        ).where(Household.id.in_(ids))
-    )
-    return {row.id: row for row in rows}
+    return sa.select(
+        Household.id,
+        Household.version,
+        Household.region_code,
+        Household.source,
+        live.label("campaign_id"),
+        sa.func.ST_X(Household.location).label("lon"),
+        sa.func.ST_Y(Household.location).label("lat"),
+        (sa.func.coalesce(family_aid, empty).op("||")(sa.func.coalesce(member_aid, empty))).label("aid"),
+    ).where(Household.id.in_(ids))
 
 
-def campaign_settings(*, ids: list[int]) -> dict[int, dict]:
-    if not ids:
-        return {}
-    return dict(db.session.execute(sa.select(Campaign.id, Campaign.settings).where(Campaign.id.in_(ids))).all())
-
-
-def niks_held_elsewhere(*, reported: list[tuple[uuid.UUID, str]]) -> set[tuple[uuid.UUID, str]]:
+def niks_held_elsewhere_query(*, reported: list[tuple[uuid.UUID, str]]) -> sa.TextualSelect:
     """Of (household, NIK) pairs reported as new members, those whose NIK another (not merged) household's
     member (not removed) holds."""
-    if not reported:
-        return set()
-    rows = db.session.execute(
+    return (
         sa.text(
             """
             SELECT DISTINCT r.household_id, r.nik
@@ -169,40 +252,19 @@ def niks_held_elsewhere(*, reported: list[tuple[uuid.UUID, str]]) -> set[tuple[u
               JOIN households h ON h.id = m.household_id
              WHERE m.presence_status <> 'removed' AND h.registry_status <> 'merged'
             """
-        ),
-        {"households": [pair[0] for pair in reported], "niks": [pair[1] for pair in reported]},
-    ).all()
-    return {(row[0], row[1]) for row in rows}
+        )
+        .bindparams(households=[pair[0] for pair in reported], niks=[pair[1] for pair in reported])
+        .columns(sa.column("household_id"), sa.column("nik"))
+    )
 
 
-def photos_with_bytes(*, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+def photos_with_bytes_query(*, ids: list[uuid.UUID]) -> sa.CompoundSelect:
     """Of these photo ids, those whose bytes are already here (stored, or a finished upload waiting)."""
-    if not ids:
-        return set()
     stored = sa.select(Photo.id).where(Photo.id.in_(ids), Photo.uploaded_at.is_not(None))
     waiting = sa.select(UploadSession.photo_id).where(
         UploadSession.photo_id.in_(ids), UploadSession.completed_at.is_not(None)
     )
-    return set(db.session.execute(sa.union(stored, waiting)).scalars())
-
-
-def earlier_visits(*, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
-    """Visits already stored for these households (to flag a second visit of the same household)."""
-    if not household_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Visit.id, Visit.household_id, Visit.campaign_id, Visit.enumerator_id).where(
-            Visit.household_id.in_(household_ids)
-        )
-    )
-    found: dict[uuid.UUID, list[Any]] = {}
-    for row in rows:
-        found.setdefault(row.household_id, []).append(row)
-    return found
-
-
-def program_codes() -> set[str]:
-    return set(db.session.execute(sa.select(AidProgram.code)).scalars())
+    return sa.union(stored, waiting)
 
 
 def insert_visits(*, rows: list[dict[str, Any]]) -> set[uuid.UUID]:

@@ -32,10 +32,8 @@ from server.auth.access import Actor, region_in_scope
 from server.errors import NOT_FOUND, AppError, PushStatus, validation_error
 from server.extensions import db
 from server.households.service import flag_field_niks
-from server.musyawarah.service import locked_kelurahan
 from server.pagination import decode_cursor, encode_cursor
 from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
-from server.regions import queries as region_queries
 from server.review.service import supersede_revisits
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
 from server.visits import flags as catalogue
@@ -72,15 +70,19 @@ def push(actor: Actor, items: list[Any], sent_at: datetime | None) -> list[dict[
     skew = (received_at - sent_at).total_seconds() if sent_at else None
     batch = [_Item(index, raw) for index, raw in enumerate(items)]
     _validate(batch)
-    _settle_known_ids(batch, actor)
     pending = [item for item in batch if item.result is None]
-    _check_households(pending, actor)
-    pending = [item for item in pending if item.result is None]
-    _check_supersedes(pending, actor)
-    pending = [item for item in pending if item.result is None]
-    _flag_second_visits(pending)
-    _flag_quality(pending, skew)
-    _store(pending, actor, received_at, skew)
+    if pending:
+        facts = _look_up(pending, actor)
+        _check_programs(pending, facts)
+        _settle_known_ids(pending, actor, facts.stored, facts.missing_photos)
+        pending = [item for item in pending if item.result is None]
+        _check_households(pending, actor, facts)
+        pending = [item for item in pending if item.result is None]
+        _check_supersedes(pending, actor, facts)
+        pending = [item for item in pending if item.result is None]
+        _flag_second_visits(pending, facts)
+        _flag_quality(pending, skew, facts)
+        _store(pending, actor, received_at, skew)
     for item in batch:
         if item.twin_of is not None and item.result["status"] == DUPLICATE:
             # The same content twice in one batch: the second gets whatever the first got.
@@ -121,10 +123,35 @@ def _validate(batch: list[_Item]) -> None:
             item.twin_of = twin
         else:
             seen[item.data["id"]] = item
-    known = queries.program_codes()
-    for item in valid:
+
+
+def _look_up(items: list[_Item], actor: Actor) -> queries.PushFacts:
+    """Everything the checks and flags below need about the batch's valid items, in one statement."""
+    return queries.push_facts(
+        user_id=actor.user_id,
+        visit_ids=[item.data["id"] for item in items],
+        supersedes_ids=[item.data["supersedes_id"] for item in items if item.data["supersedes_id"]],
+        household_ids=[item.data["household_id"] for item in items],
+        new_niks=_new_niks(items),
+        photo_ids=[photo["id"] for item in items for photo in item.data["photos"]],
+        proposal_regions=[item.data["new_household"]["region_code"] for item in items if item.data["new_household"]],
+    )
+
+
+def _new_niks(items: list[_Item]) -> list[tuple[uuid.UUID, str]]:
+    """(household, NIK) of the members the items report as new with a NIK."""
+    return [
+        (item.data["household_id"], member["nik"])
+        for item in items
+        for member in item.data["members"]
+        if member["presence"] == "new" and member.get("nik")
+    ]
+
+
+def _check_programs(batch: list[_Item], facts: queries.PushFacts) -> None:
+    for item in batch:
         if item.result is None:
-            unknown = sorted(set(item.data["aid_reported"]) - known)
+            unknown = sorted(set(item.data["aid_reported"]) - facts.programs)
             if unknown:
                 item.result = _invalid(
                     item.data["id"], {"aid_reported": [f"Program tidak dikenal / unknown: {unknown}"]}
@@ -149,12 +176,12 @@ def _item_size(raw: dict[str, Any]) -> int:
     return len(json.dumps(raw, separators=(",", ":")))
 
 
-def _settle_known_ids(batch: list[_Item], actor: Actor) -> None:
-    """Replays: already stored under this id (same content → duplicate, other content → conflict)."""
-    candidates = [item for item in batch if item.result is None]
-    stored = queries.stored_visits(ids=[item.data["id"] for item in candidates])
-    missing = missing_photo_ids_for_visits(list(stored))
-    for item in candidates:
+def _settle_known_ids(
+    batch: list[_Item], actor: Actor, stored: dict[uuid.UUID, Any], missing: dict[uuid.UUID, list[uuid.UUID]]
+) -> None:
+    """Replays: already stored under this id (same content → duplicate, other content → conflict).
+    `stored`: the visits stored under these ids; `missing`: their declared photos without bytes."""
+    for item in (item for item in batch if item.result is None):
         row = stored.get(item.data["id"])
         if row is None:
             continue
@@ -168,11 +195,9 @@ def _settle_known_ids(batch: list[_Item], actor: Actor) -> None:
             }
 
 
-def _check_households(items: list[_Item], actor: Actor) -> None:
+def _check_households(items: list[_Item], actor: Actor, facts: queries.PushFacts) -> None:
     """Listed households must be assigned to this enumerator; proposals must lie in their area."""
-    households = queries.households_for_push(ids=[item.data["household_id"] for item in items], user_id=actor.user_id)
-    proposal_regions = [item.data["new_household"]["region_code"] for item in items if item.data["new_household"]]
-    kelurahan = region_queries.village_codes(among=proposal_regions)
+    households, kelurahan = facts.households, facts.villages
     for item in items:
         data, household = item.data, households.get(item.data["household_id"])
         proposal = data["new_household"]
@@ -202,10 +227,9 @@ def _check_households(items: list[_Item], actor: Actor) -> None:
             )
 
 
-def _check_supersedes(items: list[_Item], actor: Actor) -> None:
+def _check_supersedes(items: list[_Item], actor: Actor, facts: queries.PushFacts) -> None:
     """A correction names an earlier visit of the same household by the same enumerator."""
-    named = [item.data["supersedes_id"] for item in items if item.data["supersedes_id"]]
-    stored = queries.stored_visits(ids=named)
+    stored = facts.stored
     in_batch = {item.data["id"]: item for item in items}
     for item in items:
         target_id = item.data["supersedes_id"]
@@ -227,37 +251,27 @@ def _check_supersedes(items: list[_Item], actor: Actor) -> None:
             )
 
 
-def _flag_second_visits(items: list[_Item]) -> None:
+def _flag_second_visits(items: list[_Item], facts: queries.PushFacts) -> None:
     """Two phones (or two visits) for one household: keep both, flag the later for the reviewer."""
-    earlier = queries.earlier_visits(household_ids=[item.data["household_id"] for item in items])
     seen_in_batch: dict[uuid.UUID, list[uuid.UUID]] = {}
     for item in items:
         household_id = item.data["household_id"]
-        others = [row.id for row in earlier.get(household_id, [])] + seen_in_batch.get(household_id, [])
+        others = facts.earlier.get(household_id, []) + seen_in_batch.get(household_id, [])
         if any(other != item.data["supersedes_id"] for other in others):
             item.flags.append(SECOND_VISIT)
         seen_in_batch.setdefault(household_id, []).append(item.data["id"])
 
 
-def _flag_quality(items: list[_Item], skew: float | None) -> None:
-    """The catalogue's quality flags and the priority score, per item, from facts looked up once per batch."""
+def _flag_quality(items: list[_Item], skew: float | None, facts: queries.PushFacts) -> None:
+    """The catalogue's quality flags and the priority score, per item, from the facts of the batch."""
+    used = {item.campaign_id for item in items}
     rules = {
         campaign_id: catalogue.rules_for(settings)
-        for campaign_id, settings in queries.campaign_settings(
-            ids=sorted({item.campaign_id for item in items if item.campaign_id is not None})
-        ).items()
+        for campaign_id, settings in facts.campaign_settings.items()
+        if campaign_id in used
     }
     default_rules = catalogue.rules_for(None)
-    new_niks = [
-        (item.data["household_id"], member["nik"])
-        for item in items
-        for member in item.data["members"]
-        if member["presence"] == "new" and member.get("nik")
-    ]
-    elsewhere = queries.niks_held_elsewhere(reported=new_niks)
-    declared = [photo["id"] for item in items for photo in item.data["photos"]]
-    with_bytes = queries.photos_with_bytes(ids=declared)
-    locked = locked_kelurahan([region for item in items if (region := _item_region(item))])
+    elsewhere, with_bytes, locked = facts.nik_elsewhere, facts.photos_with_bytes, facts.locked
     for item in items:
         data, household = item.data, item.household
         item.photos_missing = any(photo["id"] not in with_bytes for photo in data["photos"])
@@ -315,14 +329,7 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
     queries.mark_visited(household_ids=[item.data["household_id"] for item in stored])
     # A household sent back for a revisit: the new visit supersedes the one sent back.
     supersede_revisits({item.data["household_id"]: item.data["id"] for item in stored})
-    flag_field_niks(
-        [
-            (item.data["household_id"], member["nik"])
-            for item in stored
-            for member in item.data["members"]
-            if member["presence"] == "new" and member.get("nik")
-        ]
-    )
+    flag_field_niks(_new_niks(stored))
     for item in stored:
         status = ACCEPTED_WITH_CONFLICT if catalogue.CONFLICT_FLAGS.intersection(item.flags) else CREATED
         item.result = {
@@ -355,7 +362,8 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
     # Lost a race with a twin request carrying the same ids: settle them as that request's replays.
     raced = [item for item in items if item.data["id"] not in inserted and item.result is None]
     if raced:
-        _settle_known_ids(raced, actor)
+        twins = queries.stored_visits(ids=[item.data["id"] for item in raced])
+        _settle_known_ids(raced, actor, twins, missing_photo_ids_for_visits(list(twins)))
 
 
 def _insert(items: list[_Item], rows: list[dict[str, Any]]) -> set[uuid.UUID]:
