@@ -4,7 +4,6 @@ API's service (same scope, suppression for viewers, audit) and the same CSV/XLSX
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -48,31 +47,17 @@ SIDE_LABELS = {
 }
 GROUPS = (
     (_l("Bantuan menumpuk"), ("stacking",)),
-    (_l("Kesenjangan (exclusion error)"), ("gap", "gap_program", "unknown_desil")),
-    (
-        _l("Salah sasaran (inclusion error)"),
-        (
-            "dead",
-            "moved",
-            "not_found",
-            "duplicate",
-            "paid_twice",
-            "nik_in_two_households",
-            "above_desil",
-            "deactivated",
-            "invalid_nik",
-            "not_in_registry",
-        ),
-    ),
+    (_l("Kesenjangan (exclusion error)"), service.GAP_KINDS),
+    (_l("Salah sasaran (inclusion error)"), service.ERROR_KINDS),
 )
 NEXT_LEVEL = {5: "kecamatan", 8: "kelurahan", 13: "rt_rw"}
 
 
 def _load(schema, args) -> dict[str, Any]:
     values = dict(args)
-    today = date.today()
-    values.setdefault("period_start", date(today.year, 1, 1).isoformat())
-    values.setdefault("period_end", date(today.year, 12, 31).isoformat())
+    start, end = service.current_period()
+    values.setdefault("period_start", start.isoformat())
+    values.setdefault("period_end", end.isoformat())
     values = {key: value for key, value in values.items() if value != ""}
     try:
         return schema.load(values)
@@ -101,19 +86,7 @@ def index():
     per_program = [f for f in data["figures"] if f["program"] is not None]
     chart = [f for f in totals if f["receipts"] and f["rupiah_month"]]
     top = max([f["rupiah_month"] or 0 for f in chart] or [0])
-    columns = ("stacking", "gap", "dead", "moved", "not_found", "paid_twice", "above_desil", "not_in_registry")
-    areas = []
-    for area in data["areas"]:
-        cells = {}
-        for figure in area["figures"]:
-            if figure["program"] is None and figure["kind"] in columns and figure["side"] != "settled":
-                cell = cells.setdefault(figure["kind"], {"households": 0, "receipts": 0, "suppressed": False})
-                if figure["suppressed"]:
-                    cell["suppressed"] = True
-                else:
-                    cell["households"] += figure["households"] or 0
-                    cell["receipts"] += figure["receipts"] or 0
-        areas.append({**area, "cells": cells})
+    areas = [{**area, "cells": service.area_cells(area["figures"])} for area in data["areas"]]
     return render_template(
         "analytics/index.html",
         data=data,
@@ -130,7 +103,7 @@ def index():
         rule_label=_rule_label,
         kinds=KIND_LABELS,
         sides=SIDE_LABELS,
-        columns=columns,
+        columns=service.AREA_KINDS,
         areas=areas,
         programs=aid_service.list_programs(),
         can_list=actor.role in LISTERS,

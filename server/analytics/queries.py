@@ -357,6 +357,25 @@ def compute_run(*, start, end, version: int, fingerprint: str) -> AnalyticsRun:
     return run
 
 
+def kecamatan_figure_digests(*, start, end) -> dict[str, str]:
+    """{kecamatan code: a digest of the kelurahan cells of the period's run} ({} before its first run): changes
+    when a kecamatan's figures change, and only then."""
+    rows = db.session.execute(
+        sa.text(
+            """
+            SELECT left(c.region_code, 8),
+                   sum(hashtext(concat_ws(',', c.region_code, c.kind, c.side, c.rule_id, c.programs, c.program,
+                                          c.households, c.receipts, c.rupiah))::bigint)
+              FROM analytics_runs r JOIN analytics_cells c ON c.run_id = r.id AND c.level = 'kelurahan'
+             WHERE r.period_start = :start AND r.period_end = :end AND c.region_code IS NOT NULL
+             GROUP BY 1
+            """
+        ),
+        {"start": start, "end": end},
+    )
+    return {row[0]: str(row[1]) for row in rows}
+
+
 def touch_run(*, run_id: int) -> None:
     db.session.execute(sa.update(AnalyticsRun).where(AnalyticsRun.id == run_id).values(last_used_at=sa.func.now()))
 

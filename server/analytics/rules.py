@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from server.aid import queries as aid_queries
 from server.analytics import queries
 from server.analytics.models import AidRule
+from server.analytics.service import request_refresh
 from server.audit.service import record
 from server.auth.access import Actor
 from server.errors import NOT_FOUND, AppError, validation_error
@@ -60,6 +61,7 @@ def create_rule(actor: Actor, data: dict[str, Any]) -> tuple[AidRule, int]:
         object_id=rule.id,
         changes={**{name: (None, _plain(data.get(name))) for name in data}, "rule_set_version": (None, version)},
     )
+    request_refresh(actor)  # the figures (and the map's versions) follow the new rule set
     return rule, version
 
 
@@ -83,6 +85,7 @@ def update_rule(actor: Actor, rule_id: int, data: dict[str, Any]) -> tuple[AidRu
             object_id=rule.id,
             changes={**diff, "rule_set_version": (version - 1, version)},
         )
+        request_refresh(actor)
     return rule, version
 
 

@@ -18,31 +18,14 @@ from typing import Any
 from server.aid import queries as aid_queries
 from server.analytics import queries
 from server.audit.service import record
-from server.auth.access import Actor, region_in_scope
+from server.auth.access import Actor, region_in_scope, within
 from server.errors import FORBIDDEN, NOT_FOUND, AppError, validation_error
 from server.types import Role
 
 SUPPRESS_BELOW = 5
 LEVELS = ("city", "kecamatan", "kelurahan", "rt_rw")
-KINDS = (
-    "stacking",
-    "gap",
-    "gap_program",
-    "dead",
-    "moved",
-    "not_found",
-    "duplicate",
-    "paid_twice",
-    "nik_in_two_households",
-    "above_desil",
-    "deactivated",
-    "invalid_nik",
-    "not_in_registry",
-    "unknown_desil",
-    "receiving",
-)
-INCLUSION_KINDS = (
-    "stacking",
+# The kinds of finding, named once: stacking, the auditor's (BPK) kinds of inclusion error, the gaps.
+ERROR_KINDS = (
     "dead",
     "moved",
     "not_found",
@@ -54,6 +37,12 @@ INCLUSION_KINDS = (
     "invalid_nik",
     "not_in_registry",
 )
+INCLUSION_KINDS = ("stacking", *ERROR_KINDS)
+GAP_KINDS = ("gap", "gap_program", "unknown_desil")
+KINDS = ("stacking", "gap", "gap_program", *ERROR_KINDS, "unknown_desil", "receiving")
+# The per-area table of /staff/analitik, and the same figures per kelurahan on the map and the OGC API.
+AREA_KINDS = ("stacking", "gap", "dead", "moved", "not_found", "paid_twice", "above_desil", "not_in_registry")
+MAP_FIGURES = tuple(f"analytics_{kind}" for kind in AREA_KINDS)
 SIDES = ("verified", "settled", "records", "lists")
 LIST_KINDS = ("invalid_nik", "not_in_registry")
 NOTE = (
@@ -262,6 +251,53 @@ def summary(
             and (rule.valid_until is None or rule.valid_until >= start)
         ],
     }
+
+
+def current_period(today: date | None = None) -> tuple[date, date]:
+    """The period the workspace shows when none is asked for (and the map always shows): this calendar year."""
+    today = today or date.today()
+    return date(today.year, 1, 1), date(today.year, 12, 31)
+
+
+def area_cells(figures: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One area's cells of the per-area table, per kind of AREA_KINDS: households (receipts for the agencies'
+    lists) over all programmes and every side but `settled` (the table shows field findings as verified);
+    `value` is None when any part is suppressed for a viewer."""
+    cells: dict[str, dict[str, Any]] = {}
+    for figure in figures:
+        if figure["program"] is None and figure["kind"] in AREA_KINDS and figure["side"] != "settled":
+            cell = cells.setdefault(figure["kind"], {"households": 0, "receipts": 0, "suppressed": False})
+            if figure["suppressed"]:
+                cell["suppressed"] = True
+            else:
+                cell["households"] += figure["households"] or 0
+                cell["receipts"] += figure["receipts"] or 0
+    for cell in cells.values():
+        cell["value"] = None if cell["suppressed"] else cell["households"] or cell["receipts"]
+    return cells
+
+
+def kelurahan_figures(actor: Actor, region: str | None = None) -> dict[str, dict[str, int | None]]:
+    """The per-kelurahan figures of /staff/analitik for the current period, `{code: {"analytics_<kind>": n}}`
+    (MAP_FIGURES; None where a viewer's cell is suppressed), inside the caller's area and `region`: what the
+    map's choropleth and the OGC `kelurahan` collection show."""
+    start, end = current_period()
+    asked = region if region is None or region_in_scope(actor, region) else None  # else: the caller's part of it
+    data = summary(actor, start, end, asked, by="kelurahan")
+    found = {}
+    for area in data["areas"]:
+        if region is not None and not within(area["code"], [region]):
+            continue
+        cells = area_cells(area["figures"])
+        found[area["code"]] = {f"analytics_{kind}": cells[kind]["value"] if kind in cells else 0 for kind in AREA_KINDS}
+    return found
+
+
+def figure_versions() -> dict[str, str]:
+    """{kecamatan code: a digest of its kelurahan figures of the current period}: part of the map's data
+    versions, so a tile shows new figures once the refresh job has computed them (and only where they moved)."""
+    start, end = current_period()
+    return queries.kecamatan_figure_digests(start=start, end=end)
 
 
 def drilldown(

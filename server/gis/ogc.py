@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import url_for
 
+from server.analytics.service import kelurahan_figures as analytics_figures
 from server.auth.access import Actor, region_in_scope
 from server.errors import BAD_REQUEST, FORBIDDEN, NOT_FOUND, AppError
 from server.gis import queries, versions
@@ -75,7 +76,7 @@ COLLECTIONS = {
                 "name": "string",
                 "kecamatan": "string",
                 "kecamatan_name": "string",
-                **{name: "integer" for name in queries.AGGREGATE_COLUMNS},
+                **{name: "integer" for name in queries.INDICATOR_COLUMNS},
                 "visited_pct": "number",
             },
             temporal=False,
@@ -391,8 +392,18 @@ def suppressed(values: dict[str, int | None]) -> dict[str, int | None]:
     }
 
 
+def kelurahan_aggregates(actor: Actor, region: str | None) -> dict[str, dict[str, int | None]]:
+    """{kelurahan code: indicators}: the map's counts over the caller's households (of `region`) and the
+    analytics page's figures of the current period for the same kelurahan."""
+    aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, {"region": region} if region else {}))
+    for code, figures in analytics_figures(actor, region).items():
+        aggregates.setdefault(code, dict.fromkeys(queries.AGGREGATE_COLUMNS, 0)).update(figures)
+    return aggregates
+
+
 def kelurahan_indicators(actor: Actor, aggregates: dict[str, dict[str, int]], code: str) -> dict[str, Any]:
-    values: dict[str, int | None] = dict(aggregates.get(code) or {name: 0 for name in queries.AGGREGATE_COLUMNS})
+    values: dict[str, int | None] = dict.fromkeys(queries.INDICATOR_COLUMNS, 0)
+    values.update(aggregates.get(code) or {})
     if actor.role == Role.VIEWER:
         values = suppressed(values)
     households, visited = values.get("households"), values.get("visited")
@@ -411,7 +422,7 @@ def _kelurahan_features(actor, *, region, bbox, after, limit, code: str | None =
     if not shapes:
         return []
     versions.fresh_facts(versions.kecamatan_for(actor, region))
-    aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, {"region": region} if region else {}))
+    aggregates = kelurahan_aggregates(actor, region)
     return [
         {
             "type": "Feature",

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from server.gis import queries, tiles, versions
 from server.gis.access import GIS_ROLES
-from server.gis.ogc import kelurahan_indicators
+from server.gis.ogc import kelurahan_aggregates, kelurahan_indicators
 from server.staff.access import staff_view
 from server.types import Role
 
@@ -57,7 +57,7 @@ def index():
     if metric not in METRICS:
         metric = "visited_pct"
     versions.fresh_facts(versions.kecamatan_for(actor, None))
-    aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, {}))
+    aggregates = kelurahan_aggregates(actor, None)
     view_box, shapes = queries.kelurahan_svg(actor)
     rows = [{**shape, **kelurahan_indicators(actor, aggregates, shape["code"])} for shape in shapes]
     breaks = {name: _breaks([row[name] for row in rows if row[name] is not None]) for name in METRICS}

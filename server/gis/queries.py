@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server.analytics.service import MAP_FIGURES
 from server.auth.access import Actor, in_region_sql, in_scope_sql
 from server.extensions import db
 
@@ -272,6 +273,10 @@ AGGREGATE_COLUMNS = (
 )
 
 
+# The map's own counts and, beside them, the analytics page's per-kelurahan figures of the current period.
+INDICATOR_COLUMNS = (*AGGREGATE_COLUMNS, *MAP_FIGURES)
+
+
 def kelurahan_aggregates(flt: Filter) -> dict[str, dict[str, int]]:
     """{kelurahan code: {indicator: count}} over the households of `flt` (facts conditions applied)."""
     no_jit()
@@ -479,12 +484,11 @@ def kelurahan_tile(actor: Actor | None, *, region: str | None, z: int, x: int, y
     sql = f"""
     WITH {TILE_BOUNDS},
     ind AS (SELECT * FROM json_to_recordset(CAST(:indicators AS json)) AS i(
-        code text, households int, visited int, approved int, poor_without_aid int, stacking int, no_aid int,
-        outside_kelurahan int, visited_pct float8)),
+        code text, {", ".join(f"{name} int" for name in INDICATOR_COLUMNS)}, visited_pct float8)),
     kel AS (
         SELECT ST_AsMVTGeom(ST_Transform(r.boundary, 3857), bounds.env, 4096, 64, true) AS geom,
-               r.code, r.name, r.parent_code AS kecamatan, ind.households, ind.visited, ind.approved,
-               ind.poor_without_aid, ind.stacking, ind.no_aid, ind.outside_kelurahan, ind.visited_pct
+               r.code, r.name, r.parent_code AS kecamatan, {", ".join(f"ind.{name}" for name in INDICATOR_COLUMNS)},
+               ind.visited_pct
           FROM regions r CROSS JOIN bounds LEFT JOIN ind ON ind.code = r.code
          WHERE r.level IN ('kelurahan', 'desa') AND {scope} AND {region_sql} AND r.boundary && bounds.env4326),
     kec AS (

@@ -30,7 +30,7 @@ from server.auth.access import Actor, region_in_scope, within
 from server.errors import BAD_REQUEST, FORBIDDEN, NOT_FOUND, AppError
 from server.gis import queries, versions
 from server.gis.access import GIS_ROLES, STAFF_GIS_ROLES
-from server.gis.ogc import kelurahan_indicators
+from server.gis.ogc import kelurahan_aggregates, kelurahan_indicators
 from server.types import Role
 
 POINTS_FROM_ZOOM = 13
@@ -223,9 +223,8 @@ def _indicators(actor: Actor, view: View, version: str) -> list[dict]:
     cache = aggregate_cache()
     found = cache.get(key)
     if found is None:
-        criteria = {"region": view.region} if view.region else {}
         versions.fresh_facts(view.kecamatan)
-        aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, criteria))
+        aggregates = kelurahan_aggregates(actor, view.region)
         codes = sorted(aggregates)
         found = [{"code": code, **kelurahan_indicators(actor, aggregates, code)} for code in codes]
         cache.put(key, found, 200 * (len(found) + 1))

@@ -1,9 +1,10 @@
 """Data versions of the map, one per kecamatan, and the freshness of the cached household facts.
 
-A kecamatan's version changes with any committed change to its households, visits or boundaries, and with
-any aid receipt change (one shared counter): see `queries.kecamatan_versions`. Versions are read at most
-every TILE_VERSION_TTL_S seconds per process, in the background after the first read. Tile URLs carry
-them (server/gis/tiles.py); the household facts
+A kecamatan's version changes with any committed change to its households, visits or boundaries, with
+any aid receipt change (one shared counter): see `queries.kecamatan_versions`, and when the refresh job
+has computed new analytics figures for its kelurahan (`server.analytics.service.figure_versions`).
+Versions are read at most every TILE_VERSION_TTL_S seconds per process, in the background after the first
+read. Tile URLs carry them (server/gis/tiles.py); the household facts
 cache (`map_household_facts`) is recomputed for a kecamatan whose version moved, before a tile, an OGC page
 or an export reads it.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from flask import current_app
 
+from server.analytics.service import figure_versions
 from server.auth.access import Actor, within
 from server.gis import queries
 
@@ -33,8 +35,9 @@ def _state() -> dict[str, Any]:
 
 
 def _compute() -> dict[str, str]:
+    figures = figure_versions()
     return {
-        code: hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
+        code: hashlib.sha1("|".join((*parts, figures.get(code, ""))).encode()).hexdigest()[:12]
         for code, parts in queries.kecamatan_versions().items()
     }
 
