@@ -1,10 +1,16 @@
-"""Opaque keyset cursors shared by every paged list: the last row's sort key, as URL-safe base64 JSON."""
+"""Opaque keyset cursors shared by every paged list (the last row's sort key, as URL-safe base64 JSON), and
+`Keyset`: one whitelisted order of a list, applied as ORDER BY and as the "after this row" condition."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
 
 from server.errors import validation_error
 
@@ -22,3 +28,41 @@ def decode_cursor(cursor: str, size: int) -> list:
     if not isinstance(key, list) or len(key) != size:
         raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]})
     return key
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """One order a list may be sorted by: its columns (a unique one last, so the order is total and pages
+    neither repeat nor skip rows; no NULLs: coalesce nullable ones), how a cursor's values are read back, and
+    the direction. The query selects the columns as `sort_0`, `sort_1`… so the page's last row gives the
+    next cursor."""
+
+    columns: tuple[sa.ColumnElement, ...]
+    readers: tuple[Callable[[Any], Any], ...]
+    descending: bool = False
+
+    def labelled(self) -> list[sa.ColumnElement]:
+        return [column.label(f"sort_{index}") for index, column in enumerate(self.columns)]
+
+    def apply(self, query: sa.Select, after: list | None) -> sa.Select:
+        if after is not None:
+            mine, theirs = sa.tuple_(*self.columns), sa.tuple_(*after)
+            query = query.where(mine < theirs if self.descending else mine > theirs)
+        return query.order_by(*(column.desc() if self.descending else column.asc() for column in self.columns))
+
+    def after(self, cursor: str | None) -> list | None:
+        """The sort key of a cursor this order issued (422 on `cursor` otherwise)."""
+        if not cursor:
+            return None
+        key = decode_cursor(cursor, len(self.readers))
+        try:
+            return [read(value) for read, value in zip(self.readers, key, strict=True)]
+        except (TypeError, ValueError) as error:
+            raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
+
+    def cursor_of(self, row: dict[str, Any]) -> str:
+        return encode_cursor([row[f"sort_{index}"] for index in range(len(self.columns))])
+
+
+def reversed_keyset(keyset: Keyset) -> Keyset:
+    return Keyset(keyset.columns, keyset.readers, not keyset.descending)

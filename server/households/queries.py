@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,12 +24,33 @@ from server.campaigns.queries import is_live_assigned
 from server.extensions import db
 from server.households.models import Household, HouseholdAidStacking, Member
 from server.imports.registry import REGISTRY_COLUMNS
+from server.pagination import Keyset, reversed_keyset
 from server.regions.models import Region
-from server.types import Presence, ReceiptStatus, RegistryStatus, Role, TombstoneReason
+from server.types import Presence, ReceiptStatus, RegistryStatus, Role, TombstoneReason, VerificationStatus
 from server.visits.models import Visit
 
 # Receipts that mean the family is (or was) actually getting the aid.
 LIVE_RECEIPT_STATUSES = (ReceiptStatus.LISTED.value, ReceiptStatus.DISBURSED.value)
+
+
+def _natural(**orders: Keyset) -> dict[str, Keyset]:
+    """Each order by its name, and reversed as `<name>_desc`."""
+    return {
+        key: value
+        for name, keyset in orders.items()
+        for key, value in ((name, keyset), (f"{name}_desc", reversed_keyset(keyset)))
+    }
+
+
+# The orders a household list may be asked for (`sort`); `region` is the default (kelurahan, then name).
+# Nothing else is ever put into ORDER BY.
+SORTS = _natural(
+    region=Keyset((Household.region_code, Household.head_name, Household.id), (str, str, uuid.UUID)),
+    name=Keyset((Household.head_name, Household.id), (str, uuid.UUID)),
+    decile=Keyset((sa.func.coalesce(Household.decile, 11), Household.id), (int, uuid.UUID)),
+    verification=Keyset((Household.verification_status, Household.id), (VerificationStatus, uuid.UUID)),
+    updated=Keyset((Household.updated_at, Household.id), (datetime.fromisoformat, uuid.UUID)),
+)
 
 
 def visible_condition(actor: Actor) -> sa.ColumnElement[bool]:
@@ -102,18 +124,23 @@ def list_households(
     flag: str | None = None,
     number: str | None = None,
     name: str | None = None,
-    after: tuple | None = None,
+    sort: str | None = None,
+    after: tuple | list | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
     """One page of visible households as dicts; `after` is the previous page's last sort key.
 
-    Order: by name similarity (best first) when searching by name, otherwise by region, head name, id.
+    Order: `sort` (one of SORTS, its key selected as `sort_0`…) when given; otherwise by name similarity
+    (best first) when searching by name, else by region, head name, id.
     """
     columns = _summary_columns()
     scores = name_scores(name) if name else None
-    score = scores.c.score if scores is not None else None
+    score = scores.c.score if scores is not None and not sort else None
+    keyset = SORTS[sort or "region"] if score is None else None
     if score is not None:
         columns.append(score)
+    if keyset is not None:
+        columns += keyset.labelled()
     query = sa.select(*columns).select_from(Household)
     if scores is not None:
         query = query.join(scores, scores.c.household_id == Household.id)
@@ -147,10 +174,7 @@ def list_households(
             query = query.where(sa.tuple_(-score, Household.id) > sa.tuple_(-float(after[0]), uuid.UUID(after[1])))
         query = query.order_by(score.desc(), Household.id)
     else:
-        if after:
-            key = (after[0], after[1], uuid.UUID(after[2]))
-            query = query.where(sa.tuple_(Household.region_code, Household.head_name, Household.id) > sa.tuple_(*key))
-        query = query.order_by(Household.region_code, Household.head_name, Household.id)
+        query = keyset.apply(query, after)
     rows = db.session.execute(query.limit(limit + 1)).mappings().all()
     return [dict(row) for row in rows]
 

@@ -21,6 +21,10 @@ REGISTRY_STATUSES = [status.value for status in RegistryStatus]
 VERIFICATION_STATUSES = [status.value for status in VerificationStatus]
 PRESENCES = [presence.value for presence in Presence]
 HOUSEHOLD_FLAGS = [flag.value for flag in HouseholdFlag]
+# The orders of a household list (households.queries.SORTS holds their columns; a test keeps the two equal).
+HOUSEHOLD_SORTS = [
+    f"{name}{way}" for name in ("region", "name", "decile", "verification", "updated") for way in ("", "_desc")
+]
 
 
 # What list_households accepts as `q`: blank, a 16-digit number (spaces between digits), or text holding
@@ -81,6 +85,14 @@ class HouseholdListQuerySchema(Schema):
             "description": "16 digits (spaces allowed between): exact NIK or No. KK; otherwise fuzzy name (head or "
             "member), which must hold something other than digits",
             "pattern": Q_PATTERN,
+        },
+    )
+    sort = fields.String(
+        validate=validate.OneOf(HOUSEHOLD_SORTS),
+        metadata={
+            "description": "Order: region (kelurahan, then head name: the default without a name search), name, "
+            "decile, verification, updated; `_desc` reverses it. A name search without `sort` is ordered by "
+            "similarity. A cursor belongs to the order it was issued for"
         },
     )
     cursor = fields.String(metadata={"description": "`meta.next_cursor` of the previous page"})

@@ -56,15 +56,19 @@ def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], s
     if number is not None and masked_for(actor):
         # Whoever sees numbers masked must not be able to test a full number against the registry either.
         raise AppError(FORBIDDEN, details={"q": "search by NIK / No. KK needs an identity role"})
+    sort = params.get("sort")
+    by_score = name is not None and not sort
+    keyset = None if by_score else queries.SORTS[sort or "region"]
     after = None
-    if params.get("cursor"):
-        after = decode_cursor(params["cursor"], 2 if name else 3)
+    if by_score and params.get("cursor"):
+        after = decode_cursor(params["cursor"], 2)
         try:
-            if name:
-                float(after[0])
+            float(after[0])
             uuid.UUID(str(after[-1]))
         except (TypeError, ValueError) as error:
             raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
+    elif keyset is not None:
+        after = keyset.after(params.get("cursor"))
     limit = params["limit"]
     rows = queries.list_households(
         actor=actor,
@@ -78,6 +82,7 @@ def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], s
         has_no_aid=params.get("has_no_aid"),
         number=number,
         name=name,
+        sort=sort,
         after=after,
         limit=limit,
     )
@@ -85,8 +90,7 @@ def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], s
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        key = [last["score"], str(last["id"])] if name else [last["region_code"], last["head_name"], str(last["id"])]
-        next_cursor = encode_cursor(key)
+        next_cursor = keyset.cursor_of(last) if keyset else encode_cursor([last["score"], str(last["id"])])
     # A page of names (and numbers) is a bulk read of personal data: who looked, how, how many. The search
     # text itself stays out of the log (it may be a NIK).
     filters = {key: str(value) for key, value in params.items() if key not in ("q", "cursor")}

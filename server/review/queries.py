@@ -15,10 +15,27 @@ from server.campaigns.models import Campaign
 from server.extensions import db
 from server.history.models import RegistryChange
 from server.households.models import Household, Member
+from server.pagination import Keyset, reversed_keyset
 from server.photos.models import Photo
 from server.visits.models import Visit, VisitReview
 
-SORTS = ("priority", "date")
+# The queue's orders (`sort`): priority and date run highest / newest first, name and region A to Z; the
+# `_asc` / `_desc` variant runs the other way. Nothing else is ever put into ORDER BY.
+_PRIORITY = Keyset((Visit.priority, Visit.received_at, Visit.id), (int, datetime.fromisoformat, uuid.UUID), True)
+_DATE = Keyset((Visit.received_at, Visit.id), (datetime.fromisoformat, uuid.UUID), True)
+_NAME = Keyset((Household.head_name, Visit.id), (str, uuid.UUID))
+_REGION = Keyset((Household.region_code, Household.head_name, Visit.id), (str, str, uuid.UUID))
+ORDERS = {
+    "priority": _PRIORITY,
+    "priority_asc": reversed_keyset(_PRIORITY),
+    "date": _DATE,
+    "date_asc": reversed_keyset(_DATE),
+    "name": _NAME,
+    "name_desc": reversed_keyset(_NAME),
+    "region": _REGION,
+    "region_desc": reversed_keyset(_REGION),
+}
+SORTS = tuple(ORDERS)
 
 
 def _filters(actor: Actor | None, params: dict[str, Any], *, with_status: bool = True) -> list[sa.ColumnElement]:
@@ -69,7 +86,9 @@ def _filters(actor: Actor | None, params: dict[str, Any], *, with_status: bool =
 
 
 def queue_page(*, actor: Actor | None, params: dict[str, Any], after: list | None, limit: int) -> list[dict[str, Any]]:
-    """A page of the queue, best first: (priority, received_at, id) or (received_at, id), descending."""
+    """A page of the queue in the order `params["sort"]` names (ORDERS; priority by default), its sort key
+    selected as `sort_0`…; `after` is the previous page's last key."""
+    keyset = ORDERS[params.get("sort") or "priority"]
     same_household = (
         sa.select(sa.func.count())
         .select_from(sa.orm.aliased(Visit, name="sibling"))
@@ -98,21 +117,14 @@ def queue_page(*, actor: Actor | None, params: dict[str, Any], after: list | Non
             Household.region_code,
             Household.source.label("household_source"),
             same_household.label("household_pending_visits"),
+            *keyset.labelled(),
         )
         .join(Household, Household.id == Visit.household_id)
         .join(User, User.id == Visit.enumerator_id)
         .where(*_filters(actor, params))
         .limit(limit)
     )
-    if params.get("sort") == "date":
-        key = (Visit.received_at, Visit.id)
-        query = query.order_by(Visit.received_at.desc(), Visit.id.desc())
-    else:
-        key = (Visit.priority, Visit.received_at, Visit.id)
-        query = query.order_by(Visit.priority.desc(), Visit.received_at.desc(), Visit.id.desc())
-    if after is not None:
-        query = query.where(sa.tuple_(*key) < sa.tuple_(*after))
-    return [dict(row) for row in db.session.execute(query).mappings()]
+    return [dict(row) for row in db.session.execute(keyset.apply(query, after)).mappings()]
 
 
 def queue_facets(*, actor: Actor | None, params: dict[str, Any]) -> dict[str, dict[str, int]]:

@@ -53,7 +53,14 @@ class QueueFilterSchema(Schema):
 
 
 class QueueQuerySchema(QueueFilterSchema):
-    sort = fields.String(load_default="priority", validate=validate.OneOf(SORTS))
+    sort = fields.String(
+        load_default="priority",
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "Order: priority (highest first), date (newest first), name, region (A to Z); the "
+            "`_asc` / `_desc` variant runs the other way. A cursor belongs to the order it was issued for"
+        },
+    )
     cursor = fields.String()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

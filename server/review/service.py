@@ -21,11 +21,9 @@ from server.errors import (
     NOT_FOUND,
     REVIEW_CLAIMED,
     AppError,
-    validation_error,
 )
 from server.extensions import db
 from server.history import service as history
-from server.pagination import decode_cursor, encode_cursor
 from server.review import catalog, queries
 from server.review.decisions import bulk_decide, decide, decide_many, supersede_revisits  # noqa: F401
 from server.types import (
@@ -52,28 +50,10 @@ def queue(actor: Actor, params: dict[str, Any]) -> tuple[list[dict[str, Any]], s
     """A page of the review queue in the actor's area and the cursor of the next page (audited)."""
     params = dict(params)
     limit = params.pop("limit", 50)
-    by_date = params.get("sort") == "date"
-    after = None
-    if params.get("cursor"):
-        key = decode_cursor(params["cursor"], 2 if by_date else 3)
-        try:
-            after = (
-                [datetime.fromisoformat(key[0]), uuid.UUID(key[1])]
-                if by_date
-                else [
-                    int(key[0]),
-                    datetime.fromisoformat(key[1]),
-                    uuid.UUID(key[2]),
-                ]
-            )
-        except (TypeError, ValueError) as error:
-            raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
+    keyset = queries.ORDERS[params.get("sort") or "priority"]
+    after = keyset.after(params.get("cursor"))
     rows = queries.queue_page(actor=actor, params=params, after=after, limit=limit)
-    next_cursor = None
-    if len(rows) == limit:
-        last = rows[-1]
-        key = [last["received_at"].isoformat(), str(last["id"])]
-        next_cursor = encode_cursor(key if by_date else [last["priority"], *key])
+    next_cursor = keyset.cursor_of(rows[-1]) if len(rows) == limit else None
     for row in rows:
         row["claimed"] = bool(
             row["claimed_until"] and row["claimed_until"] > datetime.now(UTC) and row["claimed_by_id"] != actor.user_id

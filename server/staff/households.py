@@ -21,7 +21,7 @@ from server.types import Role
 
 EDITORS = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER)
 FILTERS = ("q", "region", "verification_status", "registry_status", "decile", "program", "flag", "has_stacking",
-           "has_no_aid")  # fmt: skip
+           "has_no_aid", "sort")  # fmt: skip
 EDIT_FIELDS = ("head_name", "address", "rt", "rw", "decile", "registry_status")
 
 
@@ -55,10 +55,17 @@ def households():
         "args": args,
         "regions": list_regions_in_scope(),
         "masked": service.masked_for(g.actor),
+        "sort": args.get("sort") or ("" if _by_similarity(args.get("q")) else "region"),
     }
     if is_htmx() and request.headers.get("HX-Target") == "hasil":
         return render_template("staff/households/_results.html", **context)
     return render_template("staff/households/list.html", **context)
+
+
+def _by_similarity(q: str | None) -> bool:
+    """A name search without a chosen order lists the most similar names first (a number search does not)."""
+    digits = (q or "").replace(" ", "")
+    return bool(digits) and not (digits.isascii() and digits.isdigit())
 
 
 def list_regions_in_scope() -> list[dict]:
