@@ -149,9 +149,6 @@ MUSYAWARAH_STATE = ErrorKind(
     409,
     "Tahap musyawarah tidak mengizinkan langkah ini / The musyawarah's stage does not allow this step",
 )
-MUSYAWARAH_ITEM_DECIDED = ErrorKind(
-    "musyawarah.item_decided", 409, "Baris ini sudah diputuskan forum / The forum already decided this row"
-)
 PROPOSAL_DECIDED = ErrorKind("import.proposal_decided", 409, "Usulan sudah diputuskan / Proposal already decided")
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")

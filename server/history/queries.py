@@ -41,9 +41,15 @@ MEMBER_JSON = """jsonb_build_object(
     'relationship_code', m.relationship_code, 'presence_status', m.presence_status)"""
 
 
-def add_changes(*, rows: list[dict[str, Any]]) -> None:
-    if rows:
+def add_changes(*, rows: list[dict[str, Any]], returning: bool = False) -> list[int]:
+    """Append rows; their ids (in the rows' order) only when asked (bulk writers need not pay for them)."""
+    if not rows:
+        return []
+    if not returning:
         db.session.execute(insert(RegistryChange.__table__), rows)
+        return []
+    statement = insert(RegistryChange.__table__).returning(RegistryChange.__table__.c.id, sort_by_parameter_order=True)
+    return list(db.session.execute(statement, rows).scalars())
 
 
 def changes_of(*, household_id: uuid.UUID, limit: int | None = None) -> list[RegistryChange]:

@@ -133,8 +133,9 @@ def proposed_rows(
     ]
 
 
-def add_rows(rows: list[dict[str, Any]]) -> None:
-    queries.add_changes(rows=rows)
+def add_rows(rows: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
+    """Write rows built by `applied_rows` / `proposed_rows`; their ids when asked."""
+    return queries.add_changes(rows=rows, returning=returning)
 
 
 def record_applied(

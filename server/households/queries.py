@@ -376,8 +376,13 @@ def members_moving(*, loser_id: uuid.UUID, survivor_id: uuid.UUID, present_only:
     )
 
 
-def move_members_and_aid(*, loser: Household, survivor: Household, present_only: bool = False) -> dict[str, int]:
+def move_members_and_aid(*, loser: Household, survivor: Household) -> dict[str, int]:
     """Members the survivor lacks (by NIK) move over; aid follows members and family; duplicates stay as history."""
+    return {**move_members(loser=loser, survivor=survivor), **move_aid(loser=loser, survivor=survivor)}
+
+
+def move_members(*, loser: Household, survivor: Household, present_only: bool = False) -> dict[str, int]:
+    """Members the survivor lacks (by NIK), present ones only when asked, move over (see `_moving`)."""
     moving = _moving(loser.id, survivor.id, present_only)
     # One present head per household: a moving head becomes "other" (8) when the survivor has one already.
     demoted = db.session.execute(
@@ -397,7 +402,12 @@ def move_members_and_aid(*, loser: Household, survivor: Household, present_only:
         .values(household_id=survivor.id, updated_at=sa.func.now())
         .execution_options(synchronize_session=False)
     ).rowcount
-    # Member receipts of people the survivor already lists point at the survivor's record of them.
+    return {"members_moved": moved, "heads_demoted": demoted}
+
+
+def move_aid(*, loser: Household, survivor: Household) -> dict[str, int]:
+    """The loser's family receipts go to the survivor; member receipts of people the survivor already lists
+    point at the survivor's record of them (run after `move_members`)."""
     survivor_member = sa.orm.aliased(Member)
     loser_member = sa.orm.aliased(Member)
     repointed = db.session.execute(
@@ -417,12 +427,7 @@ def move_members_and_aid(*, loser: Household, survivor: Household, present_only:
         .values(household_id=survivor.id)
         .execution_options(synchronize_session=False)
     ).rowcount
-    return {
-        "members_moved": moved,
-        "heads_demoted": demoted,
-        "member_receipts_repointed": repointed,
-        "family_receipts_moved": family,
-    }
+    return {"member_receipts_repointed": repointed, "family_receipts_moved": family}
 
 
 def add_tombstone(*, household_id: uuid.UUID, reason: TombstoneReason, merged_into_id: uuid.UUID | None) -> None:

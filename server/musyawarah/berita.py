@@ -66,6 +66,8 @@ def berita_acara_html(context: dict[str, Any]) -> str:
         total=sum(row["rows"] for row in rows),
         lists_name=context["lists_name"],
         generated=generated.strftime("%Y-%m-%d %H:%M UTC"),
+        version=context.get("version", 1),
+        replaces=context.get("replaces"),
         signatories=SIGNATORIES,
         attendance=range(1, 13),
     )

@@ -6,6 +6,7 @@ held). Each row (`MusyawarahItem`) is one finding the forum decides on: a househ
 corrections (perbaikan), a proposed removal (hapus), member changes (anggota), a household proposed in the
 field (usulan_baru), an inclusion error (inklusi) or an eligible household without aid (tanpa_bantuan).
 `change_ids` are the registry_changes rows the decision settles; `evidence` what the forum is shown.
+Each lock by a signed berita acara is kept (`MusyawarahLock`, version 1, 2 … after unlocks).
 """
 
 from __future__ import annotations
@@ -80,3 +81,27 @@ class MusyawarahItem(db.Model):
         sa.Index("ix_musyawarah_items_round_id_section", "round_id", "section"),
         sa.Index("ix_musyawarah_items_household_id", "household_id"),
     )
+
+
+class MusyawarahLock(db.Model):
+    """One locking of a round by a signed berita acara (version 1, then 2 … after each admin unlock): the
+    scan, the pre-filled berita acara it signs, the decisions' counts it records, and its unlock if any."""
+
+    __tablename__ = "musyawarah_locks"
+
+    id: Mapped[int] = mapped_column(sa.Integer, sa.Identity(), primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("musyawarah_rounds.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(sa.Integer)
+    berita_key: Mapped[str | None] = mapped_column(sa.String(300))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sa.text("'{}'::jsonb"), default=dict)
+    scan_key: Mapped[str] = mapped_column(sa.String(300))
+    scan_name: Mapped[str | None] = mapped_column(sa.String(200))
+    scan_media_type: Mapped[str | None] = mapped_column(sa.String(60))
+    scan_sha256: Mapped[str] = mapped_column(sa.String(64))
+    locked_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    locked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    unlocked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    unlocked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    unlock_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "number"),)

@@ -15,7 +15,7 @@ from server.auth.access import Actor, in_region, in_scope
 from server.extensions import db
 from server.history.models import RegistryChange
 from server.households.models import Household, Member
-from server.musyawarah.models import SECTIONS, MusyawarahItem, MusyawarahRound
+from server.musyawarah.models import SECTIONS, MusyawarahItem, MusyawarahLock, MusyawarahRound
 from server.regions.models import Region
 
 
@@ -33,6 +33,26 @@ def get_round(*, round_id: int, actor: Actor | None = None, lock: bool = False) 
     if lock:
         query = query.with_for_update()
     return db.session.execute(query).scalar_one_or_none()
+
+
+def locks_of(*, round_id: int) -> list[MusyawarahLock]:
+    """A round's signed versions, oldest first."""
+    return list(
+        db.session.execute(
+            sa.select(MusyawarahLock).where(MusyawarahLock.round_id == round_id).order_by(MusyawarahLock.number)
+        ).scalars()
+    )
+
+
+def add_lock(signed: MusyawarahLock) -> None:
+    db.session.add(signed)
+    db.session.flush()
+
+
+def last_decided_at(*, round_id: int) -> datetime | None:
+    return db.session.execute(
+        sa.select(sa.func.max(MusyawarahItem.decided_at)).where(MusyawarahItem.round_id == round_id)
+    ).scalar()
 
 
 def round_for(*, campaign_id: int, region_code: str) -> MusyawarahRound | None:
@@ -318,6 +338,35 @@ def mark_changes(
         .where(RegistryChange.id.in_(ids), RegistryChange.state.in_(from_states))
         .values(**values)
         .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def decision_rows(*, item_id: int, exclude: list[int]) -> list[RegistryChange]:
+    """The musyawarah changes a row's decision wrote that still stand (a reversal, a fold's moves, a field
+    proposal's removal), leaving out the row's own starting point (`exclude`: its change ids)."""
+    query = sa.select(RegistryChange).where(
+        RegistryChange.source_kind == "musyawarah",
+        RegistryChange.source_id == str(item_id),
+        RegistryChange.state == "applied",
+    )
+    if exclude:
+        query = query.where(RegistryChange.id.not_in(exclude))
+    return list(db.session.execute(query.order_by(RegistryChange.id)).scalars())
+
+
+def reopen_assignments(*, household_id: uuid.UUID, ended_at: datetime) -> int:
+    """Assignments a settled merge ended (at the decision's time) live again when the merge is undone, unless
+    the household got another live assignment in that campaign since."""
+    return _execute(
+        """
+        UPDATE assignments a SET unassigned_at = NULL
+         WHERE a.household_id = :household AND a.unassigned_at = :ended
+           AND NOT EXISTS (SELECT 1 FROM assignments b
+                            WHERE b.household_id = a.household_id AND b.campaign_id = a.campaign_id
+                              AND b.unassigned_at IS NULL)
+        """,
+        household=household_id,
+        ended=ended_at,
     ).rowcount
 
 

@@ -4,7 +4,9 @@ an admin's unlock, and the city rekap. Supervisors and admins in their area; rev
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 
 from flask import request, send_file
 
@@ -152,50 +154,62 @@ def list_items(params: dict, round_id: int):
     return {"data": service.items_view(current_actor(), round_id, section=params.get("section"))}
 
 
-@bp.post("/musyawarah/<int:round_id>/decisions")
-@require(*MANAGERS)
-@bp.arguments(MusyawarahDecisionsSchema)
-@bp.response(200, MusyawarahDecisionOutcomeEnvelopeSchema, description="Per row: decided or refused (with its code)")
-@bp.alt_response(404, response="NotFound")
-@bp.alt_response(409, response="Conflict")
-@bp.doc(summary="Record the forum's decisions")
-def record_decisions(data: dict, round_id: int):
+def _decision_route(rule: str, summary: str, *, schema: type | None = None, upload: bool = False):
+    """The shape every way of recording decisions shares: managers in their area, the service called with
+    the caller (then the loaded body, if any, and the round), its per-row outcome answered as it is; 404
+    for a round outside the area, 409 for a locked round or one without lists, 413 for a file too large."""
+
+    def register(decide: Callable[..., dict]):
+        @functools.wraps(decide)
+        def view(*args, **kwargs):
+            return ok(decide(current_actor(), *args, **kwargs))
+
+        view = bp.doc(summary=summary, **({"requestBody": FILE_FORM} if upload else {}))(view)
+        if upload:
+            view = bp.alt_response(413, response="TooLarge")(view)
+        view = bp.alt_response(409, response="Conflict")(view)
+        view = bp.alt_response(404, response="NotFound")(view)
+        view = bp.response(
+            200,
+            MusyawarahDecisionOutcomeEnvelopeSchema,
+            description="Per row: decided, changed, unchanged or refused (with its code)",
+        )(view)
+        if schema is not None:
+            view = bp.arguments(schema)(view)
+        return bp.post(rule)(require(*MANAGERS)(view))
+
+    return register
+
+
+@_decision_route(
+    "/musyawarah/<int:round_id>/decisions", "Record the forum's decisions", schema=MusyawarahDecisionsSchema
+)
+def record_decisions(actor, data: dict, round_id: int):
     """Record decisions (`setuju` / `tidak_setuju`, the latter with remarks as its reason) on rows; each is
     applied at once: accepted changes go into the registry (households' versions bump, phones pull them),
-    overturned ones are marked so in the change history, corrections not agreed are reverted. A row is
-    decided once (`musyawarah.item_decided` per row). When no row is left undecided the round is `held`.
-    409 `musyawarah.locked` for a locked round, `musyawarah.wrong_state` before the lists exist."""
-    return ok(service.record_decisions(current_actor(), round_id, data["decisions"]))
+    overturned ones are marked so in the change history, corrections not agreed are reverted. A decided row
+    may be decided differently while the round is not locked (also after an admin's unlock): the previous
+    decision is undone first (`changed`); the same decision again is `unchanged`. When no row is left
+    undecided the round is `held`. 409 `musyawarah.locked` for a locked round, `musyawarah.wrong_state`
+    before the lists exist."""
+    return service.record_decisions(actor, round_id, data["decisions"])
 
 
-@bp.post("/musyawarah/<int:round_id>/decisions/all")
-@require(*MANAGERS)
-@bp.arguments(MusyawarahDecideAllSchema)
-@bp.response(200, MusyawarahDecisionOutcomeEnvelopeSchema, description="Per row: decided or refused")
-@bp.alt_response(404, response="NotFound")
-@bp.alt_response(409, response="Conflict")
-@bp.doc(summary="Decide every undecided row")
-def decide_all(data: dict, round_id: int):
+@_decision_route(
+    "/musyawarah/<int:round_id>/decisions/all", "Decide every undecided row", schema=MusyawarahDecideAllSchema
+)
+def decide_all(actor, data: dict, round_id: int):
     """The same decision on every undecided row (of one section when given)."""
-    return ok(
-        service.decide_all(
-            current_actor(), round_id, data["decision"], section=data.get("section"), remarks=data.get("remarks")
-        )
+    return service.decide_all(
+        actor, round_id, data["decision"], section=data.get("section"), remarks=data.get("remarks")
     )
 
 
-@bp.post("/musyawarah/<int:round_id>/decisions/import")
-@require(*MANAGERS)
-@bp.response(200, MusyawarahDecisionOutcomeEnvelopeSchema, description="Per row: decided or refused; unreadable rows")
-@bp.alt_response(404, response="NotFound")
-@bp.alt_response(409, response="Conflict")
-@bp.alt_response(413, response="TooLarge")
-@bp.doc(summary="Import decisions from the lists' XLSX", requestBody=FILE_FORM)
-def import_decisions(round_id: int):
+@_decision_route("/musyawarah/<int:round_id>/decisions/import", "Import decisions from the lists' XLSX", upload=True)
+def import_decisions(actor, round_id: int):
     """The lists' XLSX with the decision column filled in (setuju / tidak setuju, remarks in Keterangan):
     rows are matched by their `ID baris` and recorded as if entered on the page."""
-    upload = _file()
-    return ok(service.import_decisions(current_actor(), round_id, upload.stream))
+    return service.import_decisions(actor, round_id, _file().stream)
 
 
 @bp.post("/musyawarah/<int:round_id>/lock")
@@ -213,7 +227,7 @@ def lock_round(round_id: int):
     found = service.lock(
         current_actor(), round_id, filename=upload.filename, media_type=upload.mimetype, source=upload.stream
     )
-    return {"data": service.round_view(found)}
+    return {"data": service.versioned_view(found)}
 
 
 @bp.post("/musyawarah/<int:round_id>/unlock")
@@ -224,8 +238,10 @@ def lock_round(round_id: int):
 @bp.alt_response(409, response="Conflict")
 @bp.doc(summary="Unlock a round (admin)")
 def unlock_round(data: dict, round_id: int):
-    """An admin reopens a locked round with a reason (audited); it is `held` again."""
-    return {"data": service.round_view(service.unlock(current_actor(), round_id, data["reason"]))}
+    """An admin reopens a locked round with a reason (audited); it is `held` again: decisions can be changed,
+    and locking it again (a new signed scan; a newly generated berita acara when decisions changed, 409
+    `musyawarah.wrong_state` with `needed: package` otherwise) records the berita acara's next version."""
+    return {"data": service.versioned_view(service.unlock(current_actor(), round_id, data["reason"]))}
 
 
 @bp.post("/musyawarah/rekap")

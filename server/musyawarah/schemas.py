@@ -31,6 +31,16 @@ class MusyawarahSectionCountsSchema(Schema):
     tidak_setuju = fields.Integer()
 
 
+class MusyawarahLockSchema(Schema):
+    number = fields.Integer(metadata={"description": "1 for the first signed berita acara, 2 … after each unlock"})
+    scan_name = fields.String(allow_none=True)
+    scan_sha256 = fields.String()
+    counts = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={"description": "Decisions it signed"})
+    locked_at = fields.DateTime()
+    unlocked_at = fields.DateTime(allow_none=True)
+    unlock_reason = fields.String(allow_none=True)
+
+
 class MusyawarahRoundSchema(Schema):
     id = fields.Integer()
     campaign_id = fields.Integer()
@@ -53,6 +63,12 @@ class MusyawarahRoundSchema(Schema):
     held_at = fields.DateTime(allow_none=True)
     locked_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime(allow_none=True)
+    berita_version = fields.Integer(
+        metadata={"description": "The berita acara's version: the lock it is (or will be) signed for, 1 first"}
+    )
+    locks = fields.List(
+        fields.Nested(MusyawarahLockSchema), metadata={"description": "Every signed version, oldest first"}
+    )
 
 
 class MusyawarahRoundEnvelopeSchema(Schema):
@@ -115,7 +131,12 @@ class MusyawarahDecideAllSchema(StrictSchema):
 
 class MusyawarahDecisionResultSchema(Schema):
     item_id = fields.Integer()
-    status = fields.String(metadata={"enum": ["decided", "refused"]})
+    status = fields.String(
+        metadata={
+            "enum": ["decided", "changed", "unchanged", "refused"],
+            "description": "changed: a decided row decided differently (the previous decision undone first)",
+        }
+    )
     code = fields.String(metadata={"description": "Why a row was refused (error code)"})
     changes = fields.Integer()
     household_version = fields.Integer()

@@ -12,8 +12,10 @@ What a decision does, per section:
 - perbaikan (corrections applied at review): `setuju` keeps them; `tidak_setuju` reverts them (old values
   back, rows `reverted`, the undoing recorded as an `applied` musyawarah change);
 - tetap / inklusi / tanpa_bantuan: the decision and remarks are recorded (no registry change).
-A row is decided once; `tidak_setuju` needs remarks (the reason). A round whose rows are all decided is
-`held`; a `locked` round refuses decisions until an admin unlocks it with a reason. Services flush only.
+`tidak_setuju` needs remarks (the reason). A decided row may be decided differently while the round is not
+locked: the previous decision is undone first (`_undo`). A round whose rows are all decided is `held`; a
+`locked` round refuses decisions until an admin unlocks it with a reason; each lock is kept as a version of
+the signed berita acara (`MusyawarahLock`). Services flush only.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from server.campaigns.models import Campaign
 from server.errors import (
     FORBIDDEN,
     HOUSEHOLD_MERGED,
-    MUSYAWARAH_ITEM_DECIDED,
     MUSYAWARAH_LOCKED,
     MUSYAWARAH_STATE,
     NOT_FOUND,
@@ -48,7 +49,7 @@ from server.households import queries as household_queries
 from server.households.models import Household, Member
 from server.households.queries import add_tombstone
 from server.musyawarah import queries
-from server.musyawarah.models import DECISIONS, SECTIONS, MusyawarahItem, MusyawarahRound
+from server.musyawarah.models import DECISIONS, SECTIONS, MusyawarahItem, MusyawarahLock, MusyawarahRound
 from server.types import ChangeSource, Presence, RegistryStatus, TombstoneReason
 
 # Sections whose rows settle proposed changes; their label for people (Indonesian / English).
@@ -146,9 +147,34 @@ def list_rounds(actor: Actor, *, campaign_id: int | None = None, region: str | N
 
 def get_round_view(actor: Actor, round_id: int) -> dict[str, Any]:
     found = require_round(actor, round_id)
+    return versioned_view(found)
+
+
+def versioned_view(found: MusyawarahRound) -> dict[str, Any]:
+    """The round with its rows per section and every signed version of its berita acara."""
     view = round_view(found)
     view["counts"] = queries.counts_of(round_id=found.id)
+    locks = queries.locks_of(round_id=found.id)
+    view["locks"] = [lock_view(signed) for signed in locks]
+    view["berita_version"] = _berita_version(found, locks)
     return view
+
+
+def lock_view(signed: MusyawarahLock) -> dict[str, Any]:
+    return {
+        "number": signed.number,
+        "scan_name": signed.scan_name,
+        "scan_sha256": signed.scan_sha256,
+        "counts": signed.counts or {},
+        "locked_at": signed.locked_at,
+        "unlocked_at": signed.unlocked_at,
+        "unlock_reason": signed.unlock_reason,
+    }
+
+
+def _berita_version(found: MusyawarahRound, locks: list[MusyawarahLock]) -> int:
+    """The lock the berita acara is signed for: the current one while locked, else the next."""
+    return len(locks) if found.state == "locked" else len(locks) + 1
 
 
 def _refuse_locked(found: MusyawarahRound) -> None:
@@ -269,6 +295,8 @@ def build_items(found: MusyawarahRound, actor: Actor | None = None) -> dict[str,
     decided = queries.decided_items(round_id=found.id)
     covered_changes = {change_id for item in decided for change_id in (item.change_ids or [])}
     covered_keys = {(item.section, item.household_id, item.visit_id) for item in decided}
+    # a household the forum took in as usulan baru is not listed again as confirmed by the same visit
+    covered_keys |= {("tetap", item.household_id, item.visit_id) for item in decided if item.section == "usulan_baru"}
     drafts: list[dict[str, Any]] = []
 
     # proposals waiting for the forum, per household and source (one visit's findings = one row)
@@ -441,20 +469,25 @@ def generate_package(actor: Actor | None, round_id: int, job_id: uuid.UUID, prog
     _level, kelurahan, kecamatan = queries.region_names(code=found.region_code)
     items = queries.items_of(round_id=found.id)
     campaign = db.session.get(Campaign, found.campaign_id)
+    locks = queries.locks_of(round_id=found.id)
+    version = _berita_version(found, locks)
     context = {
         "round": found,
         "kelurahan": kelurahan,
         "kecamatan": kecamatan,
         "campaign": campaign.name if campaign else "",
         "generated_at": at,
+        "version": version,
+        "replaces": locks[-1] if locks else None,  # the signed version this one replaces, after an unlock
     }
     if progress:
         progress("lists")
     lists_name = f"daftar-musyawarah-{found.region_code}.xlsx"
     berita_name = f"berita-acara-{found.region_code}.pdf"
-    # Kept beside the round (musyawarah/<round id>/), not among job results, which are pruned after days:
-    # a locked round's lists and berita acara stay as the forum saw them.
-    lists_key, berita_key = f"musyawarah/{found.id}/{lists_name}", f"musyawarah/{found.id}/{berita_name}"
+    # Kept beside the round (musyawarah/<round id>/, then v2/, v3/ … after unlocks), not among job results,
+    # which are pruned after days: each signed version's lists and berita acara stay as the forum saw them.
+    folder = f"musyawarah/{found.id}" + (f"/v{version}" if version > 1 else "")
+    lists_key, berita_key = f"{folder}/{lists_name}", f"{folder}/{berita_name}"
     with atomic_open(store.path(lists_key)) as out:
         lists.write_lists(out, items, context)
     if progress:
@@ -508,8 +541,11 @@ def record_decisions(
 ) -> dict[str, Any]:
     """The forum's decisions [{item_id, decision, remarks}] on a round's rows; each is applied at once.
 
-    A row already decided, unknown, or refused by the registry (e.g. a second present head) is reported
-    per row and the others go on. Returns counts, per-row results and the round's state."""
+    A row decided before may be decided differently while the round is not locked (after an admin's unlock
+    too): what its previous decision did is undone first (`_undo`), then the new one applied; the same
+    decision with the same remarks again changes nothing. An unknown row, or one the registry refuses (e.g.
+    a merge into a household merged meanwhile), is reported per row and the others go on. Returns counts
+    (decided, changed, unchanged, refused), per-row results and the round's state."""
     found = require_round(actor, round_id, lock=True)
     _refuse_locked(found)
     if found.state == "open":
@@ -525,25 +561,29 @@ def record_decisions(
     at = datetime.now(UTC)
     items = queries.lock_items(round_id=found.id, ids=[int(entry["item_id"]) for entry in decisions])
     results = []
-    counts = {"decided": 0, "refused": 0}
+    counts = {"decided": 0, "changed": 0, "unchanged": 0, "refused": 0}
     audit: list[tuple[Any, dict]] = []
     for entry in decisions:
         item = items.get(int(entry["item_id"]))
+        remarks = (entry.get("remarks") or "").strip() or None
+        previous = item.decision if item is not None else None
         if item is None:
             outcome: dict[str, Any] = {"status": "refused", "code": NOT_FOUND.code}
-        elif item.decision is not None:
-            outcome = {"status": "refused", "code": MUSYAWARAH_ITEM_DECIDED.code}
+        elif previous == entry["decision"] and (item.remarks or None) == remarks:
+            outcome = {"status": "unchanged"}
         else:
             try:
                 with db.session.begin_nested():
-                    effect = _apply(actor, item, entry["decision"], (entry.get("remarks") or "").strip() or None, at)
-                outcome = {"status": "decided", **effect}
+                    if previous is not None:
+                        _undo(actor, item, remarks, at)
+                    effect = _apply(actor, item, entry["decision"], remarks, at)
+                outcome = {"status": "changed" if previous else "decided", **effect}
             except IntegrityError as error:
                 outcome = {"status": "refused", "code": translate_integrity(error).kind.code}
             except AppError as error:
                 outcome = {"status": "refused", "code": error.kind.code}
-        if outcome["status"] == "decided":
-            counts["decided"] += 1
+        counts[outcome["status"]] += 1
+        if outcome["status"] in ("decided", "changed"):
             audit.append(
                 (
                     item.id,
@@ -551,6 +591,7 @@ def record_decisions(
                         "round_id": found.id,
                         "section": item.section,
                         "decision": item.decision,
+                        "previous": previous,
                         "remarks": item.remarks,
                         "household_id": str(item.household_id),
                         "via": via,
@@ -558,13 +599,11 @@ def record_decisions(
                     },
                 )
             )
-        else:
-            counts["refused"] += 1
         results.append({"item_id": int(entry["item_id"]), **outcome})
     record_many("musyawarah.decide", object_type="musyawarah_item", entries=audit)
     section_counts = queries.counts_of(round_id=found.id)
     undecided = sum(c["rows"] - c["decided"] for c in section_counts.values())
-    if counts["decided"]:
+    if audit:
         if undecided == 0 and found.state == "ready":
             found.state = "held"
             found.held_at = at
@@ -697,7 +736,7 @@ def _accept(actor: Actor, item: MusyawarahItem, changes: list, remarks: str | No
 
 def _fold(actor: Actor, item: MusyawarahItem, source: Household, at: datetime) -> dict[str, int]:
     """A settled merge or duplicate: the source's present members join the household it is merged into (as a
-    staff merge does: members the target already lists by NIK stay behind, aid follows, and a moving head
+    staff merge does: members the target already lists by NIK stay behind, and a moving head
     becomes 'other' (8) when the target has a present head), the source is marked `merged` and its
     assignments end (phones drop it), both sides' change history records the move, and the target's version
     bumps so phones pull its new members."""
@@ -713,7 +752,7 @@ def _fold(actor: Actor, item: MusyawarahItem, source: Household, at: datetime) -
     fields = {
         member.id: {name: history.json_value(getattr(member, name)) for name in MEMBER_FIELDS} for member in moving
     }
-    moved = household_queries.move_members_and_aid(loser=source, survivor=target, present_only=True)
+    moved = household_queries.move_members(loser=source, survivor=target, present_only=True)
     for member in moving:
         db.session.expire(member)
     target.version = target.version + 1
@@ -801,52 +840,143 @@ def _overturn(actor: Actor, item: MusyawarahItem, changes: list, remarks: str | 
 
 def _revert(actor: Actor, item: MusyawarahItem, changes: list, remarks: str | None, at: datetime) -> dict:
     """Corrections the forum does not accept: old values back, rows `reverted`, the undoing recorded."""
-    household = queries.lock_household(household_id=item.household_id)
-    if household is None or not changes:
+    changes = [c for c in changes if c.field not in ("location", "house_condition")]  # not ruled on by value
+    if not changes:
         return {"changes": 0}
-    members = queries.members_of(household_id=household.id)
-    version = household.version + 1
+    written, versions = _restore(actor, item, changes, remarks, at)
+    record(
+        "household.revert",
+        object_type="household",
+        object_id=item.household_id,
+        changes={"musyawarah_item": item.id, "reverted": len(written), "reason": remarks},
+    )
+    return {"changes": len(written), "household_version": versions[item.household_id]}
+
+
+# Sections whose rows settle proposed changes (a changed decision decides fresh copies of them).
+PROPOSAL_SECTIONS = ("hapus", "anggota", "usulan_baru")
+
+
+def _undo(actor: Actor, item: MusyawarahItem, remarks: str | None, at: datetime) -> None:
+    """Before a row is decided differently: what its previous decision did is undone and the row made ready
+    for the new one. Its effects are the proposals it accepted and the musyawarah changes it wrote (a
+    correction's reversal, a fold's member moves, a field proposal's removal); they are restored
+    (`_restore`), and the undoing rows join the row's changes (they are its new starting point, not a
+    decision's effect). A row that settles proposals gets fresh `proposed` copies of the ones decided (same
+    source), which the new decision accepts or overturns: the history keeps every decision ever taken."""
+    current = queries.changes(ids=list(item.change_ids or []))
+    effects = [c for c in current if _value(c.state) == "accepted"]
+    effects += queries.decision_rows(item_id=item.id, exclude=[c.id for c in current])
+    undone: list[int] = []
+    if effects:
+        undone, _versions = _restore(actor, item, effects, remarks, at)
+        if any(c.field == "merged_into_id" for c in effects) and item.decided_at is not None:
+            queries.reopen_assignments(household_id=item.household_id, ended_at=item.decided_at)
+    kept = [c.id for c in current]
+    if item.section in PROPOSAL_SECTIONS:
+        decided = [c for c in current if _value(c.source_kind) != ChangeSource.MUSYAWARAH.value]
+        copies: list[dict[str, Any]] = []
+        for change in decided:
+            copies += history.proposed_rows(
+                change.household_id,
+                {change.field: (change.old_value, change.new_value)},
+                source=ChangeSource(_value(change.source_kind)),
+                source_id=change.source_id,
+                member_id=None if change.field == history.MEMBER_CREATED else change.member_id,
+                at=at,
+            )
+        kept = [c.id for c in current if _value(c.source_kind) == ChangeSource.MUSYAWARAH.value]
+        kept += history.add_rows(copies, returning=True)
+    item.change_ids = kept + undone
+    item.decision = item.remarks = item.decided_by_id = item.decided_at = None
+    db.session.flush()
+
+
+def _typed(field: str, value: Any) -> Any:
+    """A value from the change history as the model holds it."""
+    if value is None:
+        return None
+    if field == "registry_status":
+        return RegistryStatus(value)
+    if field == "presence_status":
+        return Presence(value)
+    if field == "merged_into_id":
+        return uuid.UUID(str(value))
+    if field == "birth_date" and isinstance(value, str):
+        return datetime.fromisoformat(value).date()
+    return value
+
+
+def _restore(
+    actor: Actor, item: MusyawarahItem, changes: list, reason: str | None, at: datetime
+) -> tuple[list[int], dict[uuid.UUID, int]]:
+    """Undo changes that took effect, newest first: old values back (a member who moved goes back to the
+    household it left; a member created is no longer listed), the rows `reverted`, the undoing written as
+    `applied` musyawarah changes, each household touched one version up. Returns the undoing rows' ids and
+    the households' new versions."""
+    household_ids = sorted({c.household_id for c in changes}, key=str)
+    households = {household_id: queries.lock_household(household_id=household_id) for household_id in household_ids}
+    members: dict[uuid.UUID, Member] = {}
+    versions: dict[uuid.UUID, int] = {}
+    for household_id, household in households.items():
+        if household is None:
+            raise AppError(NOT_FOUND)
+        members |= queries.members_of(household_id=household_id)
+        versions[household_id] = household.version + 1
     rows: list[dict[str, Any]] = []
-    for change in sorted(changes, key=lambda c: c.id, reverse=True):
-        if change.field in ("location", "house_condition"):
-            continue  # not registry fields the forum rules on by value
-        target = household if change.member_id is None else members.get(change.member_id)
-        if target is None:
-            continue
-        old = change.old_value
-        if change.field == "birth_date" and isinstance(old, str):
-            old = datetime.fromisoformat(old).date()
-        setattr(target, change.field, old)
+
+    def undoing(household_id: uuid.UUID, diff: dict[str, tuple[Any, Any]], member_id: uuid.UUID | None) -> None:
+        nonlocal rows
         rows += history.applied_rows(
-            household.id,
-            {change.field: (change.new_value, change.old_value)},
-            member_id=change.member_id,
-            version=version,
+            household_id,
+            diff,
+            member_id=member_id,
+            version=versions[household_id],
             source=ChangeSource.MUSYAWARAH,
             source_id=item.id,
             actor_id=actor.user_id,
             at=at,
         )
-    household.version = version
-    household.updated_at = at
+
+    for change in sorted(changes, key=lambda c: c.id, reverse=True):
+        member = members.get(change.member_id) if change.member_id else None
+        if change.field == history.MEMBER_JOINED:
+            continue  # undone with the `member_left` row of the same move
+        if change.field == history.MEMBER_LEFT and member is not None:
+            joined = uuid.UUID(change.new_value["household_id"])
+            fields = {name: history.json_value(getattr(member, name)) for name in MEMBER_FIELDS}
+            member.household_id = change.household_id
+            member.updated_at = at
+            undoing(change.household_id, {history.MEMBER_JOINED: ({"household_id": str(joined)}, fields)}, member.id)
+            undoing(joined, {history.MEMBER_LEFT: (fields, {"household_id": str(change.household_id)})}, member.id)
+            continue
+        if change.field == history.MEMBER_CREATED:
+            if member is not None:
+                undoing(
+                    change.household_id, {"presence_status": (_value(member.presence_status), "removed")}, member.id
+                )
+                member.presence_status = Presence.REMOVED
+                member.updated_at = at
+            continue
+        target = households[change.household_id] if change.member_id is None else member
+        if target is None:
+            continue
+        setattr(target, change.field, _typed(change.field, change.old_value))
+        undoing(change.household_id, {change.field: (change.new_value, change.old_value)}, change.member_id)
+    for household_id, household in households.items():
+        household.version = versions[household_id]
+        household.updated_at = at
     db.session.flush()
     queries.mark_changes(
         ids=[c.id for c in changes],
         state="reverted",
-        from_states=("applied",),
+        from_states=("applied", "accepted"),
         version=None,
         actor_id=actor.user_id,
         at=at,
-        reason=remarks,
+        reason=reason,
     )
-    history.add_rows(rows)
-    record(
-        "household.revert",
-        object_type="household",
-        object_id=household.id,
-        changes={"musyawarah_item": item.id, "reverted": len(rows), "reason": remarks},
-    )
-    return {"changes": len(rows), "household_version": version}
+    return history.add_rows(rows, returning=True), versions
 
 
 # --- locking ----------------------------------------------------------------------------------------------
@@ -860,6 +990,9 @@ def lock(actor: Actor, round_id: int, *, filename: str, media_type: str, source:
     _refuse_locked(found)
     if found.state != "held":
         raise AppError(MUSYAWARAH_STATE, details={"state": found.state, "needed": "held"})
+    locks = queries.locks_of(round_id=found.id)
+    if locks and _needs_new_berita(found, locks[-1]):
+        raise AppError(MUSYAWARAH_STATE, details={"state": found.state, "needed": "package"})
     extension = SCAN_TYPES.get(media_type)
     data = source.read()
     if extension is None or not data or not _looks_like(extension, data):
@@ -873,14 +1006,40 @@ def lock(actor: Actor, round_id: int, *, filename: str, media_type: str, source:
     found.scan_name = (filename or f"berita-acara.{extension}")[-200:]
     found.scan_sha256 = hashlib.sha256(data).hexdigest()
     found.state, found.locked_at, found.locked_by_id = "locked", at, actor.user_id
+    number = len(locks) + 1
+    queries.add_lock(
+        MusyawarahLock(
+            round_id=found.id,
+            number=number,
+            berita_key=found.berita_key,
+            counts=queries.counts_of(round_id=found.id),
+            scan_key=key,
+            scan_name=found.scan_name,
+            scan_media_type=media_type,
+            scan_sha256=found.scan_sha256,
+            locked_at=at,
+            locked_by_id=actor.user_id,
+        )
+    )
     _touch(found, at)
     record(
         "musyawarah.lock",
         object_type="musyawarah",
         object_id=found.id,
-        changes={"scan_sha256": found.scan_sha256, "bytes": len(data), "media_type": media_type},
+        changes={"version": number, "scan_sha256": found.scan_sha256, "bytes": len(data), "media_type": media_type},
     )
     return found
+
+
+def _needs_new_berita(found: MusyawarahRound, last: MusyawarahLock) -> bool:
+    """A re-lock after decisions were taken again signs a berita acara generated after the unlock (its next
+    version, which names the one it replaces); an unlock that changed no decision (a wrong scan) is locked
+    again with the berita acara as it is."""
+    reopened = last.unlocked_at or last.locked_at
+    decided = queries.last_decided_at(round_id=found.id)
+    if decided is None or decided <= reopened:
+        return False
+    return found.generated_at is None or found.generated_at < reopened
 
 
 def _looks_like(extension: str, data: bytes) -> bool:
@@ -892,8 +1051,8 @@ def _looks_like(extension: str, data: bytes) -> bool:
 
 
 def unlock(actor: Actor, round_id: int, reason: str) -> MusyawarahRound:
-    """An admin reopens a locked round with a reason (back to held: rows still undecided can be decided, the
-    package regenerated and a new scan uploaded; a decided row stays decided)."""
+    """An admin reopens a locked round with a reason (back to held: decisions can be changed, the package
+    regenerated as the berita acara's next version, and a new scan uploaded to lock it again)."""
     if not actor.is_admin:
         raise AppError(FORBIDDEN)
     found = require_round(actor, round_id, lock=True)
@@ -903,6 +1062,9 @@ def unlock(actor: Actor, round_id: int, reason: str) -> MusyawarahRound:
         raise validation_error({"reason": ["Alasan wajib / a reason is required"]})
     at = datetime.now(UTC)
     found.state, found.locked_at, found.locked_by_id = "held", None, None
+    locks = queries.locks_of(round_id=found.id)
+    if locks:
+        locks[-1].unlocked_at, locks[-1].unlocked_by_id, locks[-1].unlock_reason = at, actor.user_id, reason.strip()
     _touch(found, at)
     record("musyawarah.unlock", object_type="musyawarah", object_id=found.id, changes={"reason": reason.strip()})
     return found

@@ -90,8 +90,9 @@ def test_a_supervisor_generates_decides_uploads_and_sees_the_kelurahan_locked(br
     page.get_by_label("Keputusan untuk Dewi Lestari").select_option("tidak_setuju")
     page.get_by_label("Keterangan untuk Dewi Lestari").fill("Masih tinggal di RT 002")
     page.get_by_role("button", name="Simpan keputusan").click()
-    page.get_by_text("Masih tinggal di RT 002").wait_for()
-    assert page.get_by_label("Keputusan untuk Ahmad Yani").count() == 0
+    page.locator("#baris ~ form .badge.bad").wait_for()  # decided: marked, and still changeable until the lock
+    assert page.get_by_label("Keputusan untuk Ahmad Yani").input_value() == "setuju"
+    assert page.get_by_label("Keterangan untuk Dewi Lestari").input_value() == "Masih tinggal di RT 002"
     page.get_by_role("button", name="Setujui semua baris yang belum diputuskan").click()
     page.get_by_role("heading", name="Kunci dengan berita acara bertanda tangan").wait_for()
     assert "Sudah dimusyawarahkan" in page.locator("#tahap").inner_text()
@@ -105,6 +106,8 @@ def test_a_supervisor_generates_decides_uploads_and_sees_the_kelurahan_locked(br
     assert "Dikunci" in page.locator("#tahap").inner_text()
     assert page.get_by_role("button", name="Simpan keputusan").count() == 0
     assert page.get_by_role("link", name="Berita acara bertanda tangan").count() == 1
+    assert page.get_by_role("heading", name="Versi berita acara bertanda tangan").count() == 1
+    assert page.get_by_label("Keputusan untuk Ahmad Yani").count() == 0  # locked: decisions no longer change
     check_page(page, "musyawarah round (locked)")
     shoot(page, "musyawarah-terkunci")
     context.close()

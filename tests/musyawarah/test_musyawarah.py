@@ -227,7 +227,8 @@ def test_a_round_goes_open_ready_held_locked_and_decisions_settle_the_registry(c
     response = client.post(f"/api/v1/musyawarah/{round_id}/decisions", json={"decisions": decisions}, headers=headers)
     assert response.status_code == 200, response.get_json()
     outcome = response.get_json()["data"]
-    assert outcome["counts"] == {"decided": 5, "refused": 0} and outcome["state"] == "ready"
+    assert outcome["counts"] == {"decided": 5, "changed": 0, "unchanged": 0, "refused": 0}
+    assert outcome["state"] == "ready"
     assert outcome["undecided"] == 5  # tetap 2, inklusi 1, tanpa_bantuan 2
 
     # accepted: the household removed as deceased (its head too), version bumped for the phones
@@ -263,7 +264,7 @@ def test_a_round_goes_open_ready_held_locked_and_decisions_settle_the_registry(c
     assert _household(proposal.id).registry_status == RegistryStatus.ACTIVE
 
     again = client.post(f"/api/v1/musyawarah/{round_id}/decisions", json={"decisions": decisions[:1]}, headers=headers)
-    assert again.get_json()["data"]["results"][0]["code"] == "musyawarah.item_decided"
+    assert again.get_json()["data"]["results"][0]["status"] == "unchanged"  # the same decision again
     not_yet = client.post(
         f"/api/v1/musyawarah/{round_id}/lock",
         data={"file": (io.BytesIO(b"%PDF-1.4 signed"), "ba.pdf", "application/pdf")},
@@ -332,7 +333,7 @@ def test_decisions_imported_from_the_filled_in_lists(client, auth_headers, city)
         headers=headers,
     )
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["data"]["counts"] == {"decided": 2, "refused": 0}
+    assert response.get_json()["data"]["counts"] == {"decided": 2, "changed": 0, "unchanged": 0, "refused": 0}
     homes = city["homes"]
     assert _household(homes["deceased"][0].id).registry_status == RegistryStatus.DECEASED
     assert _household(homes["missing"][0].id).registry_status == RegistryStatus.ACTIVE

@@ -36,7 +36,19 @@ def test_a_supervisor_runs_the_musyawarah_on_its_pages(client, staff_login, city
     )
     assert decided.status_code == 303
     page = client.get(f"/staff/musyawarah/{round_id}?bagian=hapus").text
-    assert len(re.findall(r'name="decision-(\d+)"', page)) == 1 and "Setuju" in page
+    assert page.count('value="setuju" selected') == 1 and "Setuju" in page
+    changed = client.post(  # a decided row is decided differently until the round is locked
+        f"/staff/musyawarah/{round_id}/keputusan",
+        data={
+            "csrf_token": csrf,
+            "bagian": "hapus",
+            f"decision-{ids[0]}": "tidak_setuju",
+            f"remarks-{ids[0]}": "Masih tinggal di sini",
+        },
+    )
+    assert changed.status_code == 303
+    page = client.get(f"/staff/musyawarah/{round_id}?bagian=hapus").text
+    assert page.count('value="tidak_setuju" selected') == 1 and 'value="Masih tinggal di sini"' in page
     assert client.get(f"/staff/musyawarah/{round_id}/daftar").status_code == 200
     assert client.get(f"/staff/musyawarah/{round_id}/berita-acara").data.startswith(b"%PDF-")
     everything = client.post(f"/staff/musyawarah/{round_id}/keputusan-semua", data={"csrf_token": csrf})
@@ -50,6 +62,7 @@ def test_a_supervisor_runs_the_musyawarah_on_its_pages(client, staff_login, city
     assert locked.status_code == 303
     page = client.get(f"/staff/musyawarah/{round_id}").text
     assert "Berita acara yang ditandatangani sudah diunggah" in page and "Buka kunci (admin)" not in page
+    assert "Versi berita acara bertanda tangan" in page and 'name="decision-' not in page  # locked: no changes
 
 
 def test_reviewers_have_no_musyawarah_pages(client, staff_login, db_session):  # noqa: F811
