@@ -321,10 +321,13 @@ def test_decisions_imported_from_the_filled_in_lists(client, auth_headers, city)
     lists = client.get(f"/api/v1/musyawarah/{round_id}/lists.xlsx", headers=headers)
     book = load_workbook(io.BytesIO(lists.data))
     filled = {"Kepala deceased": ("setuju", None), "Kepala missing": ("Tidak Setuju", "Ditemukan kembali")}
-    sheet = book["Usulan hapus"]
-    for row in sheet.iter_rows(min_row=4):
-        if row[7].value in filled:
-            row[17].value, row[18].value = filled[row[7].value]
+    for sheet, names in (
+        ("Usulan hapus", filled),
+        ("Perbaikan data", {"Kepala corrected": ("tidak setuju", "Keliru")}),
+    ):
+        for row in book[sheet].iter_rows(min_row=4):
+            if row[7].value in names:
+                row[17].value, row[18].value = names[row[7].value]
     out = io.BytesIO()
     book.save(out)
     response = client.post(
@@ -333,8 +336,16 @@ def test_decisions_imported_from_the_filled_in_lists(client, auth_headers, city)
         headers=headers,
     )
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["data"]["counts"] == {"decided": 2, "changed": 0, "unchanged": 0, "refused": 0}
+    assert response.get_json()["data"]["counts"] == {"decided": 3, "changed": 0, "unchanged": 0, "refused": 0}
     homes = city["homes"]
+    # the correction the forum did not agree to is reverted
+    assert db.session.get(Member, homes["corrected"][1].id).name == "Kepala corrected"
+    again = client.post(  # the same file again changes nothing
+        f"/api/v1/musyawarah/{round_id}/decisions/import",
+        data={"file": (io.BytesIO(out.getvalue()), "daftar.xlsx")},
+        headers=headers,
+    )
+    assert again.get_json()["data"]["counts"] == {"decided": 0, "changed": 0, "unchanged": 3, "refused": 0}
     assert _household(homes["deceased"][0].id).registry_status == RegistryStatus.DECEASED
     assert _household(homes["missing"][0].id).registry_status == RegistryStatus.ACTIVE
     overturned = db.session.execute(
