@@ -207,6 +207,15 @@ def get_visit_in_scope(*, actor: Actor, visit_id: uuid.UUID) -> Visit | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
+def visit_head_name(*, actor: Actor, visit_id: uuid.UUID) -> str | None:
+    query = (
+        sa.select(Household.head_name)
+        .join(Visit, Visit.household_id == Household.id)
+        .where(Visit.id == visit_id, in_scope(actor, Household.region_code))
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
 def lock_household(*, household_id: uuid.UUID) -> Household | None:
     return db.session.execute(
         sa.select(Household)

@@ -114,6 +114,12 @@ def review_detail(actor: Actor, visit_id: uuid.UUID) -> dict[str, Any]:
     return detail
 
 
+def visit_head_name(actor: Actor, visit_id: uuid.UUID) -> str | None:
+    """The visited household's head as the registry names it now, None outside the actor's area (a label for a
+    page that names a visit, not a read of the visit: not audited)."""
+    return queries.visit_head_name(actor=actor, visit_id=visit_id)
+
+
 def _comparison(visit: Visit, now: dict | None, base: dict | None) -> list[dict[str, Any]]:
     """Field by field: the registry now, at the visit's base version, and what the field found."""
     rows: list[dict[str, Any]] = []

@@ -130,6 +130,7 @@ def visit(visit_id: uuid.UUID, *, problems=None, status=200):
     here = ids.index(str(visit_id)) if str(visit_id) in ids else None
     return render_template(
         "staff/review/visit.html",
+        decided=_decided_before(visit_id),
         d=detail,
         v=detail["visit"],
         distance=queries.visit_distance_m(visit_id=visit_id),
@@ -145,6 +146,19 @@ def visit(visit_id: uuid.UUID, *, problems=None, status=200):
         problems=problems or [],
         names=queries.enumerator_names(ids=[detail["visit"]["enumerator_id"]]),
     ), status
+
+
+def _decided_before(visit_id: uuid.UUID) -> dict | None:
+    """The visit decided just before this page was shown when it is another one (the queue moved on), with its
+    household's head: the notice says whose decision was saved."""
+    try:
+        decided = uuid.UUID(request.args.get("diputuskan") or "")
+    except ValueError:
+        return None
+    if decided == visit_id or not request.args.get("selesai"):
+        return None
+    head = service.visit_head_name(g.actor, decided)
+    return None if head is None else {"id": decided, "head_name": head}
 
 
 @bp.post("/kunjungan/<uuid:visit_id>/keputusan")
@@ -172,10 +186,12 @@ def decide(visit_id: uuid.UUID):
         if error.kind in (REVIEW_STALE, REVIEW_DECIDED, REVIEW_TARGET_REQUIRED) or error.kind.status == 422:
             return visit(visit_id, problems=[localized(m) for m in _messages(error)], status=error.kind.status)
         raise
-    session["review_notice"] = decision
+    # On to the next visit of the queue's page, if any; its notice names the decided visit (and links to it), so
+    # the decision is never read as one about the household now on the screen.
     ids = session.get("review_ids") or []
     if str(visit_id) in ids and ids.index(str(visit_id)) + 1 < len(ids):
-        return redirect(url_for("staff_review.visit", visit_id=ids[ids.index(str(visit_id)) + 1], selesai=decision))
+        following = ids[ids.index(str(visit_id)) + 1]
+        return redirect(url_for("staff_review.visit", visit_id=following, selesai=decision, diputuskan=visit_id))
     return redirect(url_for("staff_review.visit", visit_id=visit_id, selesai=decision))
 
 

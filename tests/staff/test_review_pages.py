@@ -1,6 +1,7 @@
 """Review pages on the review API's services: the queue filtered (far from the registered point) with facet
 counts, a visit side by side, approval (the registry change shows in the history), a revisit with its reason,
-a stale decision told in words, bulk approval showing the count before approving."""
+a stale decision told in words, bulk approval showing the count before approving; after a decision the page
+moves on to the queue's next visit and its notice names the decided one, which still holds the change."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 import sqlalchemy as sa
 
 from server.visits.models import Visit
-from tests.factories import make_household, make_user
+from tests.factories import make_household, make_member, make_user
 from tests.review.conftest import make_visit
 from tests.staff.conftest import csrf_of
 
@@ -63,6 +64,40 @@ def test_queue_filter_visit_approve_and_revisit(client, staff_login, db_session)
         data={"csrf_token": csrf_of(page), "version": "1", "decision": "approve"},
     )
     assert stale.status_code in (409, 412) and 'class="warning"' in stale.text
+
+
+def test_after_a_decision_the_next_visit_names_the_decided_one(client, staff_login, db_session):
+    """The defect behind the xfail of tests/e2e/test_staff_review.py: with a second far visit in the queue, the
+    approval moved on to it and its page said only "Keputusan tersimpan." above another household's (empty)
+    history, read as "the approval recorded no change". The change is recorded; the notice now says whose."""
+    enumerator = make_user("enumerator", ["64.72.01"])
+    corrected = make_household(head_name="Rumah Koreksi", location="SRID=4326;POINT(117.15 -0.5)")
+    head = make_member(corrected, name="Rumah Koreksi")
+    other = make_household(head_name="Rumah Lain", location="SRID=4326;POINT(117.15 -0.5)")
+    far = "SRID=4326;POINT(117.16 -0.5)"
+    correction = {"members": [{"member_id": str(head.id), "presence": "present", "name": "Rumah Dikoreksi"}]}
+    first = make_visit(corrected, enumerator, flags=["far_from_registered"], location=far, priority=9,
+                       answers=correction)  # fmt: skip
+    second = make_visit(other, enumerator, flags=["far_from_registered"], location=far, priority=1)
+    staff_login(client, make_user("reviewer", ["64.72.01"]))
+    client.get("/staff/tinjauan?flag=far_from_registered")  # the queue's page: first, then second
+
+    page = client.get(f"/staff/tinjauan/kunjungan/{first.id}").text
+    approved = client.post(
+        f"/staff/tinjauan/kunjungan/{first.id}/keputusan",
+        data={"csrf_token": csrf_of(page), "version": "1", "decision": "approve"},
+    )
+    assert approved.status_code == 302 and f"/kunjungan/{second.id}?" in approved.headers["Location"]
+    following = client.get(approved.headers["Location"]).text
+    assert "Keputusan untuk Rumah Koreksi tersimpan." in following
+    assert f'href="/staff/tinjauan/kunjungan/{first.id}"' in following
+    assert "Rumah Dikoreksi" not in following  # the page is the next household's
+
+    decided = client.get(f"/staff/tinjauan/kunjungan/{first.id}").text
+    history = decided[decided.index('id="riwayat"') :]
+    assert "Rumah Dikoreksi" in history and "Belum ada perubahan tercatat" not in history
+    plain = client.get(f"/staff/tinjauan/kunjungan/{second.id}?selesai=approve&diputuskan={second.id}").text
+    assert "Keputusan tersimpan." in plain and "Keputusan untuk" not in plain
 
 
 def test_bulk_approval_shows_the_count_first(client, staff_login, db_session):
