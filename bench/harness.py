@@ -192,10 +192,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(url: str, workers: int = 4, **env: str) -> Iterator[tuple[str, Path]]:
+def gunicorn(url: str, workers: int = 4, root: Path = ROOT, **env: str) -> Iterator[tuple[str, Path]]:
     """gunicorn serving the app on the scratch database; yields (base URL, access log path).
     The access log records each request's path, status, response bytes and server time in microseconds;
-    read it inside the block (the folder with the log and the photo store goes when gunicorn stops)."""
+    read it inside the block (the folder with the log and the photo store goes when gunicorn stops).
+    `root`: the source tree served (another checkout compares two versions of the code in one run)."""
     port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="verval-bench-"))
     log = folder / "access.log"
@@ -212,7 +213,7 @@ def gunicorn(url: str, workers: int = 4, **env: str) -> Iterator[tuple[str, Path
         "server:create_app()",
     ]
     process = subprocess.Popen(
-        command, env={**server_env(url), "PHOTO_STORE": str(folder / "photos"), **env}, cwd=ROOT, stderr=subprocess.PIPE
+        command, env={**server_env(url), "PHOTO_STORE": str(folder / "photos"), **env}, cwd=root, stderr=subprocess.PIPE
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,7 +1,7 @@
 """Benchmark of the sync push: visits/s through the full HTTP path beside PostgreSQL's own insert rate.
 
     DATABASE_URL=... .venv/bin/python bench/push_ingest.py [--households 42124] [--clients 4] [--batches 20]
-                                                           [--photos 2]
+                                                           [--photos 2] [--before TREE [--rounds 2]]
 
 Creates a scratch database `verval_bench_push` (dropped at the end) holding the demo city, gives each
 client its own enumerator with whole kelurahan assigned through the campaigns service, starts gunicorn
@@ -15,6 +15,11 @@ Baseline, same run: the stored visit rows are read back and inserted into `bench
 visits INCLUDING ALL: the same columns, defaults, checks and indexes, GiST included) with
 psycopg2.extras.execute_values in batches of 100, one commit per batch, first from one connection,
 then from `--clients` connections at once. Target: push at least 1,000 visits/s.
+
+`--before TREE` compares two versions of the code in one run, on one database and one machine load: TREE is
+another checkout (`git worktree add /tmp/before <commit>`; same migrations), served by its own gunicorn.
+`--rounds` rounds alternate before/after, each pushing `--batches` batches per client on households not yet
+visited; each side's rate is its visits over its summed push time.
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ import statistics
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import psycopg2
 import psycopg2.extras
 import sqlalchemy as sa
-from harness import access_log, gunicorn, load_demo, login, make_enumerators, scratch_database
+from harness import ROOT, access_log, gunicorn, load_demo, login, make_enumerators, scratch_database
 from sqlalchemy.engine import make_url
 
 BATCH = 100
@@ -47,26 +53,47 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batches", type=int, default=20, help="batches of 100 visits per client")
     parser.add_argument("--photos", type=int, default=2, help="photo declarations per visit")
+    parser.add_argument("--before", type=Path, help="another checkout to compare with, in the same run")
+    parser.add_argument("--rounds", type=int, default=2, help="with --before: rounds of before/after")
     args = parser.parse_args()
     with scratch_database(NAME) as url:
         print(f"demo-data {args.households} households: {load_demo(url, args.households):.1f} s")
         per_client = args.batches * BATCH
-        enumerators = make_enumerators(url, [per_client] * args.clients, PREFIX)
-        bodies = {username: _bodies(url, ids[:per_client], args.photos) for username, ids in enumerators}
-        with gunicorn(url, workers=4) as (base, log):
-            sessions = {username: login(base, username) for username in bodies}
-            elapsed, latencies = _push_all(base, sessions, bodies)
-            server_ms = [micros / 1000 for status, _size, micros in access_log(log, "/api/v1/sync/push")]
-        total = per_client * args.clients
+        rounds = [(round_, side) for round_ in range(args.rounds) for side in ("before", "after")]
+        if not args.before:
+            rounds = [(0, "after")]
+        enumerators = make_enumerators(url, [per_client * len(rounds)] * args.clients, PREFIX)
+        spent: dict[str, float] = {}
+        for number, (round_, side) in enumerate(rounds):
+            part = slice(number * per_client, (number + 1) * per_client)
+            bodies = {username: _bodies(url, ids[part], args.photos) for username, ids in enumerators}
+            root = args.before.resolve() if side == "before" else ROOT
+            with gunicorn(url, workers=4, root=root) as (base, log):
+                sessions = {username: login(base, username) for username in bodies}
+                elapsed, latencies = _push_all(base, sessions, bodies)
+                # The per-batch figures printed below are the last round's (an "after" one).
+                server_ms = [micros / 1000 for status, _size, micros in access_log(log, "/api/v1/sync/push")]
+            spent[side] = spent.get(side, 0.0) + elapsed
+            if args.before:
+                rate = per_client * args.clients / elapsed
+                print(f"round {round_ + 1} {side:6}: {rate:6.0f} visits/s ({elapsed:.2f} s)")
+        total = per_client * args.clients * len(rounds)
         stored = _count_visits(url)
         if stored != total:
             raise SystemExit(f"stored {stored} visits, sent {total}")
-        http_rate = total / elapsed
+        per_side = total // 2 if args.before else total
+        http_rate = per_side / spent["after"]
+        before_rate = per_side / spent["before"] if args.before else None
         flags = _flag_counts(url)
         one, many = _baseline(url, args.clients)
+    if before_rate is not None:
+        print(
+            f"before ({args.before}): {before_rate:8.0f} visits/s  ratio HTTP/PG {before_rate / one:.2f} (1 conn), "
+            f"{before_rate / many:.2f} ({args.clients} conn)"
+        )
     print(f"visits: {total} in batches of {BATCH} from {args.clients} clients, {args.photos} photos declared each")
     print(
-        f"HTTP push (gunicorn 4 workers):   {http_rate:8.0f} visits/s  ({elapsed:.2f} s; per batch: client "
+        f"HTTP push (gunicorn 4 workers):   {http_rate:8.0f} visits/s  ({spent['after']:.2f} s; per batch: client "
         f"median {statistics.median(latencies) * 1000:.0f} ms, p95 {_p95(latencies) * 1000:.0f} ms; "
         f"server median {statistics.median(server_ms):.0f} ms)"
     )

@@ -61,6 +61,7 @@ def _run(url: str, username: str, bodies: list[bytes]):
     spent = [0.0]
     by_statement: dict[str, float] = {}
     statements: list[str] = []
+    facts: list[str] = []
     with app.app_context():
         engine = db.engine
 
@@ -74,6 +75,8 @@ def _run(url: str, username: str, bodies: list[bytes]):
             spent[0] += took
             key = " ".join(statement.split())[:90]
             statements.append(key)
+            if context is not None and statement.lstrip().startswith("SELECT (SELECT coalesce(json_agg"):
+                facts[:] = [cursor.mogrify(statement, parameters).decode()]
             by_statement[key] = by_statement.get(key, 0.0) + took
 
     client = app.test_client()
@@ -108,6 +111,12 @@ def _run(url: str, username: str, bodies: list[bytes]):
             wall.append(elapsed * 1000)
             sql.append(spent[0] * 1000)
     with app.app_context():
+        if facts:
+            # The push's lookups of the last batch, planned and run again (read only).
+            plan = db.session.execute(sa.text("EXPLAIN (ANALYZE, SUMMARY) " + facts[0].replace("%", "%%"))).scalars()
+            print("EXPLAIN ANALYZE of the push's lookups (push_facts), last batch:")
+            print("\n".join(line for line in plan if line.startswith(("Planning", "Execution", "JIT", "  Timing"))))
+            db.session.rollback()
         db.engine.dispose()
     trips = statistics.median(len(batch) for batch in per_batch[1:])
     print(f"statements per batch (median, BEGIN and COMMIT not counted): {trips:.0f}; the last batch's:")

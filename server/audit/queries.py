@@ -18,6 +18,15 @@ def insert_entries(*, rows: list[dict]) -> None:
     db.session.execute(sa.insert(AuditEntry.__table__), rows)
 
 
+# Rows of `service.entry_rows` given as one JSON array (`:audit`), for a statement that writes them with its own
+# rows (the sync push, server/visits/queries.py, appends its WHERE: only the visits it inserted).
+ENTRIES_FROM_JSON = """
+    INSERT INTO audit_log (actor_id, actor_username, device_id, client_addr, action, object_type, object_id, changes)
+    SELECT e.actor_id, e.actor_username, e.device_id, e.client_addr, e.action, e.object_type, e.object_id, e.changes
+      FROM jsonb_populate_recordset(NULL::audit_log, CAST(:audit AS jsonb)) AS e
+"""
+
+
 def list_entries(
     *,
     after_id: int | None,

@@ -46,8 +46,17 @@ def record_many(
     action: str, *, object_type: str, entries: list[tuple[Any, dict]], actor_username: str | None = None
 ) -> None:
     """One audit row per (object id, changes), written in one statement (a sync push stores hundreds)."""
-    if not entries:
-        return
+    if entries:
+        queries.insert_entries(
+            rows=entry_rows(action, object_type=object_type, entries=entries, actor_username=actor_username)
+        )
+
+
+def entry_rows(
+    action: str, *, object_type: str, entries: list[tuple[Any, dict]], actor_username: str | None = None
+) -> list[dict[str, Any]]:
+    """The rows `record_many` writes, for a caller that writes them inside its own statement (the sync push:
+    `queries.ENTRIES_FROM_JSON`): actor and client from the request, identity numbers masked."""
     actor = _actor()
     common = {
         "actor_id": actor.user_id if actor else None,
@@ -57,9 +66,7 @@ def record_many(
         "action": action,
         "object_type": object_type,
     }
-    queries.insert_entries(
-        rows=[{**common, "object_id": str(object_id), "changes": _masked(changes)} for object_id, changes in entries]
-    )
+    return [{**common, "object_id": str(object_id), "changes": _masked(changes)} for object_id, changes in entries]
 
 
 def _actor():

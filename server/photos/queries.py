@@ -26,6 +26,15 @@ def add_declared_photos(*, rows: list[dict[str, Any]]) -> None:
         db.session.execute(insert(Photo.__table__).on_conflict_do_nothing(index_elements=["id"]), rows)
 
 
+# Rows of `service.photo_rows` given as one JSON array (`:photos`), for the sync push's own write statement
+# (server/visits/queries.py appends its WHERE and ON CONFLICT).
+DECLARED_FROM_JSON = """
+    INSERT INTO photos (id, visit_id, kind, sha256, captured_at, capture_location, capture_accuracy_m)
+    SELECT d.id, d.visit_id, d.kind, d.sha256, d.captured_at, d.capture_location, d.capture_accuracy_m
+      FROM jsonb_populate_recordset(NULL::photos, CAST(:photos AS jsonb)) AS d
+"""
+
+
 def missing_photo_ids_by_visit(*, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
     missing: dict[uuid.UUID, list[uuid.UUID]] = {visit_id: [] for visit_id in visit_ids}
     if not visit_ids:

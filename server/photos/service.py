@@ -7,6 +7,7 @@ read a stored photo (the API's photo routes and the staff review pages).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from server.auth.access import Actor, region_in_scope
 from server.errors import NOT_FOUND, AppError
@@ -20,7 +21,16 @@ def declare_photos_for_visits(declared: dict[uuid.UUID, list[dict]]) -> dict[uui
     """Create the Photo rows each visit declares ({id, kind, sha256, captured_at?, capture_location?}) if
     absent; per visit, the ids whose bytes are still missing. Idempotent: an already declared photo keeps its
     row."""
-    rows = [
+    rows = photo_rows(declared)
+    queries.add_declared_photos(rows=rows)
+    link_completed_uploads([row["id"] for row in rows])
+    return _in_declared_order(declared, queries.missing_photo_ids_by_visit(visit_ids=list(declared)))
+
+
+def photo_rows(declared: dict[uuid.UUID, list[dict]]) -> list[dict]:
+    """The Photo rows these visits declare (the sync push writes them inside its own statement:
+    `queries.DECLARED_FROM_JSON`, then asks `missing_after_declaring`)."""
+    return [
         {
             "id": uuid.UUID(str(photo["id"])),
             "visit_id": visit_id,
@@ -32,9 +42,23 @@ def declare_photos_for_visits(declared: dict[uuid.UUID, list[dict]]) -> dict[uui
         for visit_id, photos in declared.items()
         for photo in photos
     ]
-    queries.add_declared_photos(rows=rows)
-    link_completed_uploads([row["id"] for row in rows])
-    missing = queries.missing_photo_ids_by_visit(visit_ids=list(declared))
+
+
+def missing_after_declaring(
+    declared: dict[uuid.UUID, list[dict]], inserted: dict[uuid.UUID, set[uuid.UUID]], waiting: set[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """What `declare_photos_for_visits` answers, for new visits whose photo rows were just written: `inserted`,
+    the photo rows written per visit (an id declared already belongs to another visit); `waiting`, those of
+    them with a finished upload (linked here, then read again). Otherwise the new rows are the missing ones."""
+    if waiting:
+        link_completed_uploads(sorted(waiting))
+        return _in_declared_order(declared, queries.missing_photo_ids_by_visit(visit_ids=list(declared)))
+    return _in_declared_order(declared, {visit_id: inserted.get(visit_id, set()) for visit_id in declared})
+
+
+def _in_declared_order(
+    declared: dict[uuid.UUID, list[dict]], missing: dict[uuid.UUID, Collection[uuid.UUID]]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
     in_declared_order = {}
     for visit_id, photos in declared.items():
         still_missing = set(missing[visit_id])

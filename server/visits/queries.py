@@ -3,6 +3,7 @@ enumerator: their own visits), and the set-based lookups and inserts of the sync
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import namedtuple
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from server.aid.models import AidProgram, AidReceipt
+from server.audit.queries import ENTRIES_FROM_JSON
 from server.auth.access import Actor, in_region, in_scope
 from server.campaigns.models import Assignment, Campaign
 from server.campaigns.queries import live_assignments
@@ -21,7 +23,7 @@ from server.extensions import db
 from server.households.models import Household, Member
 from server.musyawarah.queries import locked_regions_query
 from server.photos.models import Photo, UploadSession
-from server.photos.queries import missing_photos_query
+from server.photos.queries import DECLARED_FROM_JSON, missing_photos_query
 from server.regions.queries import village_codes_query
 from server.types import Role
 from server.visits.models import Visit
@@ -267,30 +269,85 @@ def photos_with_bytes_query(*, ids: list[uuid.UUID]) -> sa.CompoundSelect:
     return sa.union(stored, waiting)
 
 
-def insert_visits(*, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert visits; returns the ids actually inserted (a concurrent twin may have won the others)."""
-    if not rows:
-        return set()
-    # Parameters as a list (not .values(rows)): SQLAlchemy batches them into multi-row INSERTs from one
-    # cached compiled statement instead of compiling a new statement per batch.
-    statement = insert(Visit.__table__).on_conflict_do_nothing(index_elements=["id"]).returning(Visit.__table__.c.id)
-    return set(db.session.execute(statement, rows).scalars())
+@dataclass
+class Written:
+    """What one write of a push's visits did (`write_visits`)."""
+
+    visits: set[uuid.UUID]  # the visits inserted (a twin request may have won the others)
+    photos: dict[uuid.UUID, set[uuid.UUID]]  # visit → the photo rows inserted for it
+    waiting: set[uuid.UUID]  # of those photos, the ones whose upload finished before the visit came
+    revisits: list[uuid.UUID]  # visits of the same households sent back for a revisit (to supersede)
+
+    def add(self, other: Written) -> None:
+        self.visits |= other.visits
+        self.photos.update(other.photos)
+        self.waiting |= other.waiting
+        self.revisits += other.revisits
+
+
+_VISIT_COLUMNS = (
+    "id, household_id, campaign_id, enumerator_id, device_id, supersedes_id, base_version, device_time,"
+    " device_utc_offset_min, received_at, clock_skew_s, location, location_accuracy_m, location_fixed_at,"
+    " no_fix_reason, outcome, consent, answers, notes, content_hash, flags, priority, review_status"
+)
+_WRITE_VISITS = sa.text(
+    f"""
+    WITH v AS (
+        INSERT INTO visits ({_VISIT_COLUMNS})
+        SELECT {_VISIT_COLUMNS} FROM jsonb_populate_recordset(NULL::visits, CAST(:visits AS jsonb))
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, household_id
+    ), p AS (
+        {DECLARED_FROM_JSON}
+         WHERE d.visit_id IN (SELECT id FROM v)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, visit_id
+    ), h AS (
+        UPDATE households SET verification_status = 'visited', updated_at = now()
+         WHERE id IN (SELECT household_id FROM v) AND verification_status IN ('unverified', 'revisit')
+    ), a AS (
+        {ENTRIES_FROM_JSON}
+         WHERE e.object_id IN (SELECT id::text FROM v)
+    )
+    SELECT (SELECT coalesce(json_agg(id), '[]') FROM v) AS visits,
+           (SELECT coalesce(json_agg(json_build_array(visit_id, id)), '[]') FROM p) AS photos,
+           (SELECT coalesce(json_agg(DISTINCT u.photo_id), '[]') FROM photo_uploads u
+             WHERE u.photo_id IN (SELECT id FROM p) AND u.completed_at IS NOT NULL) AS waiting,
+           (SELECT coalesce(json_agg(x.id), '[]') FROM visits x
+             WHERE x.household_id IN (SELECT household_id FROM v) AND x.review_status = 'revisit') AS revisits
+    """
+)
+
+
+def write_visits(*, visits: list[dict[str, Any]], photos: list[dict[str, Any]], audit: list[dict[str, Any]]) -> Written:
+    """The push's writes in one statement: the visits (ON CONFLICT DO NOTHING: a twin request racing this one
+    cannot make a duplicate), and for those inserted, their declared photos, their households marked visited
+    (households awaiting a visit now have one; this also sends them, with their last visit, to the phones)
+    and their audit rows. The rows go as JSON arrays (jsonb_populate_recordset over the table's own row type):
+    one cached statement whatever the batch's size."""
+    row = db.session.execute(
+        _WRITE_VISITS,
+        {"visits": _json(visits), "photos": _json(photos), "audit": _json(audit)},
+    ).one()
+    photos_by_visit: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for visit_id, photo_id in row.photos:
+        photos_by_visit.setdefault(UUID(visit_id), set()).add(UUID(photo_id))
+    return Written(
+        visits={UUID(visit_id) for visit_id in row.visits},
+        photos=photos_by_visit,
+        waiting={UUID(photo_id) for photo_id in row.waiting},
+        revisits=[UUID(visit_id) for visit_id in row.revisits],
+    )
+
+
+def _json(rows: list[dict[str, Any]]) -> str:
+    # str() for UUIDs, datetimes and dates: PostgreSQL reads their text forms (EWKT for the points).
+    return json.dumps(rows, default=str, separators=(",", ":"))
 
 
 def add_proposed_households(*, rows: list[dict[str, Any]]) -> None:
     if rows:
         db.session.execute(insert(Household.__table__).on_conflict_do_nothing(index_elements=["id"]), rows)
-
-
-def mark_visited(*, household_ids: list[uuid.UUID]) -> None:
-    """Households awaiting a visit now have one (this also sends them, with their last visit, to the phones)."""
-    if household_ids:
-        db.session.execute(
-            sa.update(Household)
-            .where(Household.id.in_(household_ids), Household.verification_status.in_(["unverified", "revisit"]))
-            .values(verification_status="visited", updated_at=sa.func.now())
-            .execution_options(synchronize_session=False)
-        )
 
 
 # --- photo flags -----------------------------------------------------------------------------------------

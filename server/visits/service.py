@@ -27,13 +27,13 @@ import msgspec
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from server.audit.service import record, record_many
+from server.audit.service import entry_rows, record
 from server.auth.access import Actor, region_in_scope
 from server.errors import NOT_FOUND, AppError, PushStatus, validation_error
 from server.extensions import db
 from server.households.service import flag_field_niks
 from server.pagination import decode_cursor, encode_cursor
-from server.photos.service import declare_photos_for_visits, missing_photo_ids_for_visits
+from server.photos.service import missing_after_declaring, missing_photo_ids_for_visits, photo_rows
 from server.review.service import supersede_revisits
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
 from server.visits import flags as catalogue
@@ -62,6 +62,7 @@ class _Item:
     rules: catalogue.Rules | None = None
     household: Any = None
     photos_missing: bool = False
+    status: str | None = None  # created or accepted_with_conflict, once checked and flagged
     twin_of: _Item | None = None
 
 
@@ -312,9 +313,14 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
     queries.add_proposed_households(
         rows=[_proposed_household(item.data) for item in items if item.data["new_household"]]
     )
-    inserted = _insert(items, [_visit_row(item, actor, received_at, skew) for item in items])
-    stored = [item for item in items if item.data["id"] in inserted and item.result is None]
-    missing = declare_photos_for_visits({item.data["id"]: item.data["photos"] for item in stored})
+    for item in items:
+        # Conflict flags come from the checks above; the photo flags refreshed below are never conflicts.
+        item.status = ACCEPTED_WITH_CONFLICT if catalogue.CONFLICT_FLAGS.intersection(item.flags) else CREATED
+    written = _write(items, actor, received_at, skew)
+    stored = [item for item in items if item.data["id"] in written.visits and item.result is None]
+    missing = missing_after_declaring(
+        {item.data["id"]: item.data["photos"] for item in stored}, written.photos, written.waiting
+    )
     # Photos whose bytes came before the visit (or an upload that overtook the prediction): flags again.
     recheck = [
         item.data["id"]
@@ -326,15 +332,14 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
     for item in stored:
         if item.data["id"] in refreshed:
             item.flags, item.priority = refreshed[item.data["id"]]
-    queries.mark_visited(household_ids=[item.data["household_id"] for item in stored])
-    # A household sent back for a revisit: the new visit supersedes the one sent back.
-    supersede_revisits({item.data["household_id"]: item.data["id"] for item in stored})
+    if written.revisits:
+        # A household sent back for a revisit: the new visit supersedes the one sent back.
+        supersede_revisits({item.data["household_id"]: item.data["id"] for item in stored})
     flag_field_niks(_new_niks(stored))
     for item in stored:
-        status = ACCEPTED_WITH_CONFLICT if catalogue.CONFLICT_FLAGS.intersection(item.flags) else CREATED
         item.result = {
             "id": str(item.data["id"]),
-            "status": status,
+            "status": item.status,
             "visit": {
                 "id": str(item.data["id"]),
                 "household_id": str(item.data["household_id"]),
@@ -344,42 +349,51 @@ def _store(items: list[_Item], actor: Actor, received_at: datetime, skew: float 
             },
         }
     approve_as_policy(select_auto_approvals([(item.data["id"], item.flags, "pending", item.rules) for item in stored]))
-    record_many(
-        "visit.create",
-        object_type="visit",
-        entries=[
-            (
-                item.data["id"],
-                {
-                    "household_id": str(item.data["household_id"]),
-                    "outcome": item.data["outcome"],
-                    "status": item.result["status"],
-                },
-            )
-            for item in stored
-        ],
-    )
     # Lost a race with a twin request carrying the same ids: settle them as that request's replays.
-    raced = [item for item in items if item.data["id"] not in inserted and item.result is None]
+    raced = [item for item in items if item.data["id"] not in written.visits and item.result is None]
     if raced:
         twins = queries.stored_visits(ids=[item.data["id"] for item in raced])
         _settle_known_ids(raced, actor, twins, missing_photo_ids_for_visits(list(twins)))
 
 
-def _insert(items: list[_Item], rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """One multi-row insert; if the database still refuses something, item by item so only that one fails."""
+def _write(items: list[_Item], actor: Actor, received_at: datetime, skew: float | None) -> queries.Written:
+    """The batch in one statement; if the database still refuses something, item by item so only that one
+    fails (`invalid`, the rest stored)."""
     try:
         with db.session.begin_nested():
-            return queries.insert_visits(rows=rows)
+            return queries.write_visits(**_rows(items, actor, received_at, skew))
     except IntegrityError:
-        inserted: set[uuid.UUID] = set()
-        for item, row in zip(items, rows, strict=True):
+        written = queries.Written(set(), {}, set(), [])
+        for item in items:
             try:
                 with db.session.begin_nested():
-                    inserted |= queries.insert_visits(rows=[row])
+                    written.add(queries.write_visits(**_rows([item], actor, received_at, skew)))
             except IntegrityError:
                 item.result = _invalid(item.data["id"], {"_schema": ["Ditolak basis data / refused by the database"]})
-        return inserted
+        return written
+
+
+def _rows(items: list[_Item], actor: Actor, received_at: datetime, skew: float | None) -> dict[str, list[dict]]:
+    """The rows `queries.write_visits` writes for these items: visits, declared photos, audit."""
+    return {
+        "visits": [_visit_row(item, actor, received_at, skew) for item in items],
+        "photos": photo_rows({item.data["id"]: item.data["photos"] for item in items}),
+        "audit": entry_rows(
+            "visit.create",
+            object_type="visit",
+            entries=[
+                (
+                    item.data["id"],
+                    {
+                        "household_id": str(item.data["household_id"]),
+                        "outcome": item.data["outcome"],
+                        "status": item.status,
+                    },
+                )
+                for item in items
+            ],
+        ),
+    }
 
 
 def _visit_row(item: _Item, actor: Actor, received_at: datetime, skew: float | None) -> dict[str, Any]:
@@ -403,18 +417,14 @@ def _visit_row(item: _Item, actor: Actor, received_at: datetime, skew: float | N
         "no_fix_reason": None if fixed else gps["reason"],
         "outcome": data["outcome"],
         "consent": data["consent"],
-        "answers": json.loads(
-            json.dumps(
-                {
-                    "members": data["members"],
-                    "house_condition": data["house_condition"],
-                    "aid_reported": data["aid_reported"],
-                    "new_household": data["new_household"],
-                }
-                | {key: data[key] for key in ("duplicate_of", "moved_to") if data.get(key)},
-                default=str,
-            )
-        ),
+        # Encoded with the row (default=str: dates and ids as text), as the answers were always stored.
+        "answers": {
+            "members": data["members"],
+            "house_condition": data["house_condition"],
+            "aid_reported": data["aid_reported"],
+            "new_household": data["new_household"],
+        }
+        | {key: data[key] for key in ("duplicate_of", "moved_to") if data.get(key)},
         "notes": data["notes"],
         "content_hash": item.content_hash,
         "flags": item.flags,

@@ -113,6 +113,37 @@ def test_bad_items_are_reported_one_by_one_and_good_ones_kept(sync_ctx, sync_cli
     assert len(_stored([item["id"] for item in items[:5]])) == 1
 
 
+def test_an_item_the_database_refuses_is_invalid_alone_and_the_rest_of_the_batch_is_stored(sync_ctx, sync_client):
+    """The batch is written in one statement; when the database refuses it, item by item, so only the refused
+    item is lost (reported `invalid`), and nothing of it is written: no photo row, no audit row."""
+    enumerator, homes = _world(3)
+    photo = {"id": str(uuid.uuid4()), "kind": "house_front", "sha256": "ab" * 32}
+    items = [visit_item(homes[0]), visit_item(homes[1], notes="ditolak-uji", photos=[photo]), visit_item(homes[2])]
+    # A rule only the database knows (validation passes the item), added for this test and dropped after it.
+    db.session.execute(
+        sa.text("ALTER TABLE visits ADD CONSTRAINT test_refused CHECK (notes IS DISTINCT FROM 'ditolak-uji') NOT VALID")
+    )
+    db.session.commit()
+    try:
+        results = _push(sync_client, enumerator, items)
+    finally:
+        db.session.execute(sa.text("ALTER TABLE visits DROP CONSTRAINT test_refused"))
+        db.session.commit()
+    assert [r["status"] for r in results] == ["created", "invalid", "created"]
+    assert results[1]["id"] == items[1]["id"] and "_schema" in results[1]["errors"]
+    assert {str(v.id) for v in _stored([item["id"] for item in items])} == {items[0]["id"], items[2]["id"]}
+    audited = db.session.execute(
+        sa.select(AuditEntry.object_id).where(AuditEntry.action == "visit.create", AuditEntry.actor_id == enumerator.id)
+    ).scalars()
+    assert sorted(audited) == sorted([items[0]["id"], items[2]["id"]])
+    assert db.session.execute(sa.text("SELECT count(*) FROM photos WHERE id = :id"), {"id": photo["id"]}).scalar() == 0
+    households = {
+        h.id: h
+        for h in db.session.execute(sa.select(Household).where(Household.id.in_([h.id for h in homes]))).scalars()
+    }
+    assert [households[h.id].verification_status for h in homes] == ["visited", "unverified", "visited"]
+
+
 def test_same_id_with_other_content_is_a_conflict_and_the_visit_stays_frozen(sync_ctx, sync_client):
     enumerator, homes = _world(1)
     item = visit_item(homes[0])
