@@ -17,7 +17,6 @@ from flask import g
 from flask_jwt_extended import get_jwt, get_jwt_identity, verify_jwt_in_request
 
 from server.errors import FORBIDDEN, UNAUTHORIZED, AppError
-from server.extensions import db
 from server.types import Role
 
 
@@ -104,30 +103,28 @@ def within(region_code: str, scope_codes) -> bool:
 
 
 def _authenticate() -> Actor:
-    from server.auth.models import Device, User
-    from server.auth.queries import family_is_revoked
+    from server.auth.queries import token_subject
 
     verify_jwt_in_request()
     try:
         user_id = int(get_jwt_identity())
     except (TypeError, ValueError) as error:
         raise AppError(UNAUTHORIZED) from error
-    user = db.session.get(User, user_id)
-    if user is None or not user.active:
-        raise AppError(UNAUTHORIZED, details={"reason": "account_inactive"})
     claims = get_jwt()
     device_id = uuid.UUID(claims["device"]) if claims.get("device") else None
-    if device_id is not None:
-        device = db.session.get(Device, device_id)
-        if device is None or device.revoked_at is not None or device.user_id != user.id:
-            raise AppError(UNAUTHORIZED, details={"reason": "device_revoked"})
+    family_id = uuid.UUID(claims["fam"]) if claims.get("fam") else None
+    subject = token_subject(user_id=user_id, device_id=device_id, family_id=family_id)
+    if subject is None or not subject.active:
+        raise AppError(UNAUTHORIZED, details={"reason": "account_inactive"})
+    if not subject.device_ok:
+        raise AppError(UNAUTHORIZED, details={"reason": "device_revoked"})
     # Logout and stolen-token detection revoke the login's token family; its access tokens die with it.
-    if claims.get("fam") and family_is_revoked(family_id=uuid.UUID(claims["fam"])):
+    if subject.family_revoked:
         raise AppError(UNAUTHORIZED, details={"reason": "token_revoked"})
     return Actor(
-        user_id=user.id,
-        username=user.username,
-        role=Role(user.role),
-        region_codes=tuple(user.region_codes),
+        user_id=user_id,
+        username=subject.username,
+        role=Role(subject.role),
+        region_codes=tuple(sorted(subject.region_codes)),
         device_id=device_id,
     )
