@@ -127,6 +127,10 @@ def make_enumerators(url: str, sizes: list[int], prefix: str) -> list[tuple[str,
             ).scalars()
             made.append((username, sorted(ids)))
         db.session.commit()
+        # A campaign's bulk assignment is followed by autovacuum's ANALYZE; without it the planner takes each
+        # new enumerator for one with no assignments and reads all of theirs for every household looked up.
+        db.session.execute(sa.text("ANALYZE assignments, users, user_scopes"))
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return made

@@ -32,12 +32,13 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=12)
     parser.add_argument("--photos", type=int, default=2)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--plan", action="store_true", help="print the whole plan of the push's lookups")
     args = parser.parse_args()
     with scratch_database(NAME) as url:
         print(f"demo-data {args.households} households: {load_demo(url, args.households):.1f} s")
         [(username, ids)] = make_enumerators(url, [(args.batches + 1) * BATCH], "pushprofile")
         bodies = _bodies(url, ids[: (args.batches + 1) * BATCH], args.photos)
-        cpu, wall, sql, profile = _run(url, username, bodies)
+        cpu, wall, sql, profile = _run(url, username, bodies, args.plan)
     print(
         f"batches of {BATCH} visits, {args.photos} photos declared each, first batch (warm-up) left out;"
         " the first half timed, the second half profiled"
@@ -53,7 +54,7 @@ def main() -> None:
     print(out.getvalue())
 
 
-def _run(url: str, username: str, bodies: list[bytes]):
+def _run(url: str, username: str, bodies: list[bytes], full_plan: bool):
     from server import create_app
     from server.extensions import db
 
@@ -115,7 +116,8 @@ def _run(url: str, username: str, bodies: list[bytes]):
             # The push's lookups of the last batch, planned and run again (read only).
             plan = db.session.execute(sa.text("EXPLAIN (ANALYZE, SUMMARY) " + facts[0].replace("%", "%%"))).scalars()
             print("EXPLAIN ANALYZE of the push's lookups (push_facts), last batch:")
-            print("\n".join(line for line in plan if line.startswith(("Planning", "Execution", "JIT", "  Timing"))))
+            lines = list(plan)
+            print("\n".join(lines if full_plan else [line for line in lines if line.startswith(("Planning", "Exec"))]))
             db.session.rollback()
         db.engine.dispose()
     trips = statistics.median(len(batch) for batch in per_batch[1:])

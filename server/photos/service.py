@@ -1,7 +1,8 @@
 """Photo use cases: visits declaring their photos, which declared photos still lack their bytes, and who may
 read a stored photo (the API's photo routes and the staff review pages).
 
-`declare_photos_for_visits` is called by the sync push inside its transaction; it only flushes.
+The sync push writes its visits' photo rows (`photo_rows`) inside its own statement, then asks
+`missing_after_declaring`; `declare_photos_for_visits` does both for other callers.
 """
 
 from __future__ import annotations

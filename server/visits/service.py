@@ -9,9 +9,10 @@ overwrite, because a sent visit is frozen. A visit made against an older househo
 visit of a household that already has one, is stored and flagged (`accepted_with_conflict`) for the
 reviewer: field work is never dropped. Every visit also gets its quality flags and the review queue's
 priority score (catalogue and campaign overrides in `server/visits/flags.py`), from facts fetched with the
-batch's household lookup, so they go in with the row itself. Lookups are set-based (a few queries per
-batch, not per item) and the visits go in with one multi-row INSERT … ON CONFLICT DO NOTHING, so a twin
-request racing this one cannot make a duplicate either.
+batch's household lookup, so they go in with the row itself. A push is a few round trips to PostgreSQL
+whatever the batch's size: every lookup in one statement (`queries.push_facts`), every write in one more
+(`queries.write_visits`: visits with INSERT … ON CONFLICT DO NOTHING, so a twin request racing this one
+cannot make a duplicate either, their photos, households and audit rows); the rest only when a batch needs it.
 """
 
 from __future__ import annotations
