@@ -1,13 +1,18 @@
 // The staff map page (server/gis/pages.py): MapLibre GL over our own vector tiles, one source per kecamatan
 // of the user's area (each tile URL carries the kecamatan's data version, so tiles are cached as immutable),
-// no basemap unless the server configures one. Without WebGL 2 this island does nothing and the page keeps
-// its server-drawn SVG choropleth and table.
+// no basemap unless the server configures one (a style URL, a raster tile template or a PMTiles file the
+// server serves). The page's query string is the household list's filters: every tile URL carries them, a
+// click opens the list with them, and "Hanya yang terlihat di peta" limits the page's table to the visible
+// extent (bbox in the query string too, so a reload or a shared link shows the same). Without WebGL 2 this
+// island does nothing and the page keeps its server-drawn SVG choropleth and table.
 import * as maplibregl from 'maplibre-gl';
+import { Protocol } from 'pmtiles';
 import 'maplibre-gl/dist/maplibre-gl.css';
 // The worker is its own file, served from our origin like every asset (no CDN).
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 
 maplibregl.setWorkerUrl(workerUrl);
+maplibregl.addProtocol('pmtiles', new Protocol().tile);
 
 function webgl2() {
   try {
@@ -43,13 +48,97 @@ function drawLegend(root, metric, settings) {
   });
 }
 
-function bounds(sources) {
-  const all = sources.map((source) => source.bounds).filter(Boolean);
+function bounds(sources, region) {
+  const chosen = region ? sources.filter((s) => region.startsWith(s.region) || s.region.startsWith(region)) : [];
+  const all = (chosen.length ? chosen : sources).map((source) => source.bounds).filter(Boolean);
   if (!all.length) return [[117.05, -0.72], [117.3, -0.31]];
   return [
     [Math.min(...all.map((b) => b[0])), Math.min(...all.map((b) => b[1]))],
     [Math.max(...all.map((b) => b[2])), Math.max(...all.map((b) => b[3]))],
   ];
+}
+
+function startBounds(settings, layers) {
+  const asked = new URL(window.location.href).searchParams;
+  const box = asked.get('terlihat') && asked.get('bbox');
+  const numbers = box ? box.split(',').map(Number) : [];
+  if (numbers.length === 4 && numbers.every(Number.isFinite)) return [[numbers[0], numbers[1]], [numbers[2], numbers[3]]];
+  return bounds(layers[0] ? layers[0].sources : [], settings.region);
+}
+
+function absolute(url) {
+  return url.startsWith('/') ? window.location.origin + url : url;
+}
+
+// The configured basemap under our layers: its sources and layers first (glyphs and sprite too), ours on top.
+async function addBasemap(style, basemap) {
+  if (!basemap) return;
+  if (basemap.kind === 'raster' || basemap.kind === 'pmtiles') {
+    style.sources.basemap = basemap.kind === 'raster'
+      ? { type: 'raster', tiles: [absolute(basemap.url)], tileSize: 256 }
+      : { type: 'raster', url: `pmtiles://${absolute(basemap.url)}`, tileSize: 256 };
+    style.layers.splice(1, 0, { id: 'basemap', type: 'raster', source: 'basemap' });
+    return;
+  }
+  const answer = await fetch(absolute(basemap.url), { credentials: 'same-origin' });
+  if (!answer.ok) return;
+  const base = await answer.json();
+  Object.assign(style.sources, base.sources || {});
+  style.layers.splice(1, 0, ...(base.layers || []).filter((layer) => layer.type !== 'background'));
+  if (base.glyphs) style.glyphs = base.glyphs;
+  if (base.sprite) style.sprite = base.sprite;
+}
+
+function withFilter(url, filter) {
+  return filter ? `${url}${url.includes('?') ? '&' : '?'}${filter}` : url;
+}
+
+function extentOf(map) {
+  const b = map.getBounds();
+  return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(',');
+}
+
+// "Hanya yang terlihat di peta": the page's table follows the visible extent; the query string keeps it.
+function followExtent(root, map, settings) {
+  const box = root.querySelector('[data-visible-only]');
+  if (!box) return;
+  const fields = {
+    terlihat: root.querySelector('[data-visible-field]'),
+    bbox: root.querySelector('[data-bbox-field]'),
+  };
+  let timer;
+  let asked = 0;
+  const refresh = async () => {
+    const url = new URL(window.location.href);
+    if (box.checked) {
+      url.searchParams.set('terlihat', '1');
+      url.searchParams.set('bbox', extentOf(map));
+    } else {
+      url.searchParams.delete('terlihat');
+      url.searchParams.delete('bbox');
+    }
+    window.history.replaceState(null, '', url);
+    for (const [name, field] of Object.entries(fields)) {
+      if (!field) continue;
+      field.disabled = !box.checked;
+      field.value = url.searchParams.get(name) || '';
+    }
+    const ticket = ++asked;
+    const answer = await fetch(`${settings.table}${url.search}`, { credentials: 'same-origin' });
+    if (!answer.ok || ticket !== asked) return;
+    const table = root.querySelector('[data-map-table]');
+    const fresh = new DOMParser().parseFromString(await answer.text(), 'text/html').querySelector('[data-map-table]');
+    if (table && fresh) table.replaceWith(document.importNode(fresh, true));
+    // The extent the table now shows ('' for the whole area): the browser test waits for it.
+    map.getContainer().dataset.tableExtent = box.checked ? url.searchParams.get('bbox') : '';
+  };
+  box.addEventListener('change', refresh);
+  map.on('moveend', () => {
+    if (!box.checked) return;
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  });
+  if (box.checked) map.once('idle', refresh);
 }
 
 export async function start(root) {
@@ -76,7 +165,7 @@ export async function start(root) {
       const id = `${layer.id}-${source.region}`;
       style.sources[id] = {
         type: 'vector',
-        tiles: source.tiles.map((url) => (url.startsWith('/') ? window.location.origin + url : url)),
+        tiles: source.tiles.map((url) => withFilter(absolute(url), settings.filter)),
         bounds: source.bounds || undefined,
         minzoom: 0,
         maxzoom: 16,
@@ -114,10 +203,7 @@ export async function start(root) {
       }
     }
   }
-  if (settings.basemap) {
-    style.sources.basemap = { type: 'raster', tiles: [settings.basemap], tileSize: 256 };
-    style.layers.splice(1, 0, { id: 'basemap', type: 'raster', source: 'basemap' });
-  }
+  await addBasemap(style, settings.basemap);
 
   element.hidden = false;
   const fallback = root.querySelector('[data-map-fallback] svg');
@@ -128,7 +214,7 @@ export async function start(root) {
   const map = new maplibregl.Map({
     container: element,
     style,
-    bounds: bounds(layers[0] ? layers[0].sources : []),
+    bounds: startBounds(settings, layers),
     fitBoundsOptions: { padding: 20 },
     attributionControl: { customAttribution: 'Batas wilayah: cahyadsn/wilayah_boundaries (MIT)' },
     dragRotate: false,
@@ -144,6 +230,8 @@ export async function start(root) {
     metric = select.value;
     for (const id of fills) map.setPaintProperty(id, 'fill-color', fillColour(metric, settings));
     drawLegend(root, metric, settings);
+    const field = root.querySelector('[data-map-metric-field]');
+    if (field) field.value = metric;
     const url = new URL(window.location.href);
     url.searchParams.set('metrik', metric);
     window.history.replaceState(null, '', url);
@@ -162,7 +250,16 @@ export async function start(root) {
       return;
     }
     const areas = map.queryRenderedFeatures(event.point, { layers: fills });
-    if (areas.length) window.location.assign(`${settings.households}?region=${encodeURIComponent(areas[0].properties.code)}`);
+    if (areas.length) {
+      const query = new URLSearchParams({ region: areas[0].properties.code, ...settings.listFilter });
+      window.location.assign(`${settings.households}?${query}`);
+    }
+  });
+  followExtent(root, map, settings);
+  // The filters reload the page (tiles, legend classes and table all follow the query string).
+  const filters = root.querySelector('[data-map-filters]');
+  filters?.querySelectorAll('select, input[type="checkbox"]').forEach((field) => {
+    field.addEventListener('change', () => filters.requestSubmit());
   });
   for (const id of fills) {
     map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });

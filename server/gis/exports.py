@@ -19,18 +19,8 @@ INTEGER_FIELDS = {"decile", "programme_count"}
 
 
 def criteria_from(args, actor: Actor) -> dict[str, Any]:
-    """The OGC households collection's filters (kelurahan, statuses, decile, programme, stacking, no_aid, flag,
-    bbox); anything else is a 400."""
-    collection = ogc.COLLECTIONS["households"]
-    allowed = ("bbox", *(parameter.name for parameter in collection.parameters))
-    ogc.check_only(args, allowed)
-    criteria: dict[str, Any] = {}
-    if "bbox" in args:
-        criteria["bbox"] = ogc._bbox(args["bbox"])
-    for parameter in collection.parameters:
-        if parameter.name in args:
-            criteria[ogc._criterion(parameter)] = ogc._value(parameter, args[parameter.name], actor)
-    return criteria
+    """The OGC households collection's filters and bbox; anything else is a 400."""
+    return ogc.household_criteria(args, actor)
 
 
 def _rows(actor: Actor, criteria: dict[str, Any]) -> list[tuple]:

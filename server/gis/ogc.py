@@ -184,6 +184,21 @@ def parse_items_query(collection: Collection, args, actor: Actor) -> dict[str, A
     return query
 
 
+def household_criteria(args, actor: Actor, *, also: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The households collection's filters (kelurahan, statuses, decile, programme, stacking, no_aid, flag) and
+    `bbox` as query criteria, read the same way by the exports, the tiles and the map page; a parameter
+    outside these and `also` (the caller's own, read by the caller) is a 400."""
+    collection = COLLECTIONS["households"]
+    check_only(args, ("bbox", *also, *(parameter.name for parameter in collection.parameters)))
+    criteria: dict[str, Any] = {}
+    if "bbox" in args:
+        criteria["bbox"] = _bbox(args["bbox"])
+    for parameter in collection.parameters:
+        if parameter.name in args:
+            criteria[_criterion(parameter)] = _value(parameter, args[parameter.name], actor)
+    return criteria
+
+
 def _criterion(parameter: Parameter) -> str:
     return "region" if parameter.kind == "region" else parameter.name
 
@@ -392,11 +407,12 @@ def suppressed(values: dict[str, int | None]) -> dict[str, int | None]:
     }
 
 
-def kelurahan_aggregates(actor: Actor, region: str | None) -> dict[str, dict[str, int | None]]:
-    """{kelurahan code: indicators}: the map's counts over the caller's households (of `region`) and the
-    analytics page's figures of the current period for the same kelurahan."""
-    aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, {"region": region} if region else {}))
-    for code, figures in analytics_figures(actor, region).items():
+def kelurahan_aggregates(actor: Actor, criteria: dict[str, Any]) -> dict[str, dict[str, int | None]]:
+    """{kelurahan code: indicators}: the map's counts over the caller's households matching `criteria` (the
+    household filters; region among them) and the analytics page's figures of the current period for the same
+    kelurahan (those follow the region only: they are the period's figures, not a household filter's)."""
+    aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, criteria))
+    for code, figures in analytics_figures(actor, criteria.get("region")).items():
         aggregates.setdefault(code, dict.fromkeys(queries.AGGREGATE_COLUMNS, 0)).update(figures)
     return aggregates
 
@@ -422,7 +438,7 @@ def _kelurahan_features(actor, *, region, bbox, after, limit, code: str | None =
     if not shapes:
         return []
     versions.fresh_facts(versions.kecamatan_for(actor, region))
-    aggregates = kelurahan_aggregates(actor, region)
+    aggregates = kelurahan_aggregates(actor, {"region": region} if region else {})
     return [
         {
             "type": "Feature",

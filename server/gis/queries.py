@@ -270,7 +270,11 @@ AGGREGATE_COLUMNS = (
     "stacking",
     "no_aid",
     "outside_kelurahan",
+    "inclusion_error",
 )
+# Inclusion errors on the map: a household with live aid whose latest visit, approved, found it gone (the
+# analytics' `verified` side at household level; members found deceased or moved count there, not here).
+GONE_OUTCOMES = "('deceased', 'moved_within', 'moved_outside', 'not_found', 'building_gone', 'duplicate', 'merged')"
 
 
 # The map's own counts and, beside them, the analytics page's per-kelurahan figures of the current period.
@@ -289,7 +293,9 @@ def kelurahan_aggregates(flt: Filter) -> dict[str, dict[str, int]]:
            count(*) FILTER (WHERE f.decile BETWEEN 1 AND 4 AND cardinality(f.programmes) = 0) AS poor_without_aid,
            count(*) FILTER (WHERE f.stacking) AS stacking,
            count(*) FILTER (WHERE cardinality(f.programmes) = 0) AS no_aid,
-           count(*) FILTER (WHERE f.flags @> {OUTSIDE}) AS outside_kelurahan
+           count(*) FILTER (WHERE f.flags @> {OUTSIDE}) AS outside_kelurahan,
+           count(*) FILTER (WHERE cardinality(f.programmes) > 0 AND f.verification_status = 'approved'
+                              AND f.last_outcome IN {GONE_OUTCOMES}) AS inclusion_error
       FROM f WHERE {flt.facts_sql()} GROUP BY f.region_code
     """
     rows = db.session.execute(sa.text(sql), flt.params).mappings()
@@ -322,6 +328,19 @@ def kelurahan_shapes(
         sql += " LIMIT :limit"
         params["limit"] = limit
     return [dict(row) for row in db.session.execute(sa.text(sql), params).mappings()]
+
+
+def kelurahan_in_extent(actor: Actor | None, bbox: tuple[float, float, float, float]) -> set[str]:
+    """Codes of the kelurahan in the actor's area whose boundary meets the extent (the map's visible part)."""
+    scope, params = in_scope_sql(actor, "r.code")
+    rows = db.session.execute(
+        sa.text(
+            f"SELECT r.code FROM regions r WHERE r.level IN ('kelurahan', 'desa') AND {scope}"
+            " AND ST_Intersects(r.boundary, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))"
+        ),
+        {**params, **_bbox(bbox)},
+    )
+    return {row[0] for row in rows}
 
 
 def kelurahan_count(actor: Actor | None, *, region: str | None, bbox: tuple | None) -> int:

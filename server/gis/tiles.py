@@ -30,7 +30,7 @@ from server.auth.access import Actor, region_in_scope, within
 from server.errors import BAD_REQUEST, FORBIDDEN, NOT_FOUND, AppError
 from server.gis import queries, versions
 from server.gis.access import GIS_ROLES, STAFF_GIS_ROLES
-from server.gis.ogc import kelurahan_aggregates, kelurahan_indicators
+from server.gis.ogc import household_criteria, kelurahan_aggregates, kelurahan_indicators
 from server.types import Role
 
 POINTS_FROM_ZOOM = 13
@@ -186,45 +186,92 @@ class Tile:
     current: bool  # asked with the current version: immutable
 
 
-def tile(actor: Actor, layer_id: str, z: int, x: int, y: int, *, region: str | None, asked: str | None) -> Tile:
+def filter_criteria(actor: Actor, args) -> dict[str, Any]:
+    """The household filters a tile URL may carry besides `region` and `v`: the OGC households collection's
+    (kelurahan, verification_status, registry_status, decile, programme, stacking, no_aid, flag), so the map
+    draws what the list and the exports select. Anything else is a 400."""
+    criteria = household_criteria(args, actor, also=("region", "v"))
+    criteria.pop("bbox", None)  # the tile is the extent
+    return criteria
+
+
+def _filter_key(criteria: dict[str, Any]) -> tuple:
+    return tuple(sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in criteria.items()))
+
+
+def tile(
+    actor: Actor,
+    layer_id: str,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    region: str | None,
+    asked: str | None,
+    criteria: dict[str, Any] | None = None,
+) -> Tile:
     layer = _check_layer(actor, layer_id)
     _check_tile(z, x, y)
     view = view_for(actor, region)
     version = version_of(view)
-    key = (layer.id, z, x, y, view.region, version, view.role_view, view.scope_key)
+    criteria = criteria or {}
+    key = (layer.id, z, x, y, view.region, version, view.role_view, view.scope_key, _filter_key(criteria))
     cache = tile_cache()
     data = cache.get(key)
     if data is None:
-        data = _build(actor, layer, view, version, z, x, y)
+        data = _build(actor, layer, view, version, z, x, y, criteria)
         cache.put(key, data, len(data) + 200)
     return Tile(data=data, version=version, current=asked == version)
 
 
-def _build(actor: Actor, layer: Layer, view: View, version: str, z: int, x: int, y: int) -> bytes:
+def _within_view(view: View, criteria: dict[str, Any]) -> dict[str, Any] | None:
+    """The filter's criteria narrowed to the view's region (the more precise of the two region codes); None when
+    the filter's region lies outside the view (nothing to draw)."""
+    wanted = criteria.get("region")
+    if view.region is None or wanted is None:
+        return {**criteria, "region": wanted or view.region}
+    if within(wanted, [view.region]):
+        return criteria
+    if within(view.region, [wanted]):
+        return {**criteria, "region": view.region}
+    return None
+
+
+def _build(
+    actor: Actor, layer: Layer, view: View, version: str, z: int, x: int, y: int, criteria: dict[str, Any]
+) -> bytes:
     if z < layer.minzoom:
         return b""
-    criteria = {"region": view.region} if view.region else {}
+    narrowed = _within_view(view, criteria)
+    if layer.id == "kelurahan":  # the polygons of the view are drawn whatever the filter: only figures change
+        return queries.kelurahan_tile(
+            actor, region=view.region, z=z, x=x, y=y, indicators=_indicators(actor, view, version, narrowed)
+        )
+    if narrowed is None:
+        return b""
+    criteria = {name: value for name, value in narrowed.items() if value is not None}
     if layer.id == "households":
         flt = queries.household_filter(actor, criteria)
         if z >= POINTS_FROM_ZOOM:
             versions.fresh_facts(view.kecamatan)
             return queries.household_points_tile(flt, z=z, x=x, y=y)
         return queries.household_grid_tile(flt, z=z, x=x, y=y)
-    if layer.id == "visits":
-        return queries.visits_tile(queries.visit_filter(actor, criteria), z=z, x=x, y=y)
-    return queries.kelurahan_tile(
-        actor, region=view.region, z=z, x=x, y=y, indicators=_indicators(actor, view, version)
-    )
+    # visits: the region only (the household filters describe households, not visits)
+    return queries.visits_tile(queries.visit_filter(actor, {"region": criteria.get("region")}), z=z, x=x, y=y)
 
 
-def _indicators(actor: Actor, view: View, version: str) -> list[dict]:
-    """Per-kelurahan indicators of the view (masked for a viewer), cached by version and view."""
-    key = ("kelurahan", view.region, version, view.role_view, view.scope_key)
+def _indicators(actor: Actor, view: View, version: str, criteria: dict[str, Any] | None) -> list[dict]:
+    """Per-kelurahan indicators of the view's households matching the filter (masked for a viewer), cached by
+    version, view and filter; none when the filter's region lies outside the view."""
+    if criteria is None:
+        return []
+    key = ("kelurahan", view.region, version, view.role_view, view.scope_key, _filter_key(criteria))
     cache = aggregate_cache()
     found = cache.get(key)
     if found is None:
+        criteria = {name: value for name, value in criteria.items() if value is not None}
         versions.fresh_facts(view.kecamatan)
-        aggregates = kelurahan_aggregates(actor, view.region)
+        aggregates = kelurahan_aggregates(actor, criteria)
         codes = sorted(aggregates)
         found = [{"code": code, **kelurahan_indicators(actor, aggregates, code)} for code in codes]
         cache.put(key, found, 200 * (len(found) + 1))

@@ -7,6 +7,9 @@
 - `frame-ancestors 'none'` (and the older `X-Frame-Options: DENY`), `X-Content-Type-Options: nosniff`,
   `Referrer-Policy: no-referrer`, `Cross-Origin-Opener-Policy: same-origin`.
 - Permissions-Policy: camera and geolocation for the PWA's own pages only, nothing for the API and docs.
+- A page whose script must reach another origin sets its own CSP built by `csp_connecting(origins)` (the same
+  policy, those origins added to `connect-src`), which is then kept: the map page does for a basemap on the
+  office's tile server.
 - Cache-Control: every `/api/v1/` and `/ogc/` answer is personal data or may be: `no-store`, unless the route asked for
   a `private` cache itself (e.g. versioned tiles). The PWA's static files keep the caching they set.
 - HSTS is the reverse proxy's (it is the one that knows the request came over TLS), see deploy/Caddyfile.
@@ -32,6 +35,15 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+CSP_START = CSP.split("; ", 1)[0] + "; "
+
+
+def csp_connecting(origins: list[str]) -> str:
+    """The policy with `origins` (http or https origins only) added to `connect-src`."""
+    extra = [origin for origin in origins if origin.startswith(("https://", "http://")) and " " not in origin]
+    return CSP.replace("connect-src 'self'", " ".join(("connect-src 'self'", *extra)))
+
+
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 PWA_PERMISSIONS = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), interest-cohort=()"
 NO_PERMISSIONS = "camera=(), geolocation=(), microphone=(), payment=(), usb=(), interest-cohort=()"
@@ -50,7 +62,8 @@ def register_security_headers(app: Flask) -> None:
 def secure_response(response: Response) -> Response:
     path = request.path
     api = path in ("/api", "/ogc") or path.startswith(("/api/", "/ogc/"))
-    response.headers["Content-Security-Policy"] = DOCS_CSP if path.startswith("/api/docs") else CSP
+    if not (response.headers.get("Content-Security-Policy", "").startswith(CSP_START)):
+        response.headers["Content-Security-Policy"] = DOCS_CSP if path.startswith("/api/docs") else CSP
     response.headers["Permissions-Policy"] = NO_PERMISSIONS if api else PWA_PERMISSIONS
     for name, value in COMMON.items():
         response.headers[name] = value

@@ -57,9 +57,12 @@ def test_the_map_renders_kelurahan_switches_metric_and_opens_a_list(webgl_browse
     context = desktop(webgl_browser, live_server)
     page = context.new_page()
     log_in(page, supervisor)
-    page.goto("/staff/peta/")
+    tile_urls: list[str] = []
+    page.on("request", lambda request: tile_urls.append(request.url) if ".mvt" in request.url else None)
+    page.goto("/staff/peta/?registry_status=active")  # the household list's filter: the map reads it too
     wait_for(page, "() => window.vervalMap !== undefined", timeout=60000)
     wait_for(page, IDLE, timeout=120000)
+    assert tile_urls and all("registry_status=active" in url for url in tile_urls)
     fills = page.evaluate(FILL_LAYERS)
     assert fills == ["kelurahan-64.72.01-isi"]  # one source per kecamatan of the supervisor's area
     rendered = page.evaluate(
@@ -78,13 +81,25 @@ def test_the_map_renders_kelurahan_switches_metric_and_opens_a_list(webgl_browse
     assert "stacking" in paint
     assert "metrik=stacking" in page.url
 
-    page.get_by_label("Rumah tangga").uncheck()  # household cells would take the click
+    page.get_by_label("Rumah tangga", exact=True).uncheck()  # household cells would take the click
     target, lon, lat = _largest_inside(db_engine, sorted(codes))
+
+    # "Hanya yang terlihat di peta": the table follows the visible extent, and the query string keeps it
+    everywhere = page.locator("[data-map-table] tbody tr").count()
+    page.evaluate("(p) => window.vervalMap.jumpTo({center: p, zoom: 15})", [lon, lat])
+    wait_for(page, IDLE, timeout=120000)
+    page.get_by_label("Hanya yang terlihat di peta").check()
+    wait_for(page, "() => Boolean(document.querySelector('#peta').dataset.tableExtent)", timeout=30000)
+    rows = page.locator("[data-map-table] tbody tr")
+    assert 0 < rows.count() < everywhere
+    assert page.locator(f'[data-map-table] tr[data-code="{target}"]').count() == 1
+    assert "terlihat=1" in page.url and "bbox=" in page.url and "registry_status=active" in page.url
+
     box = page.locator("#peta canvas").bounding_box()
     point = page.evaluate("(p) => { const q = window.vervalMap.project(p); return [q.x, q.y]; }", [lon, lat])
     with page.expect_navigation():
         page.mouse.click(box["x"] + point[0], box["y"] + point[1])
-    assert f"/staff/rumah-tangga?region={target}" in page.url
+    assert f"/staff/rumah-tangga?region={target}" in page.url and "registry_status=active" in page.url
     context.close()
 
 
