@@ -19,7 +19,7 @@ from server.households.models import Household, Member
 from server.types import RegistryStatus
 from tests.factories import make_user
 from tests.musyawarah.test_musyawarah import _household, _items, _open, _package, city  # noqa: F401 (fixture)
-from tests.musyawarah.test_settle_merge import _members, _merge_case, _removal_row
+from tests.musyawarah.test_settle_merge import _members, _merge_case, _pull, _removal_row
 
 
 def _decide(client, headers, round_id, *decisions):
@@ -164,12 +164,15 @@ def test_an_unlock_that_changes_no_decision_relocks_with_a_new_scan(client, auth
 
 
 def test_an_accepted_merge_changed_to_not_agreed_moves_the_members_back(client, auth_headers, db_session):
-    supervisor, _enumerator, campaign, target, source = _merge_case()
+    supervisor, enumerator, campaign, target, source = _merge_case()
     headers = auth_headers(supervisor)
     round_id, row = _removal_row(client, headers, campaign.id, source.id)
     _decide(client, headers, round_id, {"item_id": row["id"], "decision": "setuju"})
     merged_version = _household(target.id).version
     assert set(_members(target.id)) == {"Kepala Tujuan", "Anak Tujuan", "Kepala Ganda", "Istri Ganda"}
+    phone = auth_headers(enumerator)
+    households, _tombstones, cursor = _pull(client, phone)
+    assert str(source.id) not in households  # dropped while merged
 
     undone = _decide(
         client, headers, round_id, {"item_id": row["id"], "decision": "tidak_setuju", "remarks": "Bukan ganda"}
@@ -192,6 +195,15 @@ def test_an_accepted_merge_changed_to_not_agreed_moves_the_members_back(client, 
         if row.field in ("member_left", "member_joined")
     ]
     assert moves == [("member_left", "reverted"), ("member_joined", "applied")]
+    # the phone's next pull: the source is back with its members, the target without them
+    households, _tombstones, _ = _pull(client, phone, cursor)
+    assert {m["name"] for m in households[str(source.id)]["members"]} == {
+        "Kepala Ganda",
+        "Istri Ganda",
+        "Anak Tujuan (ganda)",
+        "Kakek Ganda",
+    }
+    assert {m["name"] for m in households[str(target.id)]["members"]} == {"Kepala Tujuan", "Anak Tujuan"}
 
     # and agreed once more: folded again
     again = _decide(client, headers, round_id, {"item_id": row["id"], "decision": "setuju"})
