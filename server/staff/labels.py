@@ -85,6 +85,9 @@ FIELDS = {
     "region_code": _l("kelurahan"),
     "registry_id": _l("ID registri"),
     "merged_into_id": _l("digabung ke"),
+    "member": _l("anggota baru"),
+    "member_joined": _l("anggota masuk"),
+    "member_left": _l("anggota keluar"),
     "birth_place": _l("tempat lahir"),
     "decile": _l("desil"),
     "registry_status": _l("status registri"),
@@ -175,8 +178,8 @@ def history_value(field: str, value, masked: bool) -> str:
         return word(REGISTRY, value)
     if field == "presence_status":
         return word(PRESENCE, value)
-    if isinstance(value, dict):
-        return ", ".join(f"{key}: {inner}" for key, inner in value.items())
+    if isinstance(value, dict):  # a whole member (created, joined, left): its numbers masked as well
+        return ", ".join(f"{key}: {history_value(key, inner, masked)}" for key, inner in value.items())
     return str(value)
 
 

@@ -20,6 +20,7 @@ from server.review.service import decide
 from server.types import Presence, RegistryStatus, ReviewVia
 from tests.factories import make_household, make_member, make_nik, make_user
 from tests.review.conftest import make_visit
+from tests.staff.conftest import staff_login  # noqa: F401 (fixture)
 
 KELURAHAN = "64.72.01.1001"
 
@@ -159,3 +160,21 @@ def test_a_merge_into_a_household_merged_meanwhile_is_refused_per_row(client, au
     }
     assert db.session.get(Household, source.id).registry_status == RegistryStatus.ACTIVE
     assert set(_members(source.id)) == {"Kepala Ganda", "Istri Ganda", "Anak Tujuan (ganda)", "Kakek Ganda"}
+
+
+def test_the_household_page_names_the_move_and_masks_the_moved_numbers(client, auth_headers, staff_login, db_session):  # noqa: F811
+    supervisor, _enumerator, campaign, target, source = _merge_case()
+    headers = auth_headers(supervisor)
+    round_id, row = _removal_row(client, headers, campaign.id, source.id)
+    client.post(
+        f"/api/v1/musyawarah/{round_id}/decisions",
+        json={"decisions": [{"item_id": row["id"], "decision": "setuju"}]},
+        headers=headers,
+    )
+    moved_nik = _members(target.id)["Istri Ganda"].nik
+    staff_login(client, make_user("viewer", ["64.72.01"]))
+    page = client.get(f"/staff/rumah-tangga/{target.id}").text
+    assert "anggota masuk" in page and "member_joined" not in page
+    assert "Istri Ganda" in page and moved_nik not in page  # the history's member values masked for a viewer
+    left = client.get(f"/staff/rumah-tangga/{source.id}").text
+    assert "anggota keluar" in left and moved_nik not in left
