@@ -142,19 +142,12 @@ def summary_file(actor: Actor, params: dict[str, Any]) -> Response:
 
 
 def visits_file(actor: Actor, params: dict[str, Any]) -> Response:
-    """All visits of the area (of a campaign) as a streamed CSV, or as XLSX (written first, then sent)."""
+    """All visits of the area (of a campaign) as CSV made by PostgreSQL and streamed. Their XLSX is written by
+    the export job (`jobs.EXPORT`, what=visits), with progress, never inside a request."""
     campaign_id, region = params.get("campaign_id"), params.get("region")
     count = service.count_visits_for_export(actor, campaign_id, region)
     name = f"kunjungan-{campaign_id or 'semua'}-{region or 'semua'}-{_stamp()}"
-    headers = {"X-Total-Count": str(count)}
-    if params["format"] == "xlsx":
-        rows = queries.visit_rows(actor=actor, campaign_id=campaign_id, region=region)
-        response = xlsx_response(
-            [("kunjungan", queries.VISIT_COLUMNS, rows)], filename=f"{name}.xlsx", text_columns=TEXT_COLUMNS
-        )
-        response.headers.update(headers)
-        return response
-    return _copied_csv(actor, campaign_id, region, filename=f"{name}.csv", headers=headers)
+    return _copied_csv(actor, campaign_id, region, filename=f"{name}.csv", headers={"X-Total-Count": str(count)})
 
 
 def _copied_csv(actor: Actor, campaign_id, region, *, filename: str, headers: dict[str, str]) -> Response:

@@ -1,20 +1,32 @@
 """The analytics pages of the staff workspace (/staff/analitik/): the period summary of the caller's area with
 charts, the same per kecamatan, kelurahan and RT/RW, and the list of households behind every number, with the
-API's service (same scope, suppression for viewers, audit) and the same CSV/XLSX exports."""
+API's service (same scope, suppression for viewers, audit) and the same CSV/XLSX exports, downloaded with the
+workspace's session; the city-wide lists (all visits, all households) as a background job whose page shows
+its progress and then the file."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from server.aid import service as aid_service
-from server.analytics import service
-from server.analytics.schemas import DrilldownQuerySchema, SummaryQuerySchema
+from server.analytics import exports, service
+from server.analytics import jobs as analytics_jobs
+from server.analytics.schemas import (
+    DrilldownQuerySchema,
+    ExportJobRequestSchema,
+    ExportQuerySchema,
+    SummaryExportQuerySchema,
+    SummaryQuerySchema,
+    VisitExportQuerySchema,
+)
 from server.auth.access import current_actor
+from server.campaigns import service as campaigns
 from server.errors import validation_error
+from server.jobs.service import enqueue
 from server.staff.access import staff_view
 from server.types import Role
 
@@ -107,6 +119,8 @@ def index():
         areas=areas,
         programs=aid_service.list_programs(),
         can_list=actor.role in LISTERS,
+        can_export=actor.role in (Role.ADMIN, Role.SUPERVISOR),
+        campaigns=campaigns.list_campaigns() if actor.role in (Role.ADMIN, Role.SUPERVISOR) else [],
     )
 
 
@@ -141,3 +155,43 @@ def households():
         kinds=KIND_LABELS,
         sides=SIDE_LABELS,
     )
+
+
+FORMATS = ("csv", "xlsx")
+
+
+@bp.get("/ringkasan.<any(csv, xlsx):fmt>")
+@staff_view(*STAFF)
+def summary_file(fmt: str):
+    """The summary shown (and its sub-areas) as CSV or XLSX, as GET /api/v1/analytics/summary/export."""
+    return exports.summary_file(current_actor(), _load(SummaryExportQuerySchema(), {**request.args, "format": fmt}))
+
+
+@bp.get("/rumah-tangga.<any(csv, xlsx):fmt>")
+@staff_view(*LISTERS)
+def households_file(fmt: str):
+    """The whole list behind a number as CSV or XLSX (NIK and No. KK as text); audited."""
+    return exports.drilldown_file(current_actor(), _load(ExportQuerySchema(), {**request.args, "format": fmt}))
+
+
+@bp.get("/kunjungan.csv")
+@staff_view(*LISTERS)
+def visits_file():
+    """All visits of the caller's area (of one campaign) as CSV, made by PostgreSQL and streamed; audited."""
+    values = {key: value for key, value in request.args.items() if value != ""}
+    return exports.visits_file(current_actor(), _load(VisitExportQuerySchema(), values))
+
+
+@bp.post("/ekspor")
+@staff_view(Role.ADMIN, Role.SUPERVISOR)
+def start_export():
+    """A city-wide list (all visits of a campaign, or all households with their findings of the period) as a
+    background job; its page shows the progress and then the file."""
+    values = {key: value for key, value in request.form.items() if key != "csrf_token" and value != ""}
+    try:
+        body = ExportJobRequestSchema().load(values)
+    except ValidationError as error:
+        raise validation_error(error.messages) from error
+    payload = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in body.items()}
+    job = enqueue(analytics_jobs.EXPORT, payload, actor=current_actor())
+    return redirect(url_for("staff.job", job_id=job.id))

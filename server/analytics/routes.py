@@ -128,11 +128,13 @@ def export_summary(params: dict):
 @bp.get("/analytics/visits/export")
 @require(*LISTERS)
 @bp.arguments(VisitExportQuerySchema, location="query")
-@bp.response(200, content_type="text/csv", description="The file (X-Total-Count = the visits in it)")
+@bp.response(200, content_type="text/csv", description="The CSV (X-Total-Count = the visits in it)")
 @bp.alt_response(404, response="NotFound")
-@bp.doc(summary="Export visits", **FILE_DOC)
+@bp.doc(summary="Export visits as CSV")
 def export_visits(params: dict):
-    """All visits of the caller's area (of one campaign) as CSV (streamed) or XLSX; audited."""
+    """All visits of the caller's area (of one campaign) as CSV, made by PostgreSQL and streamed; audited.
+
+    Their XLSX is made in the background: `POST /api/v1/analytics/exports` with `what: visits`."""
     return exports.visits_file(current_actor(), params)
 
 

@@ -261,7 +261,11 @@ class VisitExportQuerySchema(Schema):
 
     campaign_id = fields.Integer(metadata={"description": "Only this campaign's visits"})
     region = fields.String(validate=REGION)
-    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(["csv"]),
+        metadata={"description": "CSV only; XLSX is made by a job: POST /api/v1/analytics/exports {what: visits}"},
+    )
 
 
 class ExportJobRequestSchema(Schema):

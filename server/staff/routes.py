@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, send_file, session, url_for
 from flask_limiter.util import get_remote_address
 
 from server.boundary import check_form
@@ -125,6 +125,16 @@ def job(job_id):
     running = view["state"] in ("queued", "running")
     template = "staff/_job.html" if request.headers.get("HX-Request") == "true" else "staff/job.html"
     return render_template(template, job=view, running=running)
+
+
+@bp.get("/tugas/<uuid:job_id>/berkas")
+@staff_view()
+def job_file(job_id):
+    """The file a finished job made (an export), for the user who started it only (audited)."""
+    from server.jobs.service import result_file
+
+    path, name, media_type = result_file(g.actor, job_id)
+    return send_file(path, mimetype=media_type, as_attachment=True, download_name=name, max_age=0)
 
 
 # The pages of other modules hang on this blueprint too.

@@ -1,5 +1,6 @@
 """City-wide exports: every household with its programmes and findings of a period (a job, XLSX with NIK and
-No. KK as text), every visit of a campaign (CSV streamed, XLSX), inside the caller's area and audited."""
+No. KK as text), every visit of a campaign (CSV streamed; XLSX as a job with progress and a download), inside
+the caller's area and audited."""
 
 from __future__ import annotations
 
@@ -82,10 +83,25 @@ def test_visits_of_a_campaign_as_csv_and_xlsx_in_the_area(client, auth_headers, 
     # Made by PostgreSQL's COPY: a formula-like name neutralised as the CSV writer does, times in ISO 8601 UTC.
     assert {row["head_name"] for row in rows} == {"'=HYPERLINK(1)", "Siti -Aminah"}
     assert {row["device_time"] for row in rows} == {"2026-03-01T01:00:00Z"} and rows[0]["outcome"] == "found"
-    xlsx = client.get(f"/api/v1/analytics/visits/export?campaign_id={campaign.id}&format=xlsx", headers=headers)
+    refused = client.get(f"/api/v1/analytics/visits/export?campaign_id={campaign.id}&format=xlsx", headers=headers)
+    assert refused.status_code == 422 and "format" in refused.get_json()["error"]["details"]["fields"]
+    started = client.post(
+        "/api/v1/analytics/exports", json={"what": "visits", "campaign_id": campaign.id}, headers=headers
+    )
+    assert started.status_code == 202, started.get_json()
+    job = client.get(started.headers["Location"], headers=headers).get_json()["data"]
+    assert job["state"] == "done" and job["kind"] == "export.analytics", job
+    assert job["progress"] == {"phase": "writing", "done": 2, "total": 2} and job["result"]["rows"] == 2
+    xlsx = client.get(job["result"]["links"]["file"], headers=headers)
+    assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data), read_only=True).active
     lines = list(sheet.iter_rows(values_only=True))
     assert len(lines) == 3 and all(isinstance(line[lines[0].index("kk_number")], str) for line in lines[1:])
+    assert {line[lines[0].index("visit_id")] for line in lines[1:]} == {
+        str(v.id) for v, h in visits if h.region_code == K1
+    }
+    other = auth_headers(make_user("supervisor", ["64.72.01"]))  # only its owner downloads the file
+    assert client.get(job["result"]["links"]["file"], headers=other).status_code == 404
     audited = db_session.execute(
         sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "visit.export")
     ).scalar_one()

@@ -49,3 +49,41 @@ def test_viewer_sees_suppressed_cells_and_no_lists(client, db_session):
     text = _text(client.get(f"/staff/analitik/?{YEAR}").text)
     assert "di bawah 5" in text and "7.200.000" not in text
     assert client.get(f"/staff/analitik/rumah-tangga?{YEAR}&kind=gap").status_code == 403
+
+
+def test_the_pages_downloads_work_with_the_session_and_a_big_list_is_a_job_with_its_file(client, db_session):
+    """The page's links download through the workspace's session (the API's file routes want a token); a
+    city-wide list is started on the page, made by a job, and its page offers the file to its owner only."""
+    import io
+
+    import openpyxl
+
+    city = build()
+    supervisor = make_user("supervisor", ["64.72"])
+    assert login(client, supervisor).status_code == 302
+    page = client.get(f"/staff/analitik/?{YEAR}").text.replace("&amp;", "&")
+    summary = re.search(r'href="(/staff/analitik/ringkasan\.xlsx\?[^"]*)"', page)
+    assert summary, "the summary's XLSX link"
+    answer = client.get(summary.group(1))
+    assert answer.status_code == 200 and answer.mimetype.endswith("spreadsheetml.sheet")
+    listed = client.get(f"/staff/analitik/rumah-tangga.csv?{YEAR}&kind=stacking")
+    assert listed.status_code == 200 and city.households["H1"].kk_number in listed.text
+    assert client.get("/staff/analitik/kunjungan.csv").status_code == 200
+    assert 'action="/staff/analitik/ekspor"' in page and "Buat berkas" in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    started = client.post(
+        "/staff/analitik/ekspor",
+        data={"csrf_token": csrf, "what": "households", "format": "xlsx", "period_start": "2019-01-01",
+              "period_end": "2019-12-31", "campaign_id": ""},
+    )  # fmt: skip
+    assert started.status_code == 302 and "/staff/tugas/" in started.headers["Location"]
+    job = client.get(started.headers["Location"]).text
+    file = re.search(r'href="(/staff/tugas/[^"]+/berkas)"', job)
+    assert "Selesai" in job and file, job[:2000]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(file.group(1)).data), read_only=True).active
+    assert len(list(sheet.iter_rows(values_only=True))) == 13  # header + the 12 households
+    other = client.application.test_client()
+    assert login(other, make_user("supervisor", ["64.72"])).status_code == 302
+    assert other.get(file.group(1)).status_code == 404
+    refused = client.post("/staff/analitik/ekspor", data={"csrf_token": csrf, "what": "households"})
+    assert refused.status_code == 422
