@@ -13,6 +13,15 @@ network; the container sets HOST=0.0.0.0 inside its own network namespace, behin
 Logs: one JSON object per line on stdout (server/logs.py): the access log without query strings and with
 digit runs masked, the request id on every line. No `Server:` banner.
 
+A stuck worker: `kill -USR2 <worker pid>` prints every thread's stack to the log (Python's faulthandler:
+file, line and function names only, never a value), to see where it waits without stopping it; the browser
+tests do it when a test finds the server not answering.
+
+gunicorn 27, not 23: 23's gthread worker stopped polling once its open connections reached
+`worker_connections` while none had a request running, and then answered nothing, ever (gunicorn issues
+3146 and 3407; tests/serving/test_idle_connections.py). A browser opening its parallel connections at once
+was enough with 4 threads.
+
 Request limits (issue 12, finding 9). gunicorn answers what it refuses before the app sees it, with a plain
 HTML 400, so its limits sit above the app's: a request line may be up to 8190 bytes (gunicorn's maximum;
 0 would mean unlimited, which a proxy-less server should not allow), and the app answers URLs longer than
@@ -52,6 +61,13 @@ def on_starting(server):
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="verval-metrics-")
         os.environ["VERVAL_METRICS_DIR_OWNED"] = "1"
+
+
+def post_worker_init(worker):
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGUSR2, all_threads=True)
 
 
 def child_exit(server, worker):

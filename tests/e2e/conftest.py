@@ -7,6 +7,7 @@ its port, because the phone's IndexedDB and service worker belong to that origin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -44,6 +45,16 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after its closing parenthesis.
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+    return found
 
 
 class LiveServer:
@@ -85,6 +96,36 @@ class LiveServer:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
             time.sleep(0.2)
         raise RuntimeError("server did not start")
+
+    def diagnose(self) -> str:
+        """Whether the server still answers, what its database sessions wait on, and every worker thread's
+        stack: shown with a failed browser test, since a hang cannot be reproduced on demand."""
+        lines = []
+        try:
+            answer = requests.get(f"{self.url}/api/v1/health", timeout=10)
+            lines.append(f"health: {answer.status_code}")
+        except requests.RequestException as error:
+            lines.append(f"health: no answer ({type(error).__name__})")
+        engine = sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    sa.text(
+                        "SELECT pid, state, wait_event_type, wait_event, now() - xact_start AS open_for,"
+                        " left(query, 160) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid()"
+                    )
+                ).all()
+            lines += ["database sessions:"] + [f"  {tuple(row)}" for row in rows]
+        finally:
+            engine.dispose()
+        if self.process and self.process.poll() is None:
+            size = self.log.stat().st_size
+            for pid in _children(self.process.pid):
+                os.kill(pid, signal.SIGUSR2)
+            time.sleep(1)
+            lines += ["worker stacks:", self.log.read_text(errors="replace")[size:][-12000:]]
+        return "\n".join(lines)
 
     def kill(self) -> None:
         """Stops the server abruptly (like a crash or a cut cable): no graceful finish of requests."""
@@ -175,6 +216,14 @@ def live_server(e2e_database, tmp_path_factory):
     digits = re.findall(r"(?<![0-9a-fA-F])\d{16}(?![0-9a-fA-F])", text)
     assert digits == [], "a 16-digit number (NIK, No. KK) in the server log"
     assert re.findall(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", text) == [], "a token in the server log"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed and "live_server" in item.fixturenames and "live_server" in item.funcargs:
+        report.sections.append(("live server", item.funcargs["live_server"].diagnose()))
+    return report
 
 
 @pytest.fixture(autouse=True)

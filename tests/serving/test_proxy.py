@@ -172,9 +172,16 @@ def test_a_city_sized_import_passes_the_proxy_other_big_bodies_do_not(proxy, ser
     assert imported.status_code == 202, imported.text[:300]
     assert imported.json()["data"]["kind"] == "import.registry"
     upload = requests.post(f"{url}/api/v1/jobs/uploads", headers=headers, timeout=30).json()["data"]
-    part = requests.patch(
-        f"{url}{upload['links']['self']}", data=body, headers={**headers, "Upload-Offset": "0"}, timeout=120
-    )
-    # Elsewhere 16 MB stays the limit: refused at the proxy (Caddy 2.6 answers 502 when its limit cuts the
-    # body it is forwarding; 413 where it read the body first).
-    assert part.status_code in (413, 502), part.text[:300]
+    # Elsewhere 16 MB stays the limit: refused at the proxy. Caddy 2.6 answers 413 where it read the body
+    # first, 502 when its limit cuts the body it is forwarding, and sometimes closes the connection in the
+    # middle of that 502 (CI saw IncompleteRead): all three are the proxy's refusal.
+    try:
+        status = requests.patch(
+            f"{url}{upload['links']['self']}", data=body, headers={**headers, "Upload-Offset": "0"}, timeout=120
+        ).status_code
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError):
+        status = "connection closed"
+    assert status in (413, 502, "connection closed")
+    # Nothing of the refused body was kept by the app.
+    kept = requests.get(f"{url}{upload['links']['self']}", headers=headers, timeout=30)
+    assert kept.json()["data"]["offset"] == 0, kept.text[:300]
