@@ -9,7 +9,8 @@ Creates a scratch database `verval_bench_analytics` (dropped at the end) holding
 a fifth of them approved with field outcomes, then, in-process as an admin:
 
 - compute: the materialised findings of 2026 computed from scratch (the refresh job's work, once);
-- city summary (no sub-areas and per kelurahan) read from them, median of `--runs`;
+- city summary (no sub-areas and per kelurahan) read from them, median of `--runs`; and the map's
+  per-kelurahan figures (what the kelurahan tiles and the OGC collection read);
 - drill-down: the list behind the largest figure of the biggest kelurahan (first page of 100);
 - household XLSX: every household (42,124 rows) through XlsxWriter in constant-memory mode, with the
   Python heap's peak (tracemalloc) and the process's peak RSS growth;
@@ -168,6 +169,11 @@ def run(url: str, args) -> None:
                 profile = cProfile.Profile()
                 profile.runcall(service.summary, admin, *YEAR, None, by)
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(12)
+        captured.clear()
+        median, _figures = timed(lambda: service.kelurahan_figures(admin), args.runs)
+        pg = captured.pg_ms(db, lambda s: "analytics_cells" in s and "GROUPING SETS" in s)
+        verdict = "OK" if median < 500 else "SLOW"
+        print(f"map's kelurahan figures         {median:8.0f} ms   PG {pg:8.0f} ms   target < 500 ms: {verdict}")
         db.session.commit()
 
         big = db.session.execute(
@@ -219,9 +225,8 @@ def run(url: str, args) -> None:
 
         captured.clear()
         started, cpu = time.perf_counter(), time.process_time()
-        total = service.count_visits_for_export(admin, None, None)
         with tempfile.TemporaryFile() as out:  # what GET /api/v1/analytics/visits/export streams
-            queries.copy_visits_csv(actor=admin, campaign_id=None, region=None, out=out)
+            total = service.copy_visits_csv(admin, None, None, out)
             size = out.tell()
         csv_s, csv_cpu = time.perf_counter() - started, time.process_time() - cpu
         copied = size

@@ -142,22 +142,21 @@ def summary_file(actor: Actor, params: dict[str, Any]) -> Response:
 
 
 def visits_file(actor: Actor, params: dict[str, Any]) -> Response:
-    """All visits of the area (of a campaign) as CSV made by PostgreSQL and streamed. Their XLSX is written by
-    the export job (`jobs.EXPORT`, what=visits), with progress, never inside a request."""
-    campaign_id, region = params.get("campaign_id"), params.get("region")
-    count = service.count_visits_for_export(actor, campaign_id, region)
-    name = f"kunjungan-{campaign_id or 'semua'}-{region or 'semua'}-{_stamp()}"
-    return _copied_csv(actor, campaign_id, region, filename=f"{name}.csv", headers={"X-Total-Count": str(count)})
-
-
-def _copied_csv(actor: Actor, campaign_id, region, *, filename: str, headers: dict[str, str]) -> Response:
-    """The visits CSV made by PostgreSQL (COPY) into a spooled file, then streamed (BOM and header first)."""
+    """All visits of the area (of a campaign) as CSV made by PostgreSQL (COPY) into a spooled file, then
+    streamed (BOM and header first). Their XLSX is written by the export job (`jobs.EXPORT`, what=visits),
+    with progress, never inside a request."""
     import tempfile
 
     from server.csvout import csv_chunks
 
+    campaign_id, region = params.get("campaign_id"), params.get("region")
+    name = f"kunjungan-{campaign_id or 'semua'}-{region or 'semua'}-{_stamp()}"
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - closed by the stream
-    queries.copy_visits_csv(actor=actor, campaign_id=campaign_id, region=region, out=spool)
+    try:
+        count = service.copy_visits_csv(actor, campaign_id, region, spool)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
 
     def chunks():
@@ -171,7 +170,7 @@ def _copied_csv(actor: Actor, campaign_id, region, *, filename: str, headers: di
     return Response(
         chunks(),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', **headers},
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "X-Total-Count": str(count)},
     )
 
 

@@ -10,7 +10,6 @@ approved visit) and `settled` (changes a musyawarah accepted).
 
 from __future__ import annotations
 
-from collections import namedtuple
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -134,42 +133,44 @@ def _rupiah(value: Any) -> int:
     return int(Decimal(value or 0).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _figure(row: Any, viewer: bool) -> dict[str, Any]:
-    """One line of figures (Rupiah already rounded in SQL); a viewer's cell under 5 households suppressed."""
-    count = row.receipts if row.kind in LIST_KINDS else row.households
-    if viewer and 0 < count < SUPPRESS_BELOW:
-        return {
-            "kind": row.kind,
-            "side": row.side,
-            "rule_id": row.rule_id,
-            "programs": list(row.programs or []),
-            "program": row.program,
-            "households": None,
-            "receipts": None,
-            "rupiah_period": None,
-            "rupiah_month": None,
-            "rupiah_year": None,
-            "rupiah_estimated_month": None,
-            "estimate": bool(row.estimate),
-            "unknown_amount_receipts": None,
-            "suppressed": True,
-        }
+def _figure(row: tuple, viewer: bool) -> dict[str, Any]:
+    """One line of figures (a summary row, Rupiah already rounded in SQL); a viewer's cell under 5 households
+    suppressed. Rows are unpacked by position: a city's kelurahan table has ~3,500 of them."""
+    (_area, kind, side, rule_id, programs, program, households, receipts, period, month, year, estimated, estimate,
+     unknown) = row  # fmt: skip
+    count = receipts if kind in LIST_KINDS else households
+    suppressed = viewer and 0 < count < SUPPRESS_BELOW
+    if suppressed:
+        households = receipts = period = month = year = estimated = unknown = None
     return {
-        "kind": row.kind,
-        "side": row.side,
-        "rule_id": row.rule_id,
-        "programs": list(row.programs or []),
-        "program": row.program,
-        "households": row.households,
-        "receipts": row.receipts,
-        "rupiah_period": row.rupiah_period,
-        "rupiah_month": row.rupiah_month,
-        "rupiah_year": row.rupiah_year,
-        "rupiah_estimated_month": row.rupiah_estimated_month,
-        "estimate": bool(row.estimate),
-        "unknown_amount_receipts": row.unknown_amount,
-        "suppressed": False,
+        "kind": kind,
+        "side": side,
+        "rule_id": rule_id,
+        "programs": list(programs or ()),
+        "program": program,
+        "households": households,
+        "receipts": receipts,
+        "rupiah_period": period,
+        "rupiah_month": month,
+        "rupiah_year": year,
+        "rupiah_estimated_month": estimated,
+        "estimate": bool(estimate),
+        "unknown_amount_receipts": unknown,
+        "suppressed": suppressed,
     }
+
+
+def _split(rows, viewer: bool) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Summary rows → the area's own figures and {sub-area: figures}, in the rows' order."""
+    totals: list[dict[str, Any]] = []
+    areas: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        figure = _figure(row, viewer)
+        if row[0] is None:
+            totals.append(figure)
+        else:
+            areas.setdefault(row[0], []).append(figure)
+    return totals, areas
 
 
 def _add_reach(figures: list[dict[str, Any]]) -> None:
@@ -202,16 +203,10 @@ def summary(
     rows = queries.summary_rows(actor=actor, run_id=run.id, region=region, by=by, program=program, months=months)
     if program:
         # The programme's own line is its kind's total when the summary is about that programme.
-        line = namedtuple("Line", rows[0]._fields) if rows else None
-        rows = [line(*row) for row in rows]
-        rows = [*rows, *(row._replace(program=None) for row in rows if row.program is not None)]
-        rows.sort(key=lambda row: (row.area or "", row.kind, row.side, row.rule_id or 0, row.program or ""))
-    viewer = actor.role == Role.VIEWER
-    totals = [_figure(row, viewer) for row in rows if row.area is None]
-    areas: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row.area is not None:
-            areas.setdefault(row.area, []).append(_figure(row, viewer))
+        rows = [tuple(row) for row in rows]
+        rows += [(*row[:5], None, *row[6:]) for row in rows if row[5] is not None]
+        rows.sort(key=lambda row: (row[0] or "", row[1], row[2], row[3] or 0, row[5] or ""))
+    totals, areas = _split(rows, actor.role == Role.VIEWER)
     _add_reach(totals)
     for figures in areas.values():
         _add_reach(figures)
@@ -283,13 +278,23 @@ def kelurahan_figures(actor: Actor, region: str | None = None) -> dict[str, dict
     map's choropleth and the OGC `kelurahan` collection show."""
     start, end = current_period()
     asked = region if region is None or region_in_scope(actor, region) else None  # else: the caller's part of it
-    data = summary(actor, start, end, asked, by="kelurahan")
+    run, _stale = period_run(actor, start, end)
+    rows = queries.summary_rows(
+        actor=actor,
+        run_id=run.id,
+        region=asked,
+        by="kelurahan",
+        program=None,
+        months=months_between(start, end),
+        kinds=AREA_KINDS,  # only the lines the table adds up: the same sums, a twentieth of the rows
+    )
+    _totals, areas = _split(rows, actor.role == Role.VIEWER)
     found = {}
-    for area in data["areas"]:
-        if region is not None and not within(area["code"], [region]):
+    for code, figures in areas.items():
+        if region is not None and not within(code, [region]):
             continue
-        cells = area_cells(area["figures"])
-        found[area["code"]] = {f"analytics_{kind}": cells[kind]["value"] if kind in cells else 0 for kind in AREA_KINDS}
+        cells = area_cells(figures)
+        found[code] = {f"analytics_{kind}": cells[kind]["value"] if kind in cells else 0 for kind in AREA_KINDS}
     return found
 
 
@@ -399,6 +404,20 @@ def count_visits_for_export(actor: Actor, campaign_id: int | None, region: str |
     if region is not None and not region_in_scope(actor, region):
         raise AppError(NOT_FOUND, details={"region": region})
     count = queries.count_visits(actor=actor, campaign_id=campaign_id, region=region)
+    record(
+        "visit.export",
+        object_type="visit",
+        changes={"campaign_id": campaign_id, "region": region or "*", "rows": count},
+    )
+    return count
+
+
+def copy_visits_csv(actor: Actor, campaign_id: int | None, region: str | None, out) -> int:
+    """Every visit of the area (campaign) as CSV rows written into `out` by PostgreSQL; how many (counted by
+    the copy itself, not by a second pass over the visits); audited as a bulk read."""
+    if region is not None and not region_in_scope(actor, region):
+        raise AppError(NOT_FOUND, details={"region": region})
+    count = queries.copy_visits_csv(actor=actor, campaign_id=campaign_id, region=region, out=out)
     record(
         "visit.export",
         object_type="visit",
