@@ -668,7 +668,13 @@ def _value(value: Any) -> Any:
 
 
 def _accept(actor: Actor, item: MusyawarahItem, changes: list, remarks: str | None, at: datetime) -> dict:
-    household = queries.lock_household(household_id=item.household_id)
+    # A merge locks both households in one order (as the staff merge and `_restore` do): never a deadlock.
+    target = next((_uuid(c.new_value) for c in changes if c.field == "merged_into_id" and c.member_id is None), None)
+    locked = {
+        household_id: queries.lock_household(household_id=household_id)
+        for household_id in sorted({item.household_id, target} - {None}, key=str)
+    }
+    household = locked[item.household_id]
     if household is None:
         raise AppError(NOT_FOUND)
     members = queries.members_of(household_id=household.id)
