@@ -161,6 +161,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     app.register_blueprint(staff_maps_bp)
 
+    from server.tokens.pages import bp as staff_tokens_bp
+
+    app.register_blueprint(staff_tokens_bp)
+
     from server.pwa.routes import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)

@@ -35,6 +35,7 @@ NAV: list[NavItem] = [
     NavItem("staff.imports_page", _l("Impor"), OFFICE),
     NavItem("staff.campaigns_page", _l("Penugasan"), OFFICE),
     NavItem("staff.users", _l("Pengguna"), (Role.ADMIN,)),
+    NavItem("staff_tokens.index", _l("Token QGIS")),
     NavItem("staff.audit", _l("Audit"), (Role.ADMIN,)),
 ]
 

@@ -86,6 +86,14 @@ def revoke_token(actor: Actor, token_id: uuid.UUID) -> AccessToken:
     return token
 
 
+def revoke_own(actor: Actor, token_id: uuid.UUID) -> AccessToken:
+    """Revoke one of the caller's own tokens (the workspace page: an admin too revokes only theirs there)."""
+    token = queries.get_token(token_id=token_id)
+    if token is None or token.user_id != actor.user_id:
+        raise AppError(NOT_FOUND)
+    return revoke_token(actor, token_id)
+
+
 def revoke_all(user_id: int) -> int:
     """Revoke every token of a user (password reset, deactivation); how many were live."""
     return queries.revoke_all_of(user_id=user_id, at=datetime.now(UTC))

@@ -122,4 +122,16 @@ def test_without_webgl_the_page_shows_the_svg_choropleth_and_the_table(webgl_bro
     href = page.locator("[data-map-fallback] tbody a").first.get_attribute("href")
     assert href.startswith("/staff/rumah-tangga?region=64.72.01.")
     check_page(page, "peta tanpa WebGL")
+
+    # The user's own tokens for QGIS: the secret shown once, then listed without it, revoked
+    page.get_by_role("link", name="Token QGIS").click()
+    page.get_by_label("Nama (untuk apa)").fill("QGIS kantor")
+    page.get_by_role("button", name="Buat token").click()
+    secret = page.get_by_label("Token", exact=True).input_value()
+    assert secret.startswith("vrv_pat_")
+    check_page(page, "token akses")
+    page.goto("/staff/token-akses/")
+    assert secret not in page.content()
+    page.get_by_role("button", name="Cabut token QGIS kantor").click()
+    assert "dicabut" in page.locator("[role=status]").inner_text()
     context.close()
