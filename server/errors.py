@@ -149,6 +149,12 @@ MUSYAWARAH_STATE = ErrorKind(
     409,
     "Tahap musyawarah tidak mengizinkan langkah ini / The musyawarah's stage does not allow this step",
 )
+MUSYAWARAH_BERITA_OUTDATED = ErrorKind(
+    "musyawarah.berita_outdated",
+    409,
+    "Keputusan berubah sesudah pembukaan kunci: buat daftar dan berita acara lagi sebelum mengunci"
+    " / Decisions changed after the unlock: generate the lists and berita acara again before locking",
+)
 PROPOSAL_DECIDED = ErrorKind("import.proposal_decided", 409, "Usulan sudah diputuskan / Proposal already decided")
 INTERNAL = ErrorKind("internal", 500, "Kesalahan server / Internal server error")
 DB_UNAVAILABLE = ErrorKind("db.unavailable", 503, "Basis data tidak dapat dihubungi / Database unavailable")

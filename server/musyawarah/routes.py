@@ -240,7 +240,7 @@ def lock_round(round_id: int):
 def unlock_round(data: dict, round_id: int):
     """An admin reopens a locked round with a reason (audited); it is `held` again: decisions can be changed,
     and locking it again (a new signed scan; a newly generated berita acara when decisions changed, 409
-    `musyawarah.wrong_state` with `needed: package` otherwise) records the berita acara's next version."""
+    `musyawarah.berita_outdated` otherwise) records the berita acara's next version."""
     return {"data": service.versioned_view(service.unlock(current_actor(), round_id, data["reason"]))}
 
 

@@ -34,6 +34,7 @@ from server.campaigns.models import Campaign
 from server.errors import (
     FORBIDDEN,
     HOUSEHOLD_MERGED,
+    MUSYAWARAH_BERITA_OUTDATED,
     MUSYAWARAH_LOCKED,
     MUSYAWARAH_STATE,
     NOT_FOUND,
@@ -998,7 +999,7 @@ def lock(actor: Actor, round_id: int, *, filename: str, media_type: str, source:
         raise AppError(MUSYAWARAH_STATE, details={"state": found.state, "needed": "held"})
     locks = queries.locks_of(round_id=found.id)
     if locks and _needs_new_berita(found, locks[-1]):
-        raise AppError(MUSYAWARAH_STATE, details={"state": found.state, "needed": "package"})
+        raise AppError(MUSYAWARAH_BERITA_OUTDATED, details={"state": found.state, "needed": "package"})
     extension = SCAN_TYPES.get(media_type)
     data = source.read()
     if extension is None or not data or not _looks_like(extension, data):

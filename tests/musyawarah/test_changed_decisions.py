@@ -129,7 +129,7 @@ def test_after_an_unlock_decisions_change_and_the_relock_signs_a_new_version(cli
 
     # the re-lock signs a new berita acara: refused until the package is generated again
     stale = _lock(client, headers, round_id)
-    assert stale.status_code == 409 and stale.get_json()["error"]["details"]["needed"] == "package"
+    assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "musyawarah.berita_outdated"
     _package(client, headers, round_id)
     new_rows = [(i["section"], i["evidence"]["name"]) for i in _items(client, headers, round_id) if not i["decision"]]
     assert new_rows == [("tanpa_bantuan", homes["proposal"][0].head_name)]  # in the registry now, without aid
