@@ -1,6 +1,7 @@
 """The forum's lists as one XLSX (XlsxWriter, constant memory): one sheet per section, rows grouped by RW/RT,
-NIK and No. KK as text, the evidence a forum asks for, and blank decision / remarks columns with a drop-down;
-and reading the same file back once the decision column is filled in.
+NIK and No. KK as text, the evidence a forum asks for, and decision / remarks columns with a drop-down (blank,
+or what was decided for lists generated again after decisions); and reading the same file back once the
+decision column is filled in.
 
 The first column, `ID baris`, is the row's id: an imported file is matched by it (rows may be re-sorted or
 deleted in Excel; the ID column must stay).
@@ -67,6 +68,9 @@ NOTES = {
 }
 
 
+DECISION_WORDS = {"setuju": "setuju", "tidak_setuju": "tidak setuju"}
+
+
 def _row(number: int, item: MusyawarahItem) -> list[Any]:
     ev = item.evidence or {}
     return [
@@ -87,8 +91,8 @@ def _row(number: int, item: MusyawarahItem) -> list[Any]:
         OUTCOMES.get(ev.get("outcome"), ev.get("outcome")),
         ev.get("photos"),
         ", ".join(FLAGS[code].label_id if code in FLAGS else code for code in ev.get("flags") or []) or None,
-        None,
-        None,
+        DECISION_WORDS.get(item.decision),  # lists generated again (after an unlock) show what was decided
+        item.remarks if item.decision else None,
     ]
 
 
@@ -149,7 +153,9 @@ def write_lists(out: IO[bytes], items: list[MusyawarahItem], context: dict[str, 
                         if column in (DECISION_COLUMN, REMARKS_COLUMN):
                             sheet.write_blank(row_index, column, None, blank)
                         continue
-                    if HEADER[column] in TEXT_COLUMNS or isinstance(value, str):
+                    if column in (DECISION_COLUMN, REMARKS_COLUMN):
+                        sheet.write_string(row_index, column, str(value), blank)
+                    elif HEADER[column] in TEXT_COLUMNS or isinstance(value, str):
                         sheet.write_string(row_index, column, str(value))
                     else:
                         sheet.write_number(row_index, column, value)

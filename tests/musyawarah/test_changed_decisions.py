@@ -10,6 +10,7 @@ import io
 import uuid
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from server.campaigns.models import Assignment
@@ -131,6 +132,17 @@ def test_after_an_unlock_decisions_change_and_the_relock_signs_a_new_version(cli
     stale = _lock(client, headers, round_id)
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "musyawarah.berita_outdated"
     _package(client, headers, round_id)
+    # the lists generated again show what was decided; imported back as they are, they change nothing
+    lists = client.get(f"/api/v1/musyawarah/{round_id}/lists.xlsx", headers=headers)
+    sheet = load_workbook(io.BytesIO(lists.data))["Usulan hapus"]
+    shown = {row[7]: (row[17], row[18]) for row in sheet.iter_rows(min_row=4, values_only=True) if row[0]}
+    assert shown["Kepala deceased"] == ("setuju", None) and shown["Kepala missing"] == ("setuju", None)
+    same = client.post(
+        f"/api/v1/musyawarah/{round_id}/decisions/import",
+        data={"file": (io.BytesIO(lists.data), "daftar.xlsx")},
+        headers=headers,
+    )
+    assert same.get_json()["data"]["counts"] == {"decided": 0, "changed": 0, "unchanged": 10, "refused": 0}
     new_rows = [(i["section"], i["evidence"]["name"]) for i in _items(client, headers, round_id) if not i["decision"]]
     assert new_rows == [("tanpa_bantuan", homes["proposal"][0].head_name)]  # in the registry now, without aid
     pdf = client.get(f"/api/v1/musyawarah/{round_id}/berita-acara.pdf", headers=headers)
