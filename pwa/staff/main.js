@@ -31,11 +31,21 @@ document.addEventListener('submit', (event) => {
   }
 });
 
+function webgl2() {
+  try {
+    return Boolean(document.createElement('canvas').getContext('webgl2'));
+  } catch {
+    return false;
+  }
+}
+
 // Islands: loaded only on pages that have them.
 function islands(root) {
   if (root.querySelector('[data-lightbox]')) import('./lightbox.js').then((m) => m.start(root));
   if (root.querySelector('[data-shortcuts]')) import('./shortcuts.js').then((m) => m.start(root));
   if (root.querySelector('[data-map]')) import('./map.js').then((m) => m.start(root));
+  // The review page's small map: MapLibre (~800 KB) is fetched only where WebGL 2 can draw it.
+  if (root.querySelector('[data-visit-map]') && webgl2()) import('./visitmap.js').then((m) => m.start(root));
 }
 islands(document);
 document.addEventListener('htmx:afterSettle', (event) => islands(event.target));

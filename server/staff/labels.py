@@ -98,6 +98,7 @@ FIELDS = {
     "birth_date": _l("tanggal lahir"),
     "relationship_code": _l("hubungan"),
     "presence_status": _l("keberadaan"),
+    "house_condition": _l("kondisi rumah"),
 }
 SOURCES = {
     "import": _l("impor registri"),

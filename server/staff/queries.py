@@ -144,15 +144,24 @@ def regions_in_scope(*, actor: Actor) -> list[dict[str, Any]]:
     )
 
 
-def visit_distance_m(*, visit_id) -> float | None:
-    """Metres between where a visit was recorded and its household's registered point (None without both)."""
-    return db.session.execute(
-        sa.text(
-            "SELECT ST_Distance(v.location::geography, h.location::geography) FROM visits v"
-            " JOIN households h ON h.id = v.household_id WHERE v.id = :id"
-        ),
-        {"id": visit_id},
-    ).scalar_one_or_none()
+def visit_place(*, visit_id) -> dict[str, Any] | None:
+    """Where a visit was recorded (its GPS fix and accuracy) and its household's registered point, with the
+    metres between them; None when the visit has no fix. The registered point may be missing."""
+    row = (
+        db.session.execute(
+            sa.text(
+                "SELECT ST_X(v.location) AS lon, ST_Y(v.location) AS lat, v.location_accuracy_m AS accuracy_m,"
+                " ST_X(h.location) AS home_lon, ST_Y(h.location) AS home_lat,"
+                " ST_Distance(v.location::geography, h.location::geography) AS distance_m"
+                " FROM visits v JOIN households h ON h.id = v.household_id"
+                " WHERE v.id = :id AND v.location IS NOT NULL"
+            ),
+            {"id": visit_id},
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
 
 
 def enumerator_names(*, ids: list[int]) -> dict[int, str]:

@@ -5,6 +5,7 @@ many. Scope, claims, audit and what a decision does are the API's, whichever doo
 
 from __future__ import annotations
 
+import json
 import uuid
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ from server.review.schemas import QueueQuerySchema
 from server.staff import queries
 from server.staff.access import staff_view
 from server.staff.i18n import localized
+from server.staff.place import drawing, map_settings
 from server.types import Role
 from server.visits.flags import FLAGS
 
@@ -122,6 +124,7 @@ def bulk_approve():
 @staff_view(*REVIEWERS)
 def visit(visit_id: uuid.UUID, *, problems=None, status=200):
     detail = service.review_detail(g.actor, visit_id)
+    place = queries.visit_place(visit_id=visit_id)
     household_id = detail["visit"]["household_id"]
     on_record = household_queries.aid_of(household_id=household_id)
     reported = set((detail["visit"]["answers"] or {}).get("aid_reported") or [])
@@ -133,7 +136,9 @@ def visit(visit_id: uuid.UUID, *, problems=None, status=200):
         decided=_decided_before(visit_id),
         d=detail,
         v=detail["visit"],
-        distance=queries.visit_distance_m(visit_id=visit_id),
+        place=place,
+        drawing=drawing(place) if place else None,
+        map_settings=json.dumps(map_settings(place)) if place else None,
         reported=sorted(reported),
         recorded=sorted(recorded),
         on_record=on_record,

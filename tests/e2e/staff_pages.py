@@ -15,6 +15,7 @@ from tests.e2e.conftest import AXE, E2E_PASSWORD, _watch_console
 
 DESKTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 768, "height": 1024}
+PHONE = {"width": 360, "height": 640}
 SHOTS = PROJECT_ROOT / "docs" / "screenshots"
 FORBIDDEN_TEXT = ("Traceback", "[object", "undefined", "NaN", "None", "csrf", "CSRF", "Bad Request", "Internal Server")
 
@@ -70,6 +71,29 @@ def shoot(page, name: str) -> None:
     check_page(page, f"{name} at 768x1024")
     page.screenshot(path=str(SHOTS / f"staff-{name}-tablet.png"), full_page=False)
     page.set_viewport_size(size)
+
+
+def shoot_phone(page, name: str) -> None:
+    """With VERVAL_SCREENSHOTS=1: the page as a phone shows it (360x640), for the README."""
+    if os.environ.get("VERVAL_SCREENSHOTS"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"staff-{name}-phone.png"), full_page=False)
+
+
+def phone(browser, server, locale: str = "id-ID"):
+    """A supervisor's phone: 360x640 CSS pixels, touch, the phone's user agent."""
+    context = browser.new_context(
+        base_url=server.url,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale=locale,
+        timezone_id="Asia/Makassar",
+    )
+    context.on("console", _watch_console)
+    context.on("weberror", lambda error: print(f"[page error] {error.error}"))
+    return context
 
 
 def desktop(browser, server, locale: str = "id-ID"):
