@@ -232,11 +232,61 @@ def gunicorn(url: str, workers: int = 4, root: Path = ROOT, **env: str) -> Itera
         # Workers boot one after another (each imports the app): warm them all before timing anything.
         for _ in range(workers * 4):
             requests.get(f"{base}/api/v1/health", timeout=120)
+        SERVERS[base] = process.pid
         yield base, log
     finally:
+        SERVERS.pop(base, None)
         process.terminate()
         process.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# base URL → gunicorn master's pid, while it serves (for `server_cpu`).
+SERVERS: dict[str, int] = {}
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds used so far by each of these processes (Linux /proc; gone ones left out).
+    On a machine shared with other work, CPU per request is what stays comparable; wall time does not."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def server_pids(base: str) -> list[int]:
+    """The gunicorn serving `base`: its master and workers."""
+    master = SERVERS[base]
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return [master, *children]
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends connected to this database (other than the asking one)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        pids = connection.execute(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        ).scalars()
+        pids = list(pids)
+    engine.dispose()
+    return pids
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two `cpu_seconds` readings (a process new since the first counts from zero)."""
+    return sum(used - before.get(pid, 0.0) for pid, used in after.items())
 
 
 def login(base: str, username: str) -> requests.Session:

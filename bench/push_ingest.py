@@ -37,7 +37,19 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extras
 import sqlalchemy as sa
-from harness import ROOT, access_log, gunicorn, load_demo, login, make_enumerators, scratch_database
+from harness import (
+    ROOT,
+    access_log,
+    backend_pids,
+    cpu_seconds,
+    cpu_spent,
+    gunicorn,
+    load_demo,
+    login,
+    make_enumerators,
+    scratch_database,
+    server_pids,
+)
 from sqlalchemy.engine import make_url
 
 BATCH = 100
@@ -64,19 +76,29 @@ def main() -> None:
             rounds = [(0, "after")]
         enumerators = make_enumerators(url, [per_client * len(rounds)] * args.clients, PREFIX)
         spent: dict[str, float] = {}
+        cpu: dict[str, list[float]] = {}  # side → [server CPU s, PostgreSQL CPU s]
         for number, (round_, side) in enumerate(rounds):
             part = slice(number * per_client, (number + 1) * per_client)
             bodies = {username: _bodies(url, ids[part], args.photos) for username, ids in enumerators}
             root = args.before.resolve() if side == "before" else ROOT
             with gunicorn(url, workers=4, root=root) as (base, log):
                 sessions = {username: login(base, username) for username in bodies}
+                workers = server_pids(base)
+                python_before, pg_before = cpu_seconds(workers), cpu_seconds(backend_pids(url))
                 elapsed, latencies = _push_all(base, sessions, bodies)
+                python_cpu = cpu_spent(python_before, cpu_seconds(workers))
+                pg_cpu = cpu_spent(pg_before, cpu_seconds(backend_pids(url)))
                 # The per-batch figures printed below are the last round's (an "after" one).
                 server_ms = [micros / 1000 for status, _size, micros in access_log(log, "/api/v1/sync/push")]
             spent[side] = spent.get(side, 0.0) + elapsed
+            cpu[side] = [sum(pair) for pair in zip(cpu.get(side, (0.0, 0.0)), (python_cpu, pg_cpu), strict=True)]
             if args.before:
                 rate = per_client * args.clients / elapsed
-                print(f"round {round_ + 1} {side:6}: {rate:6.0f} visits/s ({elapsed:.2f} s)")
+                per_batch = [1000 * used / (args.batches * args.clients) for used in (python_cpu, pg_cpu)]
+                print(
+                    f"round {round_ + 1} {side:6}: {rate:6.0f} visits/s ({elapsed:.2f} s); CPU per batch of {BATCH}: "
+                    f"server {per_batch[0]:.0f} ms, PostgreSQL {per_batch[1]:.0f} ms"
+                )
         total = per_client * args.clients * len(rounds)
         stored = _count_visits(url)
         if stored != total:
@@ -85,7 +107,20 @@ def main() -> None:
         http_rate = per_side / spent["after"]
         before_rate = per_side / spent["before"] if args.before else None
         flags = _flag_counts(url)
-        one, many = _baseline(url, args.clients)
+        one, many, (client_cpu, backend_cpu) = _baseline(url, args.clients)
+    # CPU per 100 visits, the figure a loaded machine does not distort: all of it (server + PostgreSQL) against
+    # the baseline's (client + PostgreSQL) is the throughput ratio a machine with its cores to itself would show.
+    baseline_ms = [1000 * BATCH * used for used in (client_cpu, backend_cpu)]
+    print(
+        f"CPU per {BATCH} rows, PostgreSQL execute_values (1 conn): client {baseline_ms[0]:.0f} ms, "
+        f"PostgreSQL {baseline_ms[1]:.0f} ms, total {sum(baseline_ms):.0f} ms"
+    )
+    for side, (python_cpu, pg_cpu) in cpu.items():
+        per_100 = [1000 * BATCH * used / per_side for used in (python_cpu, pg_cpu)]
+        print(
+            f"CPU per {BATCH} visits pushed, {side}: server {per_100[0]:.0f} ms, PostgreSQL {per_100[1]:.0f} ms, "
+            f"total {sum(per_100):.0f} ms: CPU ratio to PostgreSQL {sum(baseline_ms) / sum(per_100):.2f}"
+        )
     if before_rate is not None:
         print(
             f"before ({args.before}): {before_rate:8.0f} visits/s  ratio HTTP/PG {before_rate / one:.2f} (1 conn), "
@@ -209,8 +244,9 @@ def _flag_counts(url: str) -> list[tuple[str, int]]:
     return [(row[0], row[1]) for row in rows]
 
 
-def _baseline(url: str, connections: int) -> tuple[float, float]:
-    """Rows/s inserting the stored visits into a copy table in batches of 100 (1, then N connections)."""
+def _baseline(url: str, connections: int) -> tuple[float, float, tuple[float, float]]:
+    """Rows/s inserting the stored visits into a copy table in batches of 100 (1, then N connections), and
+    the CPU seconds per row of the 1-connection run: (this client, its PostgreSQL backend)."""
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with contextlib.closing(psycopg2.connect(dsn)) as setup, setup, setup.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_visits_copy (LIKE visits INCLUDING ALL)")
@@ -222,26 +258,33 @@ def _baseline(url: str, connections: int) -> tuple[float, float]:
         ]
     sql = f"INSERT INTO bench_visits_copy ({', '.join(columns)}) VALUES %s"
 
+    backend_cpu: list[float] = []
+
     def insert(part: list[tuple]) -> None:
         with contextlib.closing(psycopg2.connect(dsn)) as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            [(pid,)] = cursor.fetchall()
             for start in range(0, len(part), BATCH):
                 psycopg2.extras.execute_values(cursor, sql, part[start : start + BATCH], page_size=BATCH)
                 connection.commit()
+            backend_cpu.append(sum(cpu_seconds([pid]).values()))
 
-    def timed(parts: list[list[tuple]]) -> float:
+    def timed(parts: list[list[tuple]]) -> tuple[float, float, float]:
         with contextlib.closing(psycopg2.connect(dsn)) as connection, connection, connection.cursor() as cursor:
             cursor.execute("TRUNCATE bench_visits_copy")
         threads = [threading.Thread(target=insert, args=(part,)) for part in parts]
-        began = time.perf_counter()
+        backend_cpu.clear()
+        began, began_cpu = time.perf_counter(), time.process_time()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        return len(rows) / (time.perf_counter() - began)
+        client_cpu = time.process_time() - began_cpu
+        return len(rows) / (time.perf_counter() - began), client_cpu / len(rows), sum(backend_cpu) / len(rows)
 
-    one = timed([rows])
-    many = timed([rows[index::connections] for index in range(connections)])
-    return one, many
+    one, client, server = timed([rows])
+    many, _, _ = timed([rows[index::connections] for index in range(connections)])
+    return one, many, (client, server)
 
 
 def _p95(values: list[float]) -> float:
