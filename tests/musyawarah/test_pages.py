@@ -68,3 +68,47 @@ def test_a_supervisor_runs_the_musyawarah_on_its_pages(client, staff_login, city
 def test_reviewers_have_no_musyawarah_pages(client, staff_login, db_session):  # noqa: F811
     staff_login(client, make_user("reviewer"))
     assert client.get("/staff/musyawarah/").status_code == 403
+
+
+def test_after_an_admin_unlock_a_decision_changes_and_the_round_locks_again(client, staff_login, city):  # noqa: F811
+    from server.extensions import db
+
+    admin = make_user("admin")
+    csrf = staff_login(client, admin)
+    opened = client.post(
+        "/staff/musyawarah/buka",
+        data={"csrf_token": csrf, "campaign": city["campaign"].id, "region_code": KELURAHAN},
+    )
+    round_id = int(re.search(r"/staff/musyawarah/(\d+)", opened.headers["Location"]).group(1))
+    client.post(f"/staff/musyawarah/{round_id}/paket", data={"csrf_token": csrf})
+    client.post(f"/staff/musyawarah/{round_id}/keputusan-semua", data={"csrf_token": csrf})
+    scan = {"file": (io.BytesIO(b"%PDF-1.4 v1"), "ba.pdf", "application/pdf")}
+    assert client.post(f"/staff/musyawarah/{round_id}/kunci", data={"csrf_token": csrf, **scan}).status_code == 303
+    page = client.get(f"/staff/musyawarah/{round_id}").text
+    assert "Buka kunci (admin)" in page
+    reopened = client.post(f"/staff/musyawarah/{round_id}/buka-kunci", data={"csrf_token": csrf, "reason": "Keberatan"})
+    assert reopened.status_code == 303
+    page = client.get(f"/staff/musyawarah/{round_id}?bagian=hapus").text
+    assert "Mengunci lagi mencatat berita acara versi 2" in page and "Keberatan" in page
+    item_id = re.findall(r'name="decision-(\d+)"', page)[0]
+    changed = client.post(
+        f"/staff/musyawarah/{round_id}/keputusan",
+        data={
+            "csrf_token": csrf,
+            "bagian": "hapus",
+            f"decision-{item_id}": "tidak_setuju",
+            f"remarks-{item_id}": "Ada",
+        },
+    )
+    assert changed.status_code == 303
+    db.session.expire_all()
+    scan = {"file": (io.BytesIO(b"%PDF-1.4 v2"), "ba.pdf", "application/pdf")}
+    stale = client.post(f"/staff/musyawarah/{round_id}/kunci", data={"csrf_token": csrf, **scan})
+    assert stale.status_code == 409 and "buat daftar dan berita acara lagi sebelum mengunci" in stale.text
+    client.post(f"/staff/musyawarah/{round_id}/paket", data={"csrf_token": csrf})
+    # the household kept in the registry is now a finding of its own (eligible, without aid): decided too
+    client.post(f"/staff/musyawarah/{round_id}/keputusan-semua", data={"csrf_token": csrf})
+    scan = {"file": (io.BytesIO(b"%PDF-1.4 v2"), "ba.pdf", "application/pdf")}
+    assert client.post(f"/staff/musyawarah/{round_id}/kunci", data={"csrf_token": csrf, **scan}).status_code == 303
+    page = client.get(f"/staff/musyawarah/{round_id}").text
+    assert "Dikunci" in page and page.count('<th scope="row">2</th>') == 1  # the second signed version
