@@ -3,12 +3,13 @@ rows and snapshots (responses are dumped or documented through them)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from server.analytics.models import AMOUNT_PER, RULE_KINDS
 from server.analytics.service import KINDS, LEVELS, SIDES
+from server.openapi.schemas import DecimalText, JsonBoolean
 
 CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 REGION = validate.Regexp(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$", error="Kode wilayah / a region code")
@@ -173,33 +174,59 @@ class RuleSchema(Schema):
 
 
 class RuleUpdateSchema(Schema):
-    programs = fields.List(fields.String(validate=CODE), validate=validate.Length(min=1, max=50))
-    label = fields.String(allow_none=True, validate=validate.Length(max=200))
-    desil_max = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=10))
-    amount = fields.Decimal(
-        allow_none=True,
-        places=2,
-        metadata={"type": "string", "format": "decimal", "description": "Rupiah, 0 to 10^11", "example": "200000"},
+    programs = fields.List(
+        fields.String(validate=CODE), validate=validate.Length(min=1, max=50), metadata={"uniqueItems": True}
     )
+    label = fields.String(allow_none=True, validate=validate.Length(max=200))
+    desil_max = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10))
+    amount = DecimalText(allow_none=True, metadata={"description": "Rupiah, 0 to 10^11", "example": "200000"})
     amount_per = fields.String(allow_none=True, validate=validate.OneOf(AMOUNT_PER))
     valid_from = fields.Date(allow_none=True)
     valid_until = fields.Date(allow_none=True)
     legal_basis = fields.String(validate=validate.Length(min=3, max=2000))
-    active = fields.Boolean()
+    active = JsonBoolean()
 
     @validates_schema
     def valid_order(self, data: dict, **kwargs: Any) -> None:
-        amount = data.get("amount")
-        if amount is not None and not 0 <= amount < 10**11:
-            raise ValidationError("Rp 0 sampai 10^11 / from 0 to 10^11", "amount")
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end < start:
             raise ValidationError("Harus sesudah valid_from / must not be before valid_from", "valid_until")
 
 
+def _kind(kind: str, programs: tuple[int, int], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One kind of rule in the document: its number of programmes and the fields it needs (not null)."""
+    low, high = programs
+    needed = {"desil_max": {"type": "integer"}, "amount": {"type": "string"}, "amount_per": {"type": "string"}}
+    branch: dict[str, Any] = {
+        "properties": {
+            "kind": {"type": "string", "enum": [kind]},
+            "programs": {"type": "array", "minItems": low, "maxItems": high},
+            **{name: needed[name] for name in required},
+        }
+    }
+    if required:
+        branch["required"] = list(required)
+    return branch
+
+
 class RuleCreateSchema(RuleUpdateSchema):
+    # What rules._check asks of each kind, in the document (the programmes' existence needs the data).
+    OPENAPI_RULES: ClassVar[dict] = {
+        "anyOf": [
+            _kind("exclusive", (2, 2)),
+            _kind("same_purpose", (2, 50)),
+            _kind("eligibility", (1, 1), ("desil_max",)),
+            _kind("standard_amount", (1, 1), ("amount", "amount_per")),
+        ]
+    }
+
     kind = fields.String(required=True, validate=validate.OneOf(RULE_KINDS))
-    programs = fields.List(fields.String(validate=CODE), required=True, validate=validate.Length(min=1, max=50))
+    programs = fields.List(
+        fields.String(validate=CODE),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"uniqueItems": True},
+    )
     legal_basis = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 
@@ -269,12 +296,20 @@ class VisitExportQuerySchema(Schema):
 
 
 class ExportJobRequestSchema(Schema):
+    # What `period_for_households` checks, in the document (the period's order needs the values).
+    OPENAPI_RULES: ClassVar[dict] = {
+        "anyOf": [
+            {"properties": {"what": {"type": "string", "enum": ["visits"]}}},
+            {"required": ["period_start", "period_end"]},
+        ]
+    }
+
     what = fields.String(required=True, validate=validate.OneOf(["households", "visits"]))
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
     period_start = fields.Date(metadata={"description": "Required for households"})
     period_end = fields.Date(metadata={"description": "Required for households"})
     region = fields.String(validate=REGION)
-    campaign_id = fields.Integer()
+    campaign_id = fields.Integer(strict=True)
 
     @validates_schema
     def period_for_households(self, data: dict, **kwargs: Any) -> None:

@@ -14,7 +14,7 @@ from server.api import Blueprint as ApiBlueprint
 from server.auth.access import current_actor, require
 from server.gis import exports, ogc, tiles
 from server.gis.access import GIS_ROLES, require_gis
-from server.gis.schemas import TileIndexResponseSchema
+from server.gis.schemas import EXPORT_FILTERS, FeatureCollectionSchema, TileIndexResponseSchema
 from server.http import ok
 from server.types import Role
 
@@ -144,25 +144,9 @@ def _download(data: bytes | str, media: str, suffix: str) -> Response:
     )
 
 
-EXPORT_FILTERS = [
-    {"in": "query", "name": name, "schema": schema, "description": description}
-    for name, schema, description in (
-        ("kelurahan", {"type": "string"}, "Region code"),
-        ("verification_status", {"type": "string"}, ""),
-        ("registry_status", {"type": "string"}, ""),
-        ("decile", {"type": "string"}, "e.g. 1,2,3,4"),
-        ("programme", {"type": "string"}, "Programme code"),
-        ("stacking", {"type": "boolean"}, ""),
-        ("no_aid", {"type": "boolean"}, ""),
-        ("flag", {"type": "string"}, "Household flag"),
-        ("bbox", {"type": "string"}, "minx,miny,maxx,maxy"),
-    )
-]
-
-
 @tiles_bp.get("/gis/exports/households.geojson")
 @require(Role.ADMIN, Role.SUPERVISOR)
-@tiles_bp.response(200, content_type=ogc.GEOJSON, description="RFC 7946 FeatureCollection")
+@tiles_bp.response(200, FeatureCollectionSchema, content_type=ogc.GEOJSON, description="RFC 7946 FeatureCollection")
 @tiles_bp.alt_response(400, response="BadRequest")
 @tiles_bp.doc(
     summary="Export households as GeoJSON (points with facts, no names or identity numbers)", parameters=EXPORT_FILTERS

@@ -1,7 +1,11 @@
 """Marshmallow schemas shared by every route's documentation: the error envelope and list metadata; and the
-JSON body's boolean field (`JsonBoolean`), which takes `true` and `false` only."""
+JSON body's boolean field (`JsonBoolean`), which takes `true` and `false` only, and its money field
+(`DecimalText`), which takes a decimal number written as text only."""
 
 from __future__ import annotations
+
+import re
+from decimal import Decimal
 
 from marshmallow import INCLUDE, Schema, fields
 
@@ -39,3 +43,20 @@ class JsonBoolean(fields.Boolean):
         if not isinstance(value, bool):  # 1 == True in Python: a set of truthy values cannot tell them apart
             raise self.make_error("invalid", input=value)
         return value
+
+
+class DecimalText(fields.Decimal):
+    """An amount of Rupiah in a JSON body: text of up to 11 digits and at most 2 decimals ("200000",
+    "150000.50"), as answers write it. marshmallow's Decimal also takes JSON numbers (binary floats),
+    exponents ("1e5") and rounds extra decimals away, none of which the document's pattern allows."""
+
+    PATTERN = r"^[0-9]{1,11}(\.[0-9]{1,2})?$"
+
+    def __init__(self, **kwargs):
+        metadata = {"type": "string", "format": "decimal", "pattern": self.PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.match(self.PATTERN, value):
+            raise self.make_error("invalid", input=value)
+        return Decimal(value)

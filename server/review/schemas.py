@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
@@ -16,6 +16,13 @@ OUTCOMES = [outcome.value for outcome in Outcome]
 LIST_TEXT = "Comma-separated list"
 
 
+def _list_of(values: list[str]) -> str:
+    """The pattern of a comma-separated list of known values, as `QueueFilterSchema.split` reads it: spaces
+    and empty parts ignored, every other part one of the values (an empty list is no filter)."""
+    value = "(?:" + "|".join(values) + ")"
+    return rf"^[\s,]*({value}(\s*,[\s,]*{value})*[\s,]*)?$"
+
+
 class QueueFilterSchema(Schema):
     """The queue's filters (also the body of a bulk decision by filter)."""
 
@@ -23,14 +30,18 @@ class QueueFilterSchema(Schema):
         unknown = EXCLUDE
 
     status = fields.String(
-        load_default="pending", metadata={"description": f"{LIST_TEXT} of {', '.join(STATUSES)} (default pending)"}
+        load_default="pending",
+        metadata={
+            "description": f"{LIST_TEXT} of {', '.join(STATUSES)} (default pending)",
+            "pattern": _list_of(STATUSES),
+        },
     )
     campaign_id = fields.Integer(allow_none=True)
     region = fields.String(
         validate=validate.Regexp(r"^[0-9.]{2,13}$"), metadata={"description": "Kecamatan or kelurahan code"}
     )
     enumerator_id = fields.Integer()
-    outcome = fields.String(metadata={"description": f"{LIST_TEXT} of outcomes"})
+    outcome = fields.String(metadata={"description": f"{LIST_TEXT} of outcomes", "pattern": _list_of(OUTCOMES)})
     flag = fields.String(metadata={"description": f"{LIST_TEXT} of flags; a visit must carry all of them"})
     received_from = fields.AwareDateTime()
     received_to = fields.AwareDateTime()
@@ -116,12 +127,25 @@ class DecisionSchema(Schema):
     )
 
 
+class BulkFilterSchema(QueueFilterSchema):
+    """The queue's filters as a JSON body: booleans are `true` or `false`, numbers are integers."""
+
+    campaign_id = fields.Integer(strict=True, allow_none=True)
+    enumerator_id = fields.Integer(strict=True)
+    field_proposals = JsonBoolean(metadata={"description": "Only households proposed in the field"})
+    unclaimed = JsonBoolean(metadata={"description": "Hide visits another reviewer has claimed"})
+    group_by_household = JsonBoolean(metadata={"description": "One row per household (its top visit)"})
+
+
 class BulkDecisionSchema(Schema):
+    # What `ids_or_filter` checks, in the document.
+    OPENAPI_RULES: ClassVar[dict] = {"oneOf": [{"required": ["ids"]}, {"required": ["filter"]}]}
+
     decision = fields.String(required=True, validate=validate.OneOf(catalog.DECISIONS))
     reason_code = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(list(catalog.REASON_CODES)))
     comment = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
     ids = fields.List(fields.UUID(), validate=validate.Length(min=1, max=20_000))
-    filter = fields.Nested(QueueFilterSchema)
+    filter = fields.Nested(BulkFilterSchema)
 
     @validates_schema
     def ids_or_filter(self, data: dict, **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 """The document says what the server refuses (issue 12, schemathesis): control characters in any request
 string, unknown body fields, rules across fields, the password policy's length; and the server refuses
-what the document calls invalid (an unparsable filter, a body that is not a JSON object, 0 for a boolean)."""
+what the document calls invalid (an unparsable filter, a body that is not a JSON object, 0 for a boolean, a
+number for a Rupiah amount, a filter value it does not know)."""
 
 import re
 
@@ -116,3 +117,66 @@ def test_an_import_flag_other_than_true_or_false_is_refused_not_read_as_false(cl
             f"/api/v1/imports/registry?dry_run={value}", data=b"registry_id\n", headers=admin, content_type="text/csv"
         )
         assert response.status_code == 422 and "dry_run" in response.get_json()["error"]["details"]["fields"], value
+
+
+def test_a_rupiah_amount_is_decimal_text_only(client, auth_headers, db_session):
+    admin = auth_headers(make_user("admin", regions=()))
+    body = {"kind": "standard_amount", "programs": ["PKH"], "amount_per": "month", "legal_basis": "Uji / test"}
+    pattern = _document(client)["components"]["schemas"]["RuleCreate"]["properties"]["amount"]["pattern"]
+    for amount in (200000, 200000.5, "1e5", "1.234", "-5", "abc", "100000000000"):
+        assert not (isinstance(amount, str) and re.fullmatch(pattern, amount)), amount
+        response = client.post("/api/v1/analytics/rules", json={**body, "amount": amount}, headers=admin)
+        assert response.status_code == 422 and "amount" in response.get_json()["error"]["details"]["fields"], amount
+    for amount in ("200000", "150000.50", "99999999999.99"):
+        assert re.fullmatch(pattern, amount)
+        created = client.post("/api/v1/analytics/rules", json={**body, "amount": amount}, headers=admin)
+        assert created.status_code == 201 and created.get_json()["data"]["amount"].startswith(amount), amount
+
+
+def test_rules_across_fields_of_rules_bulk_decisions_and_export_jobs_are_documented(client, auth_headers, db_session):
+    schemas = _document(client)["components"]["schemas"]
+    kinds = {branch["properties"]["kind"]["enum"][0]: branch for branch in schemas["RuleCreate"]["anyOf"]}
+    assert kinds["standard_amount"]["required"] == ["amount", "amount_per"]
+    assert kinds["eligibility"]["required"] == ["desil_max"]
+    assert schemas["BulkDecision"]["oneOf"] == [{"required": ["ids"]}, {"required": ["filter"]}]
+    assert {"required": ["period_start", "period_end"]} in schemas["ExportJobRequest"]["anyOf"]
+    admin = auth_headers(make_user("admin", regions=()))
+    # The bulk decision's filter is a JSON object: booleans are true or false, ids integers.
+    for wrong in ({"unclaimed": 1}, {"field_proposals": "true"}, {"campaign_id": 2.5}):
+        response = client.post("/api/v1/review/decisions", json={"decision": "approve", "filter": wrong}, headers=admin)
+        assert response.status_code == 422, wrong
+    assert (
+        client.post(
+            "/api/v1/review/decisions", json={"decision": "approve", "filter": {"unclaimed": True}}, headers=admin
+        ).status_code
+        == 200
+    )
+    visits = {"what": "visits", "format": "csv"}
+    assert (
+        client.post("/api/v1/analytics/exports", json={**visits, "campaign_id": 2.5}, headers=admin).status_code == 422
+    )
+    households = client.post("/api/v1/analytics/exports", json={"what": "households"}, headers=admin)
+    assert households.status_code == 422 and "period_start" in households.get_json()["error"]["details"]["fields"]
+
+
+def test_review_and_map_export_filters_say_their_values(client, auth_headers, db_session):
+    paths = _document(client)["paths"]
+    queue = {p["name"]: p["schema"] for p in paths["/api/v1/review/queue"]["get"]["parameters"]}
+    for text in ("", "pending", " pending , approved,", ",,"):
+        assert re.fullmatch(queue["status"]["pattern"], text), text
+    for text in ("pending approved", "pendingapproved", "bogus"):
+        assert not re.fullmatch(queue["status"]["pattern"], text), text
+    export = paths["/api/v1/gis/exports/households.geojson"]["get"]
+    filters = {p["name"]: p["schema"] for p in export["parameters"]}
+    assert re.fullmatch(filters["bbox"]["pattern"], "117.1,-0.6,117.3,-0.4")
+    assert not re.fullmatch(filters["bbox"]["pattern"], "181,0,182,1")
+    assert re.fullmatch(filters["decile"]["pattern"], "1,,10") and not re.fullmatch(filters["decile"]["pattern"], "11")
+    assert "application/geo+json" in export["responses"]["200"]["content"]
+    admin = auth_headers(make_user("admin", regions=()))
+    assert client.get("/api/v1/review/queue?status=pending%20approved", headers=admin).status_code == 422
+    assert client.get("/api/v1/review/queue?status=pending,,approved", headers=admin).status_code == 200
+    geojson = "/api/v1/gis/exports/households.geojson"
+    assert client.get(f"{geojson}?bbox=181,0,182,1", headers=admin).status_code == 400
+    assert client.get(f"{geojson}?decile=11", headers=admin).status_code == 400
+    found = client.get(f"{geojson}?bbox=117.1,-0.6,117.3,-0.4&decile=1,,10", headers=admin)
+    assert found.status_code == 200 and found.get_json(force=True)["type"] == "FeatureCollection"
