@@ -1,8 +1,9 @@
 """schemathesis against /api/openapi.json as admin, supervisor, enumerator and viewer (issue 12).
 
 Runs in process (schemathesis's pytest integration, requests sent to the WSGI app) on a database of its own:
-a small demo city made for it, with a visit, a registry dry run, an export job and a target user planted so
-that operations on a record have one to find. Fixed seed. Fails on any 5xx, any failure outside the error
+a small demo city made for it, with a visit, a registry dry run, an export job, a target user, a programme
+rule, a snapshot, aid match proposals, a musyawarah round with its package and a rekap planted so that
+operations on a record have one to find. Fixed seed. Fails on any 5xx, any failure outside the error
 envelope, any undocumented status, any answer not matching its schema (schemathesis's checks, and the app's
 own response check of the test profile), and on an operation that never once answered 2xx in the whole run.
 Operations that may end the caller's session (logout, password change and reset, device revoke, user
