@@ -383,12 +383,13 @@ def set_change_member(*, change_id: int, member_id: uuid.UUID) -> None:
 
 
 def rekap_rows(*, campaign_id: int, region: str) -> list[Any]:
-    """Per kelurahan of `region` (a city or kecamatan code): its round's state and counts per section and
-    decision, in one statement over the rounds' rows."""
+    """Per kelurahan of `region` (a city or kecamatan code): its round's state, how many signed versions of its
+    berita acara it has, and counts per section and decision, in one statement over the rounds' rows."""
     return list(
         _execute(
             """
             SELECT r.code AS region_code, r.name AS kelurahan, p.name AS kecamatan, m.state, m.locked_at,
+                   (SELECT count(*) FROM musyawarah_locks l WHERE l.round_id = m.id) AS signed_versions,
                    coalesce(jsonb_object_agg(i.section, jsonb_build_object(
                        'rows', i.rows, 'setuju', i.setuju, 'tidak_setuju', i.tidak_setuju))
                        FILTER (WHERE i.section IS NOT NULL), '{}'::jsonb) AS sections
@@ -401,7 +402,7 @@ def rekap_rows(*, campaign_id: int, region: str) -> list[Any]:
                     FROM musyawarah_items WHERE round_id = m.id GROUP BY section
               ) i ON TRUE
              WHERE r.level = 'kelurahan' AND (r.code = :region OR r.code LIKE :prefix)
-             GROUP BY r.code, r.name, p.name, p.code, m.state, m.locked_at
+             GROUP BY r.code, r.name, p.name, p.code, m.id, m.state, m.locked_at
              ORDER BY p.code, r.code
             """,
             campaign=campaign_id,

@@ -50,6 +50,7 @@ def snapshot(campaign_id: int, region: str) -> dict[str, Any]:
                 "kecamatan": row.kecamatan,
                 "state": row.state or "none",
                 "locked_at": row.locked_at.isoformat() if row.locked_at else None,
+                "signed_versions": int(row.signed_versions or 0),  # 2 and more: signed again after an unlock
                 "sections": sections,
             }
         )
@@ -65,6 +66,7 @@ def _write_xlsx(out, frozen: dict[str, Any], title: str) -> None:
     header = ["Kode wilayah", "Kecamatan", "Kelurahan", "Tahap"]
     for section in SECTIONS:
         header += [f"{section} (baris)", f"{section} setuju", f"{section} tidak setuju"]
+    header.append("Versi berita acara bertanda tangan")
     sheet.write_row(3, 0, header, bold)
     index = 4
     for row in frozen["rows"]:
@@ -78,6 +80,8 @@ def _write_xlsx(out, frozen: dict[str, Any], title: str) -> None:
             for key in ("rows", "setuju", "tidak_setuju"):
                 sheet.write_number(index, column, int(figures.get(key, 0)))
                 column += 1
+        if row.get("signed_versions"):
+            sheet.write_number(index, column, row["signed_versions"])
         index += 1
     sheet.write_string(index, 2, "Jumlah / Total", bold)
     column = 4

@@ -19,7 +19,7 @@ from server.history.models import RegistryChange
 from server.households.models import Household, Member
 from server.types import RegistryStatus
 from tests.factories import make_user
-from tests.musyawarah.test_musyawarah import _household, _items, _open, _package, city  # noqa: F401 (fixture)
+from tests.musyawarah.test_musyawarah import KELURAHAN, _household, _items, _open, _package, city  # noqa: F401
 from tests.musyawarah.test_settle_merge import _members, _merge_case, _pull, _removal_row
 
 
@@ -161,6 +161,17 @@ def test_after_an_unlock_decisions_change_and_the_relock_signs_a_new_version(cli
     assert second_lock["counts"]["usulan_baru"] == {"rows": 1, "decided": 1, "setuju": 1, "tidak_setuju": 0}
     assert first_lock["scan_sha256"] != second_lock["scan_sha256"]
     assert client.get(f"/api/v1/musyawarah/{round_id}/scan", headers=headers).data == b"%PDF-1.4 signed again"
+    # the city rekap names the kelurahan's signed version
+    rekap = client.post(
+        "/api/v1/musyawarah/rekap", json={"campaign_id": city["campaign"].id, "region": "64.72.01"}, headers=headers
+    ).get_json()["data"]
+    rawa = next(row for row in rekap["result"]["snapshot"]["rows"] if row["region_code"] == KELURAHAN)
+    assert rawa["state"] == "locked" and rawa["signed_versions"] == 2
+    sheet = load_workbook(io.BytesIO(client.get(f"/api/v1/jobs/{rekap['id']}/file", headers=headers).data))["Rekap"]
+    rawa_row = next(row for row in sheet.iter_rows(values_only=True) if row[0] == KELURAHAN)
+    assert rawa_row[-1] == 2
+    pdf = client.get(f"/api/v1/musyawarah/rekap/{rekap['id']}.pdf", headers=headers)
+    assert "locked (versi 2)" in " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
 
 
 def test_an_unlock_that_changes_no_decision_relocks_with_a_new_scan(client, auth_headers, city):  # noqa: F811
