@@ -16,7 +16,8 @@ present or one moved, house condition, GPS near the registered point, one photo 
 visits), pushes when it holds 1-5 unsent visits, uploads the photos it declared (tus: create + one PATCH of a
 ~40 kB JPEG), and pulls changes since its cursor every third push. A share `--cut` of pushes is cut before
 the answer arrives (the read times out after 1 ms: the server goes on and commits) and the same batch is sent
-again until an answer comes, as the PWA's outbox does.
+again until an answer comes, as the PWA's outbox does. A login or pull answered 503 (server busy) or 429 is
+tried again after its Retry-After, as the app does; the refusal is counted as that operation's error.
 
 Reported: per operation count, errors, p50/p95/p99 in ms and throughput; then the ledger check: every visit
 id a phone got `created`, `duplicate` or `accepted_with_conflict` for is in `visits` exactly once, no visit of
@@ -209,26 +210,30 @@ def phone(base, username, args, stats: Stats, ledger: Ledger, photo: bytes, star
     try:
         start.wait()
         time.sleep(rng.uniform(0, min(10.0, args.duration / 10)))  # phones do not all start in the same second
-        response = stats.timed(
-            "login",
-            lambda: session.post(
-                f"{base}/api/v1/auth/login",
-                json={"username": username, "password": PASSWORD, "device_name": f"bench {username}"},
-                timeout=120,
-            ),
+        response = _patiently(
+            lambda: stats.timed(
+                "login",
+                lambda: session.post(
+                    f"{base}/api/v1/auth/login",
+                    json={"username": username, "password": PASSWORD, "device_name": f"bench {username}"},
+                    timeout=120,
+                ),
+            )
         )
         response.raise_for_status()
         session.headers["Authorization"] = f"Bearer {response.json()['data']['access_token']}"
         session.headers["Accept-Encoding"] = "gzip"
         households, cursor = [], None
         while True:
-            page = stats.timed(
-                "pull_first_page" if cursor is None else "pull_next_page",
-                lambda cursor=cursor: session.get(
-                    f"{base}/api/v1/sync/pull",
-                    params={"limit": 500, **({"cursor": cursor} if cursor else {})},
-                    timeout=300,
-                ),
+            page = _patiently(
+                lambda cursor=cursor: stats.timed(
+                    "pull_first_page" if cursor is None else "pull_next_page",
+                    lambda: session.get(
+                        f"{base}/api/v1/sync/pull",
+                        params={"limit": 500, **({"cursor": cursor} if cursor else {})},
+                        timeout=300,
+                    ),
+                )
             )
             page.raise_for_status()
             body = page.json()
@@ -267,6 +272,17 @@ def phone(base, username, args, stats: Stats, ledger: Ledger, photo: bytes, star
     except Exception as error:  # a phone's failure is reported, never hides the others'
         with stats.lock:
             stats.errors["phone"].append(f"{username}: {type(error).__name__}: {str(error)[:200]}")
+
+
+def _patiently(call, attempts: int = 10) -> requests.Response:
+    """As the app does: a 503 (server busy) or 429 (rate limit) is tried again after its Retry-After (each
+    refusal stays counted as an error of its operation)."""
+    for _ in range(attempts - 1):
+        response = call()
+        if response.status_code not in (429, 503):
+            return response
+        time.sleep(min(60.0, float(response.headers.get("Retry-After") or 5)))
+    return call()
 
 
 def _visit(rng, household: dict, uploads: list, photo: bytes, photo_share: float) -> dict:

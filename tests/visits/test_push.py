@@ -74,6 +74,31 @@ def test_replaying_a_push_any_number_of_times_leaves_the_same_state(sync_ctx, sy
     assert stored[0].answers["house_condition"]["floor_area"] == 36
 
 
+def test_the_answers_are_stored_as_sent(sync_ctx, sync_client):
+    """The form's answers reach `visits.answers` as the phone sent them, dates, ids, fractions and letters beyond
+    ASCII included, and a replay is still recognised (the content hash is of the loaded item, not of the row)."""
+    enumerator, homes = _world(1)
+    baby = {"member_id": None, "presence": "new", "name": "Bayi Ñoñó Ülfah", "sex": 2, "birth_date": "2026-02-03"}
+    present = {"member_id": str(uuid.uuid4()), "presence": "present"}
+    item = visit_item(
+        homes[0],
+        members=[baby, present],
+        house_condition={"floor": "cement", "lighting": "pln_900", "floor_area": 36.25},
+        aid_reported=["PKH"],
+        notes="Catatan: rumah 2½ lantai",
+    )
+    assert _push(sync_client, enumerator, [item])[0]["status"] in {"created", "accepted_with_conflict"}
+    [stored] = _stored([item["id"]])
+    member = stored.answers["members"][0]
+    assert (member["name"], member["birth_date"], member["presence"]) == (baby["name"], "2026-02-03", "new")
+    assert stored.answers["members"][1]["member_id"] == present["member_id"]
+    assert stored.answers["house_condition"]["floor_area"] == 36.25 and stored.answers["aid_reported"] == ["PKH"]
+    assert stored.notes == "Catatan: rumah 2½ lantai" and stored.device_time == datetime(
+        2026, 11, 28, 1, 12, tzinfo=UTC
+    )
+    assert _push(sync_client, enumerator, [item])[0]["status"] == "duplicate"
+
+
 def test_a_batch_cut_off_midway_and_retried_whole_loses_and_doubles_nothing(sync_ctx, sync_client):
     enumerator, homes = _world(6)
     items = [visit_item(home) for home in homes]
