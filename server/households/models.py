@@ -74,6 +74,13 @@ class Household(db.Model):
             postgresql_using="gin",
             postgresql_ops={"head_name": "gin_trgm_ops"},
         ),
+        # The orders a household list may be sorted by (households/queries.SORTS), read in index order. The name's
+        # is on head_name alone: with (head_name, id) it covered the name search's head scan, which PostgreSQL
+        # then ran as an index-only scan testing `%` on every row (q=Agus 2.4x slower than the trigram index).
+        sa.Index("ix_households_head_name", "head_name"),
+        sa.Index("ix_households_decile_sort", sa.text("coalesce(decile, 11)"), "id"),
+        sa.Index("ix_households_verification_status_id", "verification_status", "id"),
+        sa.Index("ix_households_updated_at_id", "updated_at", "id"),
     )
 
 
