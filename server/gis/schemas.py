@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from server.openapi.schemas import list_pattern
 from server.types import RegistryStatus, VerificationStatus
 
 
@@ -46,12 +47,6 @@ class FeatureCollectionSchema(Schema):
     features = fields.List(fields.Nested(FeatureSchema), required=True)
 
 
-def _list_of(values: list[str]) -> str:
-    """A comma-separated list of known values, as ogc._value reads it (empty parts skipped, one at least)."""
-    value = "(?:" + "|".join(values) + ")"
-    return rf"^,*{value}(,+{value})*,*$"
-
-
 _LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]+)?)"
 _LAT = r"-?(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?)"
 # The households export's filters as ogc._value and ogc._bbox read them (anything else is a 400).
@@ -61,17 +56,17 @@ EXPORT_FILTERS = [
         ("kelurahan", {"type": "string", "pattern": r"^[0-9.]*[0-9][0-9.]*$", "maxLength": 13}, "Region code"),
         (
             "verification_status",
-            {"type": "string", "pattern": _list_of([s.value for s in VerificationStatus]), "maxLength": 200},
+            {"type": "string", "pattern": list_pattern([s.value for s in VerificationStatus]), "maxLength": 200},
             "Comma-separated list",
         ),
         (
             "registry_status",
-            {"type": "string", "pattern": _list_of([s.value for s in RegistryStatus]), "maxLength": 200},
+            {"type": "string", "pattern": list_pattern([s.value for s in RegistryStatus]), "maxLength": 200},
             "Comma-separated list",
         ),
         (
             "decile",
-            {"type": "string", "pattern": _list_of([str(n) for n in range(10, 0, -1)]), "maxLength": 200},
+            {"type": "string", "pattern": list_pattern([str(n) for n in range(10, 0, -1)]), "maxLength": 200},
             "e.g. 1,2,3,4",
         ),
         ("programme", {"type": "string", "maxLength": 200}, "Programme code"),

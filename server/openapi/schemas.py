@@ -1,6 +1,7 @@
 """Marshmallow schemas shared by every route's documentation: the error envelope and list metadata; and the
 JSON body's boolean field (`JsonBoolean`), which takes `true` and `false` only, and its money field
-(`DecimalText`), which takes a decimal number written as text only."""
+(`DecimalText`), which takes a decimal number written as text only; the pattern of a comma-separated filter
+of known values (`list_pattern`)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,14 @@ class DecimalText(fields.Decimal):
         if not isinstance(value, str) or not re.match(self.PATTERN, value):
             raise self.make_error("invalid", input=value)
         return Decimal(value)
+
+
+def list_pattern(values: list[str], *, blanks: str = "", empty: bool = False) -> str:
+    """The document's pattern of a comma-separated list of known values read by splitting on commas and
+    skipping empty parts: `blanks` is what the reader strips around a part (a regex class, e.g. `\\s`), and
+    `empty` whether a list with no value at all is accepted (no filter)."""
+    value = "(?:" + "|".join(values) + ")"
+    space = f"{blanks}*" if blanks else ""
+    skipped = f"[{blanks},]*"
+    listed = f"{value}({space},{skipped}{value})*{skipped}"
+    return f"^{skipped}({listed})?$" if empty else f"^{skipped}{listed}$"

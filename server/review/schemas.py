@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from server.openapi.schemas import JsonBoolean, ListMetaSchema
+from server.openapi.schemas import JsonBoolean, ListMetaSchema, list_pattern
 from server.review import catalog
 from server.review.queries import SORTS
 from server.types import Outcome, ReviewStatus
@@ -14,13 +14,6 @@ from server.types import Outcome, ReviewStatus
 STATUSES = [status.value for status in ReviewStatus]
 OUTCOMES = [outcome.value for outcome in Outcome]
 LIST_TEXT = "Comma-separated list"
-
-
-def _list_of(values: list[str]) -> str:
-    """The pattern of a comma-separated list of known values, as `QueueFilterSchema.split` reads it: spaces
-    and empty parts ignored, every other part one of the values (an empty list is no filter)."""
-    value = "(?:" + "|".join(values) + ")"
-    return rf"^[\s,]*({value}(\s*,[\s,]*{value})*[\s,]*)?$"
 
 
 class QueueFilterSchema(Schema):
@@ -33,7 +26,7 @@ class QueueFilterSchema(Schema):
         load_default="pending",
         metadata={
             "description": f"{LIST_TEXT} of {', '.join(STATUSES)} (default pending)",
-            "pattern": _list_of(STATUSES),
+            "pattern": list_pattern(STATUSES, blanks=r"\s", empty=True),
         },
     )
     campaign_id = fields.Integer(allow_none=True)
@@ -41,7 +34,12 @@ class QueueFilterSchema(Schema):
         validate=validate.Regexp(r"^[0-9.]{2,13}$"), metadata={"description": "Kecamatan or kelurahan code"}
     )
     enumerator_id = fields.Integer()
-    outcome = fields.String(metadata={"description": f"{LIST_TEXT} of outcomes", "pattern": _list_of(OUTCOMES)})
+    outcome = fields.String(
+        metadata={
+            "description": f"{LIST_TEXT} of outcomes",
+            "pattern": list_pattern(OUTCOMES, blanks=r"\s", empty=True),
+        }
+    )
     flag = fields.String(metadata={"description": f"{LIST_TEXT} of flags; a visit must carry all of them"})
     received_from = fields.AwareDateTime()
     received_to = fields.AwareDateTime()
