@@ -1,16 +1,19 @@
 """Benchmark of the map and the OGC API on the demo city: vector tiles through gunicorn (uncached and cached,
 server time from the access log) beside the tile's own SQL, and ogr2ogr of every household from the OGC API.
 
-    DATABASE_URL=... .venv/bin/python bench/gis.py [--households 42124] [--tiles 120] [--workers 1]
+    DATABASE_URL=... .venv/bin/python bench/gis.py [--households 42124,200000] [--tiles 120] [--workers 1]
+                                                   [--gdal-default-pages]
 
-Creates a scratch database `verval_bench_gis` (dropped at the end) holding the demo city, starts gunicorn and
+For each size (one run, so the sizes are compared at the same load): creates a scratch database
+`verval_bench_gis` (dropped after it) holding a generated city of that many households, starts gunicorn and
 reads as the demo admin with a personal access token (as QGIS would). Measured:
 - household tiles at zoom 14 (one request per tile and kecamatan with households, as the map's per-kecamatan
   sources ask): first request = uncached (tile cache miss; the kecamatan's facts cache already warm), second =
   cached; p50/p95 of gunicorn's server time, and p50/p95 of the same tiles' SQL alone (server/gis/queries.py);
 - kelurahan tiles at zooms 10-14 over the city (uncached, aggregates warm) and the cold cost of a kecamatan's
   facts and aggregates;
-- `ogr2ogr -f GPKG` of all households from `OAPIF:<url>/ogc/` (GDAL's default page size and PAGE_SIZE=10000).
+- `ogr2ogr -f GPKG` of all households from `OAPIF:<url>/ogc/` with PAGE_SIZE=10000 (and, with
+  --gdal-default-pages, GDAL 3.6's default page of 10: ~8 minutes for the demo city, ~40 for 200,000).
 Targets (issue 17): household tile p95 < 50 ms uncached, < 5 ms cached; kelurahan tiles < 60 ms; ogr2ogr < 30 s.
 """
 
@@ -78,14 +81,41 @@ def sql_times(url: str, tiles: list[tuple[int, int, int, str]]) -> list[float]:
     return times
 
 
+def analytics_run(url: str) -> float:
+    """The analytics run of the current period, computed as the refresh job does after an import (the map's
+    kelurahan figures read it; without it the first tile request would compute it for the whole city)."""
+    from server import create_app
+    from server.analytics.service import current_period, period_run
+    from server.unit_of_work import unit_of_work
+
+    app = create_app({"PROFILE": "development", "SQLALCHEMY_DATABASE_URI": url})
+    started = time.perf_counter()
+    with app.app_context():
+        from server.extensions import db
+
+        with unit_of_work():
+            period_run(None, *current_period())
+        db.session.remove()
+        db.engine.dispose()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--households", type=int, default=42124)
+    parser.add_argument("--households", default="42124", help="comma-separated sizes, e.g. 42124,200000")
     parser.add_argument("--tiles", type=int, default=120)
     parser.add_argument("--workers", type=int, default=1)  # the tile cache is per process
+    parser.add_argument("--gdal-default-pages", action="store_true", help="also ogr2ogr with pages of 10")
     args = parser.parse_args()
+    for size in (int(value) for value in args.households.split(",")):
+        print(f"== {size} households (load {os.getloadavg()[0]:.1f})", flush=True)
+        measure(size, args)
+
+
+def measure(households: int, args) -> None:
     with scratch_database(NAME) as url:
-        print(f"demo city of {args.households} households: {load_demo(url, args.households):.1f} s")
+        print(f"demo city of {households} households: {load_demo(url, households):.1f} s", flush=True)
+        print(f"analytics run of the current period (the refresh job's work): {analytics_run(url):.1f} s", flush=True)
         with gunicorn(url, workers=args.workers) as (base, log):
             session = requests.Session()
             login = session.post(
@@ -103,7 +133,7 @@ def main() -> None:
             versions = {source["region"]: source["version"] for source in index[0]["sources"]}
             started = time.perf_counter()
             for kec in sorted(versions):  # cold: facts and aggregates of each kecamatan
-                gis.get(f"{base}/api/v1/tiles/kelurahan/10/843/511.mvt?region={kec}&v={versions[kec]}", timeout=120)
+                gis.get(f"{base}/api/v1/tiles/kelurahan/10/843/511.mvt?region={kec}&v={versions[kec]}", timeout=900)
             cold = (time.perf_counter() - started) / len(versions) * 1000
             print(f"cold kecamatan (facts + aggregates + first kelurahan tile): {cold:.0f} ms per kecamatan (client)")
 
@@ -143,7 +173,8 @@ def main() -> None:
 
             with tempfile.TemporaryDirectory() as folder:
                 env = {**os.environ, "GDAL_HTTP_HEADERS": f"Authorization: Bearer {token['token']}"}
-                for options in ([], ["-oo", "PAGE_SIZE=10000"]):
+                runs = ([[]] if args.gdal_default_pages else []) + [["-oo", "PAGE_SIZE=10000"]]
+                for options in runs:
                     out = Path(folder) / f"households{len(options)}.gpkg"
                     started = time.perf_counter()
                     done = subprocess.run(
@@ -163,6 +194,7 @@ def main() -> None:
                         f"ogr2ogr OAPIF -> GPKG {' '.join(options) or '(default page size)'}: {elapsed:.1f} s,"
                         f" {features.strip()}, exit {done.returncode} (items requests so far: {pages})"
                     )
+        print(f"(load {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,12 @@
 pwa/staff/map.js), a choropleth whose metric the user picks, layer toggles and a legend; without WebGL (or
 JavaScript) the server-drawn SVG choropleth and the table of kelurahan stay instead. Tiles for the page are
 served under /staff/peta/tiles with the workspace's session, through the same service as /api/v1/tiles.
+
+One filter state: the page reads the household list's filters from its query string (the list's names; the map
+and the list link to each other with the same query), its tiles carry them as the OGC households parameters,
+and its kelurahan table follows them and, with `terlihat=1&bbox=…` ("Hanya yang terlihat di peta"), the map's
+visible extent (/staff/peta/tabel answers the table alone for the map to swap in). The basemap, none by
+default, is server/gis/basemap.py's.
 """
 
 from __future__ import annotations
