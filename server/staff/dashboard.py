@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from server.auth.access import Actor
 from server.staff import queries
+from server.staff.cache import AreaCache, forget_all
 from server.visits.form import OUTCOMES
 
 # A phone not seen for longer than this is shown as a warning.
@@ -17,25 +17,16 @@ STALE_AFTER = timedelta(days=2)
 # The dashboard's figures are aggregates over every visit of the area: computed at most once a minute per
 # area and process, and the page says when (a supervisor's reload is then instant, bench/README.md).
 CACHE_SECONDS = 60
-_cache: dict[tuple, tuple[float, dict[str, Any]]] = {}
+_cache = AreaCache(CACHE_SECONDS)
 
 
 def overview(actor: Actor, kecamatan: str | None = None) -> dict[str, Any]:
-    key = ("all" if actor.is_admin else tuple(sorted(actor.region_codes)), kecamatan)
-    now = time.monotonic()
-    cached = _cache.get(key)
-    if cached and cached[0] > now:
-        return cached[1]
-    data = _compute(actor, kecamatan)
-    if len(_cache) > 500:
-        _cache.clear()
-    _cache[key] = (now + CACHE_SECONDS, data)
-    return data
+    return _cache.get(actor, kecamatan, lambda: _compute(actor, kecamatan))
 
 
 def forget() -> None:
     """Drop every cached figure (tests; a page that has just changed the numbers)."""
-    _cache.clear()
+    forget_all()
 
 
 def _compute(actor: Actor, kecamatan: str | None) -> dict[str, Any]:
