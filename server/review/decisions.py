@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from server.audit.service import record, record_many
 from server.auth.access import Actor
@@ -293,11 +294,13 @@ def _write(
             **({"verification_status": status} if status else {}),
         )
     decided = [plan.visit.id for plan in plans]
-    others = queries.pending_visits_of(household_ids=list(approved), excluding=decided)
+    others = queries.supersede_visits(
+        household_ids=list(approved), status=ReviewStatus.PENDING.value, excluding=decided, at=at
+    )
     by_household = {plan.household.id: plan for plan in plans}
-    for other in others:
-        by_household[other.household_id].superseded.append(other.id)
-    _mark_superseded(others, {other.id: approved[other.household_id] for other in others}, at)
+    for visit_id, household_id, _version in others:
+        by_household[household_id].superseded.append(visit_id)
+    _superseded(others, {visit_id: approved[household_id] for visit_id, household_id, _ in others}, at)
     history.add_rows(rows)
     queries.add_reviews(
         rows=[
@@ -345,54 +348,50 @@ def _committed(obj: Any, **values: Any) -> None:
         set_committed_value(obj, key, value)
 
 
-def _mark_superseded(visits: list[Visit], by: dict[uuid.UUID, uuid.UUID], at: datetime) -> None:
+def _superseded(visits: list[tuple[uuid.UUID, uuid.UUID, int]], by: dict[uuid.UUID, uuid.UUID], at: datetime) -> None:
+    """What follows the visits' superseding (queries.supersede_visits: id, household id, new review version):
+    loaded objects learn their new state, a review row and an audit row each."""
     if not visits:
         return
-    queries.update_decided_visits(
-        ids=[visit.id for visit in visits],
-        status=ReviewStatus.SUPERSEDED.value,
-        reviewer_id=None,
-        comment=None,
-        reason_code=None,
-        at=at,
-        keep_review=True,
-    )
-    for visit in visits:
-        _committed(
-            visit,
-            review_status=ReviewStatus.SUPERSEDED,
-            review_version=visit.review_version + 1,
-            reviewed_at=at,
-            claimed_by_id=None,
-            claimed_until=None,
-        )
+    for visit_id, _household_id, version in visits:
+        visit = db.session.identity_map.get(identity_key(Visit, visit_id))
+        if visit is not None:
+            _committed(
+                visit,
+                review_status=ReviewStatus.SUPERSEDED,
+                review_version=version,
+                reviewed_at=at,
+                claimed_by_id=None,
+                claimed_until=None,
+            )
     queries.add_reviews(
         rows=[
             {
-                "visit_id": visit.id,
+                "visit_id": visit_id,
                 "reviewer_id": None,
                 "decision": "supersede",
                 "reason_code": None,
-                "comment": f"superseded by {by[visit.id]}",
+                "comment": f"superseded by {by[visit_id]}",
                 "via": ReviewVia.SYSTEM.value,
                 "created_at": at,
             }
-            for visit in visits
+            for visit_id, _household_id, _version in visits
         ]
     )
     record_many(
         "visit.supersede",
         object_type="visit",
-        entries=[(visit.id, {"superseded_by": str(by[visit.id])}) for visit in visits],
+        entries=[(visit_id, {"superseded_by": str(by[visit_id])}) for visit_id, _household_id, _version in visits],
     )
 
 
 def supersede_revisits(new_visits: dict[uuid.UUID, uuid.UUID]) -> list[uuid.UUID]:
     """A new visit of a household sent back for a revisit supersedes the visit sent back (kept, visible,
     a history row and an audit row each). `new_visits`: {household id: the new visit's id}."""
-    old = queries.revisit_visits_of(household_ids=list(new_visits))
-    _mark_superseded(old, {visit.id: new_visits[visit.household_id] for visit in old}, datetime.now(UTC))
-    return [visit.id for visit in old]
+    at = datetime.now(UTC)
+    old = queries.supersede_visits(household_ids=list(new_visits), status=ReviewStatus.REVISIT.value, at=at)
+    _superseded(old, {visit_id: new_visits[household_id] for visit_id, household_id, _ in old}, at)
+    return [visit_id for visit_id, _household_id, _version in old]
 
 
 # --- what approval does -------------------------------------------------------------------------------------

@@ -251,17 +251,36 @@ def other_pending_visits(*, household_id: uuid.UUID, excluding: uuid.UUID) -> li
     )
 
 
-def revisit_visits_of(*, household_ids: list[uuid.UUID]) -> list[Visit]:
-    """Visits sent back for a revisit (a new visit of the household supersedes them)."""
+def supersede_visits(
+    *, household_ids: list[uuid.UUID], status: str, excluding: list[uuid.UUID] | None = None, at: datetime
+) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
+    """The households' visits in `status` (but `excluding`) become `superseded` in one statement, locked in id
+    order first (as every decision locks); who decided them and why is kept. Returns (id, household id, new
+    review version) of each."""
     if not household_ids:
         return []
-    return list(
-        db.session.execute(
-            sa.select(Visit)
-            .where(Visit.household_id.in_(household_ids), Visit.review_status == "revisit")
-            .with_for_update()
-        ).scalars()
+    rows = db.session.execute(
+        sa.text(
+            """
+            UPDATE visits v
+               SET review_status = 'superseded', review_version = v.review_version + 1, reviewed_at = :at,
+                   claimed_by_id = NULL, claimed_until = NULL
+              FROM (SELECT id FROM visits
+                     WHERE household_id = ANY(CAST(:households AS uuid[])) AND review_status = :status
+                       AND id <> ALL(CAST(:excluding AS uuid[]))
+                     ORDER BY id FOR UPDATE) AS locked
+             WHERE v.id = locked.id
+         RETURNING v.id, v.household_id, v.review_version
+            """
+        ),
+        {
+            "households": [str(h) for h in household_ids],
+            "status": status,
+            "excluding": [str(v) for v in excluding or ()],
+            "at": at,
+        },
     )
+    return sorted(((row.id, row.household_id, row.review_version) for row in rows), key=lambda row: str(row[0]))
 
 
 def add_reviews(*, rows: list[dict[str, Any]]) -> None:
@@ -452,24 +471,6 @@ def latest_house_conditions(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
     return {household_id: value for household_id, value in rows}
 
 
-def pending_visits_of(*, household_ids: list[uuid.UUID], excluding: list[uuid.UUID]) -> list[Visit]:
-    """Pending visits of these households other than `excluding`, row-locked (they are about to be superseded)."""
-    if not household_ids:
-        return []
-    return list(
-        db.session.execute(
-            sa.select(Visit)
-            .where(
-                Visit.household_id.in_(household_ids),
-                Visit.review_status == "pending",
-                Visit.id.not_in(excluding),
-            )
-            .order_by(Visit.id)
-            .with_for_update()
-        ).scalars()
-    )
-
-
 def set_locations_from_visits(*, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
     """Households (household id, visit id) take the visit's fix as their registered point."""
     if pairs:
@@ -528,10 +529,8 @@ def update_decided_visits(
     comment: str | None,
     reason_code: str | None,
     at: datetime,
-    keep_review: bool = False,
 ) -> None:
-    """The decision on these visits in one statement (review version bumped, claims released). `keep_review`:
-    only the status changes (a superseded visit keeps who decided it and why)."""
+    """The decision on these visits in one statement (review version bumped, claims released)."""
     if not ids:
         return
     values: dict[str, Any] = {
@@ -540,9 +539,10 @@ def update_decided_visits(
         "reviewed_at": at,
         "claimed_by_id": None,
         "claimed_until": None,
+        "reviewed_by_id": reviewer_id,
+        "review_comment": comment,
+        "review_reason_code": reason_code,
     }
-    if not keep_review:
-        values |= {"reviewed_by_id": reviewer_id, "review_comment": comment, "review_reason_code": reason_code}
     db.session.execute(
         sa.update(Visit).where(Visit.id.in_(ids)).values(**values).execution_options(synchronize_session=False)
     )
