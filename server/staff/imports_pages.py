@@ -71,15 +71,54 @@ def imports_page():
                 stored = start_upload(g.actor)
                 append_upload(g.actor, uuid.UUID(stored["id"]), 0, io.BytesIO(data), len(data))
                 return redirect(url_for("staff.imports_report", import_id=imported.id, upload=stored["id"]))
+    return _imports_index(problems)
+
+
+def _imports_index(problems: list[str], aid_problems: list[str] | None = None, form: dict | None = None):
     recent = imports.list_imports(g.actor, limit=20)
-    return render_template("staff/imports/index.html", problems=problems, recent=recent), (422 if problems else 200)
+    return render_template(
+        "staff/imports/index.html",
+        problems=problems,
+        aid_problems=aid_problems or [],
+        recent=recent,
+        programs=list_programs(),
+        form=form or {},
+    ), (422 if problems or aid_problems else 200)
+
+
+@bp.post("/impor/bantuan")
+@staff_view(*OFFICE)
+def imports_aid():
+    """Upload an agency's recipient list for one programme and period: a dry run first, as for the registry
+    (exact NIK / No. KK matches counted, the rest become match proposals when confirmed)."""
+    check_form()
+    form = {key: request.form.get(key, "").strip() for key in ("program", "period_start", "period_end")}
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    try:
+        period_start, period_end = date.fromisoformat(form["period_start"]), date.fromisoformat(form["period_end"])
+    except ValueError:
+        return _imports_index([], [localized("Isi awal dan akhir periode / Fill in the period's start and end")], form)
+    if not data:
+        return _imports_index([], [localized("Pilih berkas CSV atau XLSX / Choose a CSV or XLSX file")], form)
+    filename = printable(upload.filename or "bantuan")[:255]
+    try:
+        imported = imports.import_aid(data, filename, program_code=form["program"], period_start=period_start,
+                                      period_end=period_end, actor=g.actor, dry_run=True)  # fmt: skip
+    except (ValidationError, AppError) as error:
+        return _imports_index([], _problems(error), form)
+    stored = start_upload(g.actor)
+    append_upload(g.actor, uuid.UUID(stored["id"]), 0, io.BytesIO(data), len(data))
+    return redirect(url_for("staff.imports_report", import_id=imported.id, upload=stored["id"], **form))
 
 
 @bp.get("/impor/<int:import_id>")
 @staff_view(*OFFICE)
 def imports_report(import_id: int):
     report = imports.import_report(_visible(import_id))
-    return render_template("staff/imports/report.html", r=report, upload=request.args.get("upload"))
+    # An aid list's confirmation needs its programme's period again (the dry run's row does not keep it).
+    period = {key: request.args.get(key, "") for key in ("program", "period_start", "period_end")}
+    return render_template("staff/imports/report.html", r=report, upload=request.args.get("upload"), period=period)
 
 
 @bp.get("/impor/<int:import_id>/penolakan.csv")
@@ -101,8 +140,20 @@ def imports_confirm(import_id: int):
 
     dry = _visible(import_id)
     stream = open_upload(g.actor, uuid.UUID(request.form.get("upload", "")))
-    job = enqueue(import_jobs.REGISTRY, {"filename": dry.filename, "dry_run": False, "as_of": None},
-                  actor=g.actor, upload=stream)  # fmt: skip
+    if dry.kind.startswith("aid:"):
+        try:
+            period = {key: date.fromisoformat(request.form.get(key, "")).isoformat()
+                      for key in ("period_start", "period_end")}  # fmt: skip
+        except ValueError:
+            raise AppError(NOT_FOUND) from None  # the report's form always carries them
+        program = request.form.get("program", "")
+        if f"aid:{program}"[:24] != dry.kind:  # the programme the dry run checked (its kind keeps 20 characters)
+            raise AppError(NOT_FOUND)
+        payload = {"filename": dry.filename, "program": program, "dry_run": False, **period}
+        job = enqueue(import_jobs.AID, payload, actor=g.actor, upload=stream)
+    else:
+        job = enqueue(import_jobs.REGISTRY, {"filename": dry.filename, "dry_run": False, "as_of": None},
+                      actor=g.actor, upload=stream)  # fmt: skip
     return redirect(url_for("staff.job", job_id=job.id))
 
 

@@ -134,6 +134,17 @@ IMPORT_COUNTS = {
     "locked_conflicts": _l("konflik tertahan"),
     "members_updated": _l("anggota diperbarui"),
     "members_removed": _l("anggota dihapus dari registri"),
+    # Aid lists
+    "exact_matches": _l("cocok persis (NIK / No. KK)"),
+    "receipts_inserted": _l("bantuan dicatat baru"),
+    "receipts_updated": _l("bantuan diperbarui"),
+    "receipts_unchanged": _l("bantuan tidak berubah"),
+    "paid_again_in_file": _l("dibayar lebih dari sekali dalam berkas"),
+    "not_in_registry": _l("tidak ada di registri"),
+    "invalid_nik": _l("NIK tidak valid"),
+    "unmatched": _l("tidak cocok persis"),
+    "proposals_created": _l("usulan pencocokan baru"),
+    "proposals_already_open": _l("usulan yang sudah menunggu"),
 }
 
 ACTIONS = {

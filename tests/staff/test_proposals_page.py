@@ -108,3 +108,40 @@ def test_without_the_csrf_token_nothing_is_decided(client, auth_headers, staff_l
     db_session.expire_all()
     assert db_session.get(AidMatchProposal, fuzzy.id).state == "pending"
     assert re.search(r"Dewi Lestary", client.get(PAGE).text)
+
+
+def test_an_aid_list_uploaded_on_the_page_is_checked_then_confirmed(client, staff_login, db_session):
+    """The imports page takes an aid list too: a dry run with its counts, then the import as a job, whose
+    fuzzy rows wait on the proposals page."""
+    program = AidProgram(code="T-BPNT-UI", name="BPNT Uji", level="national", unit="family", form="non_cash",
+                         category="food", period="monthly")  # fmt: skip
+    db_session.add(program)
+    household = make_household(region_code="64.72.01.1001", head_name="Bambang Sutrisno")
+    make_member(household, name="Bambang Sutrisno", relationship_code=1)
+    token = staff_login(client, make_user("supervisor", ["64.72.01"]))
+    text = (
+        "no_kk,nama,kode_kelurahan\n"
+        f"{household.kk_number},Bambang Sutrisno,64.72.01.1001\n"
+        "6472012001209998,Bambang Sutrisna,64.72.01.1001\n"
+    )
+    form = {"csrf_token": token, "program": program.code, "period_start": "2026-01-01", "period_end": "2026-01-31"}
+    missing = client.post("/staff/impor/bantuan", data={**form, "period_end": ""})
+    assert missing.status_code == 422 and "periode" in missing.text
+    checked = client.post(
+        "/staff/impor/bantuan", data={**form, "file": (io.BytesIO(text.encode()), "bpnt.csv")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert checked.status_code == 302, checked.text[:400]
+    report = client.get(checked.headers["Location"]).text
+    assert "Belum ada yang diubah" in report and "cocok persis" in report
+    assert db_session.execute(sa.select(AidReceipt).where(AidReceipt.program_id == program.id)).first() is None
+    confirm_url = re.search(r'action="(/staff/impor/\d+/konfirmasi)"', report).group(1)
+    hidden = dict(re.findall(r'type="hidden" name="([a-z_]+)" value="([^"]*)"', report))
+    assert hidden["program"] == program.code and hidden["period_end"] == "2026-01-31"
+    job = client.post(confirm_url, data=hidden)
+    assert job.status_code == 302 and "/staff/tugas/" in job.headers["Location"]
+    assert "Selesai." in client.get(job.headers["Location"]).text
+    db_session.expire_all()
+    receipts = db_session.execute(sa.select(AidReceipt).where(AidReceipt.program_id == program.id)).scalars().all()
+    assert len(receipts) == 2 and {r.household_id for r in receipts} == {household.id, None}
+    assert "Bambang Sutrisna" in client.get(PAGE).text  # the fuzzy row waits for a decision
