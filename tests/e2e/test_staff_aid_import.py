@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.e2e.staff_pages import check_page, desktop, log_in, make_staff_user
+from tests.e2e.staff_pages import check_page, desktop, log_in, make_staff_user, shoot
 
 USER = "bantuan-supervisor"
 
@@ -60,6 +60,7 @@ def test_a_supervisor_uploads_an_aid_list_and_decides_its_proposal(browser, live
     proposal = page.locator("li.panel", has_text="Joko Santosa Bantuan")
     assert proposal.get_by_role("radio", name="Joko Santoso Bantuan").is_checked()  # the best candidate first
     check_page(page, "aid match proposals")
+    shoot(page, "11-aid-proposals")
     proposal.get_by_role("button", name="Konfirmasi kandidat terpilih").click()
     page.wait_for_url("**selesai=confirmed**")
     assert page.locator("li.panel", has_text="Joko Santosa Bantuan").count() == 0
