@@ -22,12 +22,13 @@ gunicorn 27, not 23: 23's gthread worker stopped polling once its open connectio
 3146 and 3407; tests/serving/test_idle_connections.py). A browser opening its parallel connections at once
 was enough with 4 threads.
 
-Request limits (issue 12, finding 9). gunicorn answers what it refuses before the app sees it, with a plain
-HTML 400, so its limits sit above the app's: a request line may be up to 8190 bytes (gunicorn's maximum;
-0 would mean unlimited, which a proxy-less server should not allow), and the app answers URLs longer than
-MAX_URL_LENGTH (4096) with 414 in the JSON envelope. Only a request line over 8190 bytes, more than 100
-header fields or a header field over 8190 bytes still gets gunicorn's plain 400: the server cannot parse
-such a request at all. A JWT (~400 bytes) or the staff cookie is far below the header limit.
+Request limits (issue 12, finding 9). gunicorn answers what it refuses before the app sees it, with its
+own plain HTML page, so its limits sit above the app's: a request line may be up to 8190 bytes (gunicorn's
+maximum; 0 would mean unlimited, which a proxy-less server should not allow), and the app answers URLs
+longer than MAX_URL_LENGTH (4096) with 414 in the JSON envelope. Only a request line over 8190 bytes
+(gunicorn's plain 414), more than 100 header fields or a header field over 8190 bytes (its plain 400) still
+get gunicorn's page: the server cannot parse such a request at all. A JWT (~400 bytes) or the staff cookie
+is far below the header limit.
 """
 
 import os

@@ -7,7 +7,7 @@ surrogate: PostgreSQL cannot store NUL, drivers cannot encode surrogates, and no
 answer is the catalogue's 422 naming the field (`details.fields`), never a 500 from deep inside.
 
 URLs longer than MAX_URL_LENGTH (4096) get 414 in the envelope. gunicorn (gunicorn.conf.py) lets request
-lines up to 8190 bytes, its maximum, reach the app; only longer ones get gunicorn's own plain 400.
+lines up to 8190 bytes, its maximum, reach the app; only longer ones get gunicorn's own plain 414.
 
 JSON bodies are checked where they are parsed (server.http.StrictJSONProvider calls `check_json`), so a
 body is read only after the route's access check, as before. Multipart bodies are not read here either:
