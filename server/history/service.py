@@ -83,6 +83,7 @@ def applied_rows(
     actor_id: int | None,
     member_id: uuid.UUID | None = None,
     at: datetime,
+    reason: str | None = None,
 ) -> list[dict[str, Any]]:
     """The rows `record_applied` writes, for a caller that writes many households' changes in one statement."""
     return [
@@ -97,7 +98,7 @@ def applied_rows(
             state=ChangeState.APPLIED,
             version=version,
             actor_id=actor_id,
-            reason=None,
+            reason=reason,
             at=at,
         )
         for field, (before, after) in diff.items()
@@ -112,6 +113,7 @@ def proposed_rows(
     source_id: Any = None,
     member_id: uuid.UUID | None = None,
     at: datetime,
+    reason: str | None = None,
 ) -> list[dict[str, Any]]:
     """The rows `propose` writes (see `applied_rows`)."""
     return [
@@ -126,7 +128,7 @@ def proposed_rows(
             state=ChangeState.PROPOSED,
             version=None,
             actor_id=None,
-            reason=None,
+            reason=reason,
             at=at,
         )
         for field, (before, after) in diff.items()
@@ -150,25 +152,18 @@ def record_applied(
     reason: str | None = None,
 ) -> None:
     """Changes that took effect now; `version` is the household's version after them."""
-    at = datetime.now(UTC)
     queries.add_changes(
-        rows=[
-            _row(
-                household_id,
-                member_id,
-                field,
-                before,
-                after,
-                source=source,
-                source_id=source_id,
-                state=ChangeState.APPLIED,
-                version=version,
-                actor_id=actor_id,
-                reason=reason,
-                at=at,
-            )
-            for field, (before, after) in diff.items()
-        ]
+        rows=applied_rows(
+            household_id,
+            diff,
+            version=version,
+            source=source,
+            source_id=source_id,
+            actor_id=actor_id,
+            member_id=member_id,
+            at=datetime.now(UTC),
+            reason=reason,
+        )
     )
 
 
@@ -182,25 +177,16 @@ def propose(
     reason: str | None = None,
 ) -> None:
     """Eligibility changes waiting for the musyawarah: the registry keeps its values meanwhile."""
-    at = datetime.now(UTC)
     queries.add_changes(
-        rows=[
-            _row(
-                household_id,
-                member_id,
-                field,
-                before,
-                after,
-                source=source,
-                source_id=source_id,
-                state=ChangeState.PROPOSED,
-                version=None,
-                actor_id=None,
-                reason=reason,
-                at=at,
-            )
-            for field, (before, after) in diff.items()
-        ]
+        rows=proposed_rows(
+            household_id,
+            diff,
+            source=source,
+            source_id=source_id,
+            member_id=member_id,
+            at=datetime.now(UTC),
+            reason=reason,
+        )
     )
 
 
