@@ -102,7 +102,9 @@ def test_a_supervisor_on_a_phone(browser, live_server, planted):
     shoot_phone(page, "rumah-tangga")
     page.get_by_role("columnheader", name="Kepala keluarga").get_by_role("link").click()
     page.wait_for_url("**sort=name_desc**")
-    assert page.locator("tbody th a").all_inner_texts() == sorted(names, reverse=True)
+    # The first page of each order (other browser tests add households: the area has more than one page).
+    descending = page.locator("tbody th a").all_inner_texts()
+    assert descending == sorted(descending, reverse=True) and descending[0] >= names[-1]
 
     page.goto(f"/staff/rumah-tangga/{planted['household']}")
     check_page(page, "a household on a phone")
