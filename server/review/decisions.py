@@ -231,12 +231,13 @@ def _write(
     changed: list[tuple[Any, dict]] = []  # households' corrections
     corrected: list[tuple[Any, dict]] = []  # members' corrections
     proposals: list[tuple[Any, dict]] = []
-    household_rows: list[tuple[str, str | None, int]] = []
+    household_rows: list[tuple[str, str | None, int, str | None]] = []
     for plan in plans:
         source = {"source": ChangeSource.REVIEW, "source_id": plan.visit.id}
         version = plan.household.version + (1 if plan.applied else 0)
         if plan.applied or plan.verification:
-            household_rows.append((str(plan.household.id), plan.verification, version))
+            head_name = plan.applied.get((None, "head_name"), (None, None))[1]
+            household_rows.append((str(plan.household.id), plan.verification, version, head_name))
         if plan.applied:
             by_member: dict[uuid.UUID | None, dict[str, tuple[Any, Any]]] = {}
             for (member_id, name), change in plan.applied.items():
@@ -269,7 +270,7 @@ def _write(
         reason_code=reason_code,
         at=at,
     )
-    after = {household_id: (status, version) for household_id, status, version in household_rows}
+    after = {household_id: (status, version) for household_id, status, version, _head in household_rows}
     for plan in plans:
         # The rows were written by the statements above; the loaded objects learn the same values without
         # becoming dirty (a flush would write them again, one UPDATE per row).
@@ -292,6 +293,7 @@ def _write(
             version=version,
             updated_at=at,
             **({"verification_status": status} if status else {}),
+            **({"head_name": plan.applied[(None, "head_name")][1]} if (None, "head_name") in plan.applied else {}),
         )
     decided = [plan.visit.id for plan in plans]
     others = queries.supersede_visits(
@@ -463,6 +465,10 @@ def _plan_approval(
                     plan.applied[(member.id, name)] = (current, reported[name])
                     setattr(member, name, _member_value(name, reported[name]))
                     member.updated_at = at
+            head = member.relationship_code == 1 and _value(member.presence_status) == Presence.PRESENT
+            if head and (member.id, "name") in plan.applied and member.name != household.head_name:
+                # The household's head name is the head member's name: the lists and the phones show it.
+                plan.applied[(None, "head_name")] = (household.head_name, member.name)
             presence = reported.get("presence")
             if presence and presence != _value(member.presence_status):
                 plan.proposed.append(((member.id, "presence_status"), (_value(member.presence_status), presence)))

@@ -498,17 +498,17 @@ def visit_points(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[float, float]
     return {visit_id: (lon, lat) for visit_id, lon, lat in rows}
 
 
-def update_households_after_review(*, rows: list[tuple[str, str | None, int]], at: datetime) -> None:
-    """Each (household id, verification status or None to keep it, version) in one statement."""
+def update_households_after_review(*, rows: list[tuple[str, str | None, int, str | None]], at: datetime) -> None:
+    """Each (household id, verification status, version, head's name) in one statement; None keeps a value."""
     if rows:
         db.session.execute(
             sa.text(
                 """
                 UPDATE households h
                    SET verification_status = coalesce(r.status, h.verification_status), version = r.version,
-                       updated_at = :at
-                  FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:versions AS integer[]))
-                       AS r(id, status, version)
+                       head_name = coalesce(r.head_name, h.head_name), updated_at = :at
+                  FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:versions AS integer[]),
+                              CAST(:head_names AS text[])) AS r(id, status, version, head_name)
                  WHERE h.id = r.id
                 """
             ),
@@ -516,6 +516,7 @@ def update_households_after_review(*, rows: list[tuple[str, str | None, int]], a
                 "ids": [row[0] for row in rows],
                 "statuses": [row[1] for row in rows],
                 "versions": [row[2] for row in rows],
+                "head_names": [row[3] for row in rows],
                 "at": at,
             },
         )

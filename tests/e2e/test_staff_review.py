@@ -129,7 +129,8 @@ def test_reviewer_filters_views_photo_approves_and_sends_back(browser, live_serv
     # visits too, e.g. test_field_day's); its notice then names the decided household and links back to it.
     back = page.get_by_role("link", name="Buka kunjungan yang baru diputuskan")
     if back.count():
-        assert f"Keputusan untuk {FAR} tersimpan." in notice.inner_text()
+        # named by its head as approved: the head's corrected name is the household's name now
+        assert "Keputusan untuk Warga Uji Dua Dua tersimpan." in notice.inner_text()
         back.click()
     page.wait_for_url(re.compile(re.escape(decided.split("?")[0]) + r"(\?.*)?$"))
     history = page.locator("section[aria-labelledby=riwayat]").inner_text()

@@ -54,7 +54,7 @@ def test_after_an_unlock_decisions_change_and_the_relock_signs_a_new_version(cli
     _package(client, headers, round_id)
     rows = {(i["section"], i["evidence"]["name"]): i["id"] for i in _items(client, headers, round_id)}
     deceased = rows[("hapus", "Kepala deceased")]
-    correction = rows[("perbaikan", "Kepala corrected")]
+    correction = rows[("perbaikan", "Nama Baru")]
     proposal = rows[("usulan_baru", homes["proposal"][0].head_name)]
     first = _decide(
         client,

@@ -218,7 +218,7 @@ def test_a_round_goes_open_ready_held_locked_and_decisions_settle_the_registry(c
         {"item_id": items[("hapus", "Kepala missing")]["id"], "decision": "tidak_setuju", "remarks": "Masih tinggal"},
         {"item_id": items[("anggota", "Kepala members")]["id"], "decision": "setuju"},
         {
-            "item_id": items[("perbaikan", "Kepala corrected")]["id"],
+            "item_id": items[("perbaikan", "Nama Baru")]["id"],
             "decision": "tidak_setuju",
             "remarks": "Salah ketik",
         },
@@ -323,7 +323,7 @@ def test_decisions_imported_from_the_filled_in_lists(client, auth_headers, city)
     filled = {"Kepala deceased": ("setuju", None), "Kepala missing": ("Tidak Setuju", "Ditemukan kembali")}
     for sheet, names in (
         ("Usulan hapus", filled),
-        ("Perbaikan data", {"Kepala corrected": ("tidak setuju", "Keliru")}),
+        ("Perbaikan data", {"Nama Baru": ("tidak setuju", "Keliru")}),
     ):
         for row in book[sheet].iter_rows(min_row=4):
             if row[7].value in names:

@@ -36,7 +36,7 @@ def _changes(db_session, household):
 def test_approving_found_applies_corrections_and_proposes_presence_and_new_members(
     client, auth_headers, db_session, reviewer, enumerator
 ):
-    household = make_household(location=None)
+    household = make_household(location=None, head_name="Budi Santoso")
     head = make_member(household, name="Budi Santoso", relationship_code=1)
     child = make_member(household, name="Ani", relationship_code=3, nik=make_nik())
     corrected_nik = make_nik()
@@ -62,7 +62,9 @@ def test_approving_found_applies_corrections_and_proposes_presence_and_new_membe
     assert db_session.get(Member, child.id).presence_status == "present"  # only proposed
     stored = db_session.get(Household, household.id)
     assert stored.verification_status == "approved" and stored.location is not None
+    assert stored.head_name == "Budi Santosa"  # the lists and the phones show the head's corrected name
     changes = {(c.member_id, c.field): c for c in _changes(db_session, household)}
+    assert changes[(None, "head_name")].state == "applied" and changes[(None, "head_name")].old_value == "Budi Santoso"
     assert changes[(head.id, "name")].state == "applied" and changes[(head.id, "name")].household_version == 2
     assert changes[(None, "location")].state == "applied"
     assert changes[(None, "house_condition")].new_value == {"floor": "ceramic"}

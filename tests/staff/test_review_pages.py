@@ -89,9 +89,10 @@ def test_after_a_decision_the_next_visit_names_the_decided_one(client, staff_log
     )
     assert approved.status_code == 302 and f"/kunjungan/{second.id}?" in approved.headers["Location"]
     following = client.get(approved.headers["Location"]).text
-    assert "Keputusan untuk Rumah Koreksi tersimpan." in following
+    # Named by its head as approved (the household's name follows its head's corrected name).
+    assert "Keputusan untuk Rumah Dikoreksi tersimpan." in following
     assert f'href="/staff/tinjauan/kunjungan/{first.id}"' in following
-    assert "Rumah Dikoreksi" not in following  # the page is the next household's
+    assert following.count("Rumah Dikoreksi") == 1 and "Rumah Lain" in following  # the page is the next household's
 
     decided = client.get(f"/staff/tinjauan/kunjungan/{first.id}").text
     history = decided[decided.index('id="riwayat"') :]
