@@ -135,3 +135,23 @@ def test_a_worker_out_of_database_connections_answers_503_busy_with_retry_after(
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.get_json()["error"]["code"] == "server.busy"
+
+
+def test_a_login_out_of_database_connections_answers_the_documented_503_busy(database_url, app):
+    """Logins write their rate-limit counters on a connection of their own (server/security/ratelimit.py):
+    when none can be had, that is overload too, answered as the document says (503 `server.busy`, every
+    operation lists it), never a 500."""
+    options = {"hide_parameters": True, "pool_size": 1, "max_overflow": 0, "pool_timeout": 1}
+    busy = create_app(
+        {"PROFILE": "test", "SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": options}
+    )
+    login = {"username": "tidak-ada", "password": "salah-sekali-1", "device_name": "Uji"}
+    with busy.app_context():
+        held = db.engine.connect()  # the pool's only connection, busy elsewhere
+        try:
+            response = busy.test_client().post("/api/v1/auth/login", json=login)
+        finally:
+            held.close()
+            db.engine.dispose()
+    assert response.status_code == 503, response.get_json()
+    assert response.get_json()["error"]["code"] == "server.busy" and response.headers["Retry-After"] == "5"

@@ -52,6 +52,8 @@ COMMON_RESPONSES = {
     "TooManyRequests": "Terlalu banyak percobaan / Too many requests",
     "UriTooLong": "URL terlalu panjang / URL longer than MAX_URL_LENGTH",
     "ServiceUnavailable": "Layanan belum siap / Service unavailable",
+    "ServerBusy": "Server sibuk / Server busy (code server.busy): every database connection of the process is in"
+    " use; nothing was written, retry after Retry-After seconds",
 }
 
 
@@ -217,8 +219,9 @@ def _use_our_response_names(document: dict) -> None:
 def _shared_failures(view, operation: dict) -> list[tuple[str, str]]:
     """The failures any operation of its kind can answer, whatever its own code does: the request boundary
     refuses a URL that is too long (414) and control characters in any query or field (422); a role check
-    answers 403; a body can be too large, malformed or of another type."""
-    failures = [("414", "UriTooLong"), ("422", "ValidationFailed")]
+    answers 403; a body can be too large, malformed or of another type; a process whose database connections
+    are all busy answers 503 `server.busy` (server/errors.py), whichever operation it was."""
+    failures = [("414", "UriTooLong"), ("422", "ValidationFailed"), ("503", "ServerBusy")]
     if operation.get("security") != []:
         operation.setdefault("security", [{"bearerAuth": []}])
         failures.append(("401", "Unauthorized"))
