@@ -48,7 +48,8 @@ def check_page(page, name: str) -> None:
     if page.evaluate("() => document.documentElement.lang") == "id":
         english = sorted({w for w in re.findall(r"[A-Za-z]{4,}", text) if w.lower() in english_only_words()})
         assert english == [], f"{name}: English words on an Indonesian page: {english}"
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    # clientWidth, not innerWidth: a phone's browser widens its layout viewport to content wider than the screen.
+    width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert width[0] <= width[1], f"{name}: the page scrolls sideways ({width[0]} > {width[1]} px)"
     if not page.evaluate("() => typeof window.__axe === 'object'"):
         page.evaluate("() => {" + AXE.read_text() + "\n; window.__axe = axe; }")

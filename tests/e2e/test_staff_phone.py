@@ -157,3 +157,43 @@ def test_the_visit_map_draws_with_webgl(webgl_browser, live_server, planted):
     page.locator("#lokasi").scroll_into_view_if_needed()
     shoot(page, "tinjauan-peta")
     context.close()
+
+
+def test_an_admin_on_a_phone(browser, live_server, e2e_database):
+    """The office pages on a phone too: imports, assignments, users and a user, the map without WebGL (its SVG
+    and table), analytics, musyawarah and access tokens."""
+    make_staff_user(e2e_database[0], "admin", "ponsel-admin")
+    context = phone(browser, live_server)
+    page = context.new_page()
+    page.add_init_script(NO_WEBGL)
+    log_in(page, "ponsel-admin")
+    page.wait_for_url("**/staff/beranda")
+    for path, name in (
+        ("/staff/impor", "impor"),
+        ("/staff/penugasan", "penugasan"),
+        ("/staff/pengguna", "pengguna"),
+        ("/staff/analitik", "analitik"),
+        ("/staff/musyawarah", "musyawarah"),
+        ("/staff/token-akses", "token-akses"),
+    ):
+        page.goto(path)
+        check_page(page, f"{name} on a phone")
+        shoot_phone(page, name)
+        if name == "pengguna":
+            page.locator("tbody tr", has_text="petugas1").get_by_role("link").first.click()
+            page.wait_for_url("**/staff/pengguna/*")
+            check_page(page, "a user on a phone")
+            # The "Aktif" box sits beside its word, not stretched across the form.
+            assert page.get_by_role("checkbox", name="Aktif").bounding_box()["width"] < 40
+            shoot_phone(page, "pengguna-detail")
+
+    page.goto("/staff/peta/?region=64.72.01")
+    page.wait_for_load_state("networkidle")
+    # No WebGL: the server's SVG drawing of the kelurahan and their table are the map.
+    assert page.locator("#peta").is_hidden()
+    assert page.locator("[data-map-fallback] svg path").count() > 0
+    check_page(page, "the map on a phone")
+    page.locator("[data-map-fallback]").scroll_into_view_if_needed()
+    shoot_phone(page, "peta")
+
+    context.close()
