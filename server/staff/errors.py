@@ -7,8 +7,9 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
 
-from server.errors import BAD_REQUEST, ErrorKind
+from server.errors import BAD_REQUEST, AppError, ErrorKind
 from server.staff.access import is_htmx, staff_actor
 from server.staff.i18n import localized
 
@@ -28,14 +29,26 @@ ADVICE = {
 }
 
 
-def render_error(kind: ErrorKind, message: str | None, details: dict | None):
-    text = localized(message or kind.message)
-    fields = (details or {}).get("fields") or {}
-    problems = [
+def field_problems(fields: dict) -> list[str]:
+    """Every message of an error's `details.fields` ({field: message or [messages]}), in the user's language."""
+    return [
         localized(str(m))
         for messages in fields.values()
         for m in (messages if isinstance(messages, list) else [messages])
     ]
+
+
+def problems_of(error: ValidationError | AppError) -> list[str]:
+    """What a refused form lists above it: each field's message, or the error's own when it names no field."""
+    fields = error.messages if isinstance(error, ValidationError) else error.details.get("fields") or {}
+    if isinstance(error, AppError) and not fields:
+        return [localized(error.message)]
+    return field_problems(fields)
+
+
+def render_error(kind: ErrorKind, message: str | None, details: dict | None):
+    text = localized(message or kind.message)
+    problems = field_problems((details or {}).get("fields") or {})
     advice = str(ADVICE.get(kind.status, ADVICE[500]))
     template = "staff/_error.html" if is_htmx() else "staff/error.html"
     body = render_template(

@@ -15,7 +15,7 @@ from server.households.schemas import HouseholdListQuerySchema, HouseholdPatchSc
 from server.review.service import change_history
 from server.staff import queries
 from server.staff.access import is_htmx, staff_view
-from server.staff.i18n import localized
+from server.staff.errors import problems_of
 from server.staff.routes import bp
 from server.types import Role
 
@@ -23,17 +23,6 @@ EDITORS = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER)
 FILTERS = ("q", "region", "verification_status", "registry_status", "decile", "program", "flag", "has_stacking",
            "has_no_aid", "sort")  # fmt: skip
 EDIT_FIELDS = ("head_name", "address", "rt", "rw", "decile", "registry_status")
-
-
-def _problems(error: ValidationError | AppError) -> list[str]:
-    fields = error.messages if isinstance(error, ValidationError) else error.details.get("fields", {})
-    if isinstance(error, AppError) and not fields:
-        return [localized(error.message)]
-    return [
-        localized(str(m))
-        for messages in fields.values()
-        for m in (messages if isinstance(messages, list) else [messages])
-    ]
 
 
 @bp.get("/rumah-tangga")
@@ -47,7 +36,7 @@ def households():
         params = HouseholdListQuerySchema().load(args)
         items, next_cursor = service.list_households(g.actor, params)
     except (ValidationError, AppError) as error:
-        problems = _problems(error)
+        problems = problems_of(error)
     context = {
         "items": items,
         "next_cursor": next_cursor,
@@ -116,7 +105,7 @@ def households_edit(household_id: uuid.UUID):
         data = HouseholdPatchSchema().load(changes)
         service.update_household(g.actor, household_id, version, data)
     except ValidationError as error:
-        return _detail(household_id, form=form, problems=_problems(error), status=422)
+        return _detail(household_id, form=form, problems=problems_of(error), status=422)
     except AppError as error:
         if error.kind != HOUSEHOLD_STALE:
             raise

@@ -23,23 +23,13 @@ from server.imports import service as imports
 from server.jobs.service import append_upload, enqueue, open_upload, start_upload
 from server.staff import queries
 from server.staff.access import staff_view
+from server.staff.errors import problems_of
 from server.staff.i18n import localized
 from server.staff.routes import bp
 from server.types import Role
 from server.users.service import list_users
 
 OFFICE = (Role.ADMIN, Role.SUPERVISOR)
-
-
-def _problems(error) -> list[str]:
-    fields = error.messages if isinstance(error, ValidationError) else error.details.get("fields") or {}
-    if isinstance(error, AppError) and not fields:
-        return [localized(error.message)]
-    return [
-        localized(str(m))
-        for messages in fields.values()
-        for m in (messages if isinstance(messages, list) else [messages])
-    ]
 
 
 def _visible(import_id: int):
@@ -65,7 +55,7 @@ def imports_page():
             try:
                 imported = imports.import_registry(data, filename, actor=g.actor, dry_run=True, as_of=None)
             except (ValidationError, AppError) as error:
-                problems = _problems(error)
+                problems = problems_of(error)
             else:
                 # The file waits in the job store for the confirmation (the jobs' own upload area).
                 stored = start_upload(g.actor)
@@ -106,7 +96,7 @@ def imports_aid():
         imported = imports.import_aid(data, filename, program_code=form["program"], period_start=period_start,
                                       period_end=period_end, actor=g.actor, dry_run=True)  # fmt: skip
     except (ValidationError, AppError) as error:
-        return _imports_index([], _problems(error), form)
+        return _imports_index([], problems_of(error), form)
     stored = start_upload(g.actor)
     append_upload(g.actor, uuid.UUID(stored["id"]), 0, io.BytesIO(data), len(data))
     return redirect(url_for("staff.imports_report", import_id=imported.id, upload=stored["id"], **form))
@@ -205,11 +195,11 @@ def imports_proposal_confirm(proposal_id: int):
             raise ValidationError({"kandidat": ["Pilih salah satu kandidat / Choose one of the candidates"]})
         imports.confirm_proposal(g.actor, proposal_id, household_id, member_id or None)
     except ValidationError as error:
-        return imports_proposals(problems=_problems(error), status=422)
+        return imports_proposals(problems=problems_of(error), status=422)
     except AppError as error:
         if error.kind is not PROPOSAL_DECIDED and error.kind.status != 422:
             raise
-        return imports_proposals(problems=_problems(error), status=error.kind.status)
+        return imports_proposals(problems=problems_of(error), status=error.kind.status)
     return _back_to_proposals("confirmed")
 
 
@@ -222,7 +212,7 @@ def imports_proposal_reject(proposal_id: int):
     except AppError as error:
         if error.kind is not PROPOSAL_DECIDED:
             raise
-        return imports_proposals(problems=_problems(error), status=409)
+        return imports_proposals(problems=problems_of(error), status=409)
     return _back_to_proposals("rejected")
 
 
@@ -258,7 +248,7 @@ def campaigns_page():
                     done = campaigns.assign(campaign_id, selection, g.actor)
                     preview = None
         except (ValidationError, AppError) as error:
-            problems, preview = _problems(error), None
+            problems, preview = problems_of(error), None
         except ValueError:
             problems, preview = (
                 [localized("Pilih putaran, kelurahan dan petugas / Choose a round, kelurahan and enumerator")],

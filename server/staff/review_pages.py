@@ -23,6 +23,7 @@ from server.review.schemas import QueueQuerySchema
 from server.staff import queries
 from server.staff.access import staff_view
 from server.staff.cache import AreaCache, forget_all
+from server.staff.errors import problems_of
 from server.staff.i18n import localized
 from server.staff.place import drawing, map_settings
 from server.types import Role
@@ -58,7 +59,7 @@ def queue():
         key = tuple(sorted((name, str(value)) for name, value in filters.items()))
         facets = FACETS.get(g.actor, key, lambda: service.facets(g.actor, filters))
     except (ValidationError, AppError) as error:
-        problems = [localized(str(m)) for m in _messages(error)]
+        problems = problems_of(error)
     # Next / previous on the visit page walk this page of the queue.
     session["review_ids"] = [str(row["id"]) for row in rows]
     session["review_filters"] = urlencode(args)
@@ -78,13 +79,6 @@ def queue():
         flags=FLAGS,
         clean=sum(1 for row in rows if not row["flags"] and row["review_status"] == "pending"),
     )
-
-
-def _messages(error) -> list[str]:
-    fields = error.messages if isinstance(error, ValidationError) else error.details.get("fields") or {}
-    if isinstance(error, AppError) and not fields:
-        return [error.message]
-    return [m for messages in fields.values() for m in (messages if isinstance(messages, list) else [messages])]
 
 
 def _clean_ids(args: dict[str, str]) -> list[uuid.UUID]:
@@ -195,7 +189,7 @@ def decide(visit_id: uuid.UUID):
         return visit(visit_id, problems=[localized("Isian tidak valid / Invalid entry")], status=422)
     except AppError as error:
         if error.kind in (REVIEW_STALE, REVIEW_DECIDED, REVIEW_TARGET_REQUIRED) or error.kind.status == 422:
-            return visit(visit_id, problems=[localized(m) for m in _messages(error)], status=error.kind.status)
+            return visit(visit_id, problems=problems_of(error), status=error.kind.status)
         raise
     forget_all()  # the counts (facets, Beranda) have just changed
     # On to the next visit of the queue's page, if any; its notice names the decided visit (and links to it), so

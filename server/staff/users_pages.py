@@ -13,6 +13,7 @@ from server.audit.service import read_entries
 from server.errors import AppError
 from server.staff import queries
 from server.staff.access import staff_view
+from server.staff.errors import problems_of
 from server.staff.i18n import localized
 from server.staff.routes import bp
 from server.types import Role
@@ -20,17 +21,6 @@ from server.users import service
 from server.users.schemas import UserCreateSchema, UserUpdateSchema
 
 ROLES = [role.value for role in Role]
-
-
-def _problems(error) -> list[str]:
-    fields = error.messages if isinstance(error, ValidationError) else error.details.get("fields") or {}
-    if isinstance(error, AppError) and not fields:
-        return [localized(error.message)]
-    return [
-        localized(str(m))
-        for messages in fields.values()
-        for m in (messages if isinstance(messages, list) else [messages])
-    ]
 
 
 def _regions() -> list[dict]:
@@ -53,7 +43,7 @@ def users():
         try:
             created = service.create_user(UserCreateSchema().load(form), actor_id=g.actor.user_id)
         except (ValidationError, AppError) as error:
-            problems = _problems(error)
+            problems = problems_of(error)
         else:
             form = {}
     return render_template(
@@ -91,7 +81,7 @@ def users_detail(user_id: int):
                 service.revoke_device(uuid.UUID(request.form.get("device_id", "")))
                 notice = "revoked"
         except (ValidationError, AppError) as error:
-            problems = _problems(error)
+            problems = problems_of(error)
         except ValueError:
             problems = [localized("Isian tidak valid / Invalid entry")]
         if notice and not problems:
@@ -116,7 +106,7 @@ def audit():
     try:
         entries, next_cursor = read_entries(AuditQuerySchema().load({**args, "limit": 100}))
     except (ValidationError, AppError) as error:
-        problems = _problems(error)
+        problems = problems_of(error)
     return render_template(
         "staff/users/audit.html", entries=entries, next_cursor=next_cursor, args=args, problems=problems
     )
