@@ -456,6 +456,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        # Flask hands an exception raised after the view (an after_request hook: the rate limiter's counters and
+        # headers) to its 500 handling as InternalServerError(original_exception=…); overload stays overload.
+        overload = getattr(error, "original_exception", None)
+        if isinstance(overload, PoolTimeout):
+            return _pool_timeout(overload)
+        if isinstance(overload, OperationalError):
+            return _operational_error(overload)
         if render := _page_renderer():
             return render(_BY_STATUS.get(error.code or 500, BAD_REQUEST), None, {})
         if not request.path.startswith(("/api/", "/ogc/")) and request.path != "/ogc":
