@@ -96,19 +96,36 @@ def has_aid_condition() -> sa.ColumnElement[bool]:
     return _household_condition(f"EXISTS (SELECT 1 FROM {HOUSEHOLD_RECEIPTS} hr WHERE hr.status IN {LIVE})")
 
 
-def name_scores(text: str) -> sa.Subquery:
+def name_scores(text: str, *, best_first: bool = False) -> sa.Subquery:
     """(household_id, score) of every household whose head or a member matches `text` (pg_trgm `%`), score
     = the best similarity among them. Both sides are trigram-index scans, so only the matching households are
     scored: the former per-household `EXISTS (member % text)` and best-member subquery ran for every household
     in scope (2.5 s for q=Agus on the demo city). The best match above the threshold is also the best of all,
-    so the score is the one the API always gave."""
+    so the score is the one the API always gave.
+
+    `best_first`: sorted by score (best first), then id, behind an `OFFSET 0` fence, so that the list joins
+    households, regions and the scope to the best ones only until its page is full (51 index lookups
+    instead of one per match: 3,521 for q=Agus; bench/README.md)."""
     heads = sa.select(Household.id.label("household_id"), sa.func.similarity(Household.head_name, text).label("s"))
     heads = heads.where(Household.head_name.op("%")(text))
     members = sa.select(Member.household_id, sa.func.similarity(Member.name, text)).where(Member.name.op("%")(text))
     matched = sa.union_all(heads, members).subquery("matched")
     # double precision, so the score survives the JSON round-trip of a cursor exactly.
     score = sa.cast(sa.func.max(matched.c.s), sa.Double).label("score")
-    return sa.select(matched.c.household_id, score).group_by(matched.c.household_id).subquery("name_scores")
+    query = sa.select(matched.c.household_id, score).group_by(matched.c.household_id)
+    if best_first:
+        # Any OFFSET keeps PostgreSQL from pulling the subquery up into the join (and sorting after it).
+        query = query.order_by(score.desc(), matched.c.household_id).offset(sa.literal_column("0"))
+    return query.subquery("name_scores")
+
+
+def number_matches(number: str) -> sa.Select:
+    """Ids of the households whose No. KK or a member's NIK is `number`: two index lookups. The former
+    `kk_number = n OR EXISTS (member with NIK n)` could use neither index and tested every household in
+    scope (40 ms for the demo city, growing with the registry)."""
+    by_kk = sa.select(Household.id).where(Household.kk_number == number)
+    by_member = sa.select(Member.household_id).where(Member.nik == number)
+    return sa.union(by_kk, by_member)
 
 
 def list_households(
@@ -134,7 +151,7 @@ def list_households(
     (best first) when searching by name, else by region, head name, id.
     """
     columns = _summary_columns()
-    scores = name_scores(name) if name else None
+    scores = name_scores(name, best_first=not sort) if name else None
     score = scores.c.score if scores is not None and not sort else None
     keyset = SORTS[sort or "region"] if score is None else None
     if score is not None:
@@ -167,8 +184,7 @@ def list_households(
     if flag:
         query = query.where(Household.flags.contains(sa.cast(sa.literal(f'["{flag}"]'), JSONB)))
     if number:
-        by_member = sa.exists().where(Member.household_id == Household.id, Member.nik == number)
-        query = query.where(sa.or_(Household.kk_number == number, by_member))
+        query = query.where(Household.id.in_(number_matches(number)))
     if score is not None:
         if after:
             query = query.where(sa.tuple_(-score, Household.id) > sa.tuple_(-float(after[0]), uuid.UUID(after[1])))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_household, make_user
+from tests.factories import make_household, make_member, make_user
 
 NAMES = ["Budi", "Agus", "Citra", "Agus", "Dewi", "Eko", "Fajar"]
 DECILES = [3, None, 1, 3, None, 10, 2]
@@ -74,3 +74,49 @@ def test_an_order_outside_the_whitelist_is_refused(client, auth_headers, planted
     first = client.get(f"/api/v1/households?region={region}&sort=decile&limit=2", headers=headers).get_json()
     cursor = first["meta"]["next_cursor"]
     assert client.get(f"/api/v1/households?sort=updated&cursor={cursor}", headers=headers).status_code == 422
+
+
+def test_a_name_search_ranks_by_the_best_match_exactly_across_pages(client, auth_headers, db_session):
+    """Best similarity of the head or any member first, then id; once per household; the scope holds."""
+    import sqlalchemy as sa
+
+    region, text = "64.72.03.1002", "Wulandari Kusuma"
+    heads = ["Wulandari Kusuma", "Wulandari Kusuma", "Wulandari Kusumo", "Wulan Kusuma", "Kusuma Wulandari"]
+    planted = [make_household(head_name=name, region_code=region) for name in heads]
+    by_member = make_household(head_name="Zainal Abidin", region_code=region)
+    make_member(by_member, name=text)  # a member's name counts
+    both = make_household(head_name="Wulandari Kusumah", region_code=region)
+    make_member(both, name=text)  # head and member match: listed once, with the better score
+    planted += [by_member, both]
+    make_household(head_name=text, region_code="64.72.02.1009")  # out of the supervisor's area
+    scores = dict(
+        db_session.execute(
+            sa.text(
+                "SELECT h.id::text, greatest(similarity(h.head_name, :q),"
+                " (SELECT max(similarity(m.name, :q)) FROM members m WHERE m.household_id = h.id)) AS s"
+                " FROM households h WHERE h.id = ANY(:ids)"
+            ),
+            {"q": text, "ids": [h.id for h in planted]},
+        ).all()
+    )
+    expected = sorted((h for h in scores if scores[h] >= 0.3), key=lambda h: (-scores[h], h))
+    headers = auth_headers(make_user("supervisor", [region]))
+    for limit in (1, 2, 50):
+        walked = [row["id"] for row in _walk(client, headers, f"q={text}", limit=limit)]
+        assert walked == expected, limit
+    assert scores[str(by_member.id)] == scores[str(both.id)] == 1.0  # a member's exact name counts
+    assert len({scores[h] for h in expected}) < len(expected)  # ties (broken by id) were walked too
+
+
+def test_a_number_finds_the_family_card_and_every_member_holding_it(client, auth_headers, db_session):
+    region = "64.72.03.1002"
+    card = make_household(region_code=region)
+    holder = make_household(region_code=region)
+    make_member(holder, nik=card.kk_number)
+    elsewhere = make_household(region_code="64.72.02.1009")
+    make_member(elsewhere, nik=card.kk_number)
+    supervisor = auth_headers(make_user("supervisor", [region]))
+    found = _walk(client, supervisor, f"q={card.kk_number}", limit=1)
+    assert sorted(row["id"] for row in found) == sorted([str(card.id), str(holder.id)])
+    admin = auth_headers(make_user("admin"))
+    assert len(_walk(client, admin, f"q={card.kk_number}")) == 3
