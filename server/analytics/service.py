@@ -99,14 +99,15 @@ def period_run(actor: Actor | None, start: date, end: date, *, refresh: bool = F
     return run, stale
 
 
-def request_refresh(actor: Actor | None, *, inline: bool | None = None) -> None:
+def request_refresh(actor: Actor | None, *, inline: bool | None = None, first_run: bool = False) -> None:
     """Queue one refresh of the analysed periods (none while one waits, none when no period was analysed in
-    the last 30 days); called after imports and review decisions (`inline=False`: never inside their own
-    job), and by a read that finds its figures stale."""
+    the last 30 days unless `first_run`: a reader waits for the current period's first figures); called after
+    imports and review decisions (`inline=False`: never inside their own job), and by a read that finds its
+    figures stale or missing."""
     from server.jobs import queries as job_queries
     from server.jobs import service as jobs
 
-    if not queries.runs_used_since(days=30):
+    if not first_run and not queries.runs_used_since(days=30):
         return
     waiting = job_queries.list_jobs(owner_id=None, state="queued", kind=REFRESH, before=None, limit=1)
     if not waiting:
@@ -114,11 +115,18 @@ def request_refresh(actor: Actor | None, *, inline: bool | None = None) -> None:
 
 
 def refresh_stale(progress=None) -> dict[str, int]:
-    """Recompute every period used in the last 30 days whose data or rules moved on; returns counts."""
+    """Compute the current period when it was never analysed (the map waits for it), then recompute every
+    period used in the last 30 days whose data or rules moved on; returns counts."""
     version = queries.current_version()
     fingerprint = queries.data_fingerprint()
-    runs = queries.runs_used_since(days=30)
+    start, end = current_period()
     refreshed = 0
+    if queries.get_run(start=start, end=end) is None:
+        queries.lock_period(start=start, end=end)
+        if queries.get_run(start=start, end=end) is None:  # not computed meanwhile by a reader
+            queries.compute_run(start=start, end=end, version=version, fingerprint=fingerprint)
+            refreshed += 1
+    runs = queries.runs_used_since(days=30)
     for done, run in enumerate(runs):
         if run.fingerprint != fingerprint or run.rule_set_version != version:
             queries.lock_period(start=run.period_start, end=run.period_end)
@@ -272,11 +280,19 @@ def area_cells(figures: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return cells
 
 
-def kelurahan_figures(actor: Actor, region: str | None = None) -> dict[str, dict[str, int | None]]:
+def kelurahan_figures(actor: Actor, region: str | None = None) -> dict[str, dict[str, int | None]] | None:
     """The per-kelurahan figures of /staff/analitik for the current period, `{code: {"analytics_<kind>": n}}`
     (MAP_FIGURES; None where a viewer's cell is suppressed), inside the caller's area and `region`: what the
-    map's choropleth and the OGC `kelurahan` collection show."""
+    map's choropleth and the OGC `kelurahan` collection show.
+
+    None while the period was never analysed: its first run is queued as the refresh job, never computed
+    inside a map request (a whole city's findings; over two minutes at 200,000 households, holding the
+    period's lock while the map's other tiles wait). The tiles' versions move once the job is done."""
     start, end = current_period()
+    if queries.get_run(start=start, end=end) is None:
+        request_refresh(actor, first_run=True)
+        if queries.get_run(start=start, end=end) is None:  # where jobs run inline (tests) it is there now
+            return None
     asked = region if region is None or region_in_scope(actor, region) else None  # else: the caller's part of it
     run, _stale = period_run(actor, start, end)
     rows = queries.summary_rows(

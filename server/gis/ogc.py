@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import url_for
 
+from server.analytics.service import MAP_FIGURES
 from server.analytics.service import kelurahan_figures as analytics_figures
 from server.auth.access import Actor, region_in_scope
 from server.errors import BAD_REQUEST, FORBIDDEN, NOT_FOUND, AppError
@@ -412,8 +413,13 @@ def kelurahan_aggregates(actor: Actor, criteria: dict[str, Any]) -> dict[str, di
     household filters; region among them) and the analytics page's figures of the current period for the same
     kelurahan (those follow the region only: they are the period's figures, not a household filter's)."""
     aggregates = queries.kelurahan_aggregates(queries.household_filter(actor, criteria))
-    for code, figures in analytics_figures(actor, criteria.get("region")).items():
-        aggregates.setdefault(code, dict.fromkeys(queries.AGGREGATE_COLUMNS, 0)).update(figures)
+    figures = analytics_figures(actor, criteria.get("region"))
+    if figures is None:  # the period's first analysis is still running: unknown, not zero
+        for values in aggregates.values():
+            values.update(dict.fromkeys(MAP_FIGURES, None))
+        return aggregates
+    for code, values in figures.items():
+        aggregates.setdefault(code, dict.fromkeys(queries.AGGREGATE_COLUMNS, 0)).update(values)
     return aggregates
 
 

@@ -161,3 +161,30 @@ def test_new_figures_reach_the_tiles_once_computed(gis_client, gis_app, city, pl
         assert _tile(gis_client, gis_app, city, "admin")[K1]["analytics_stacking"] == 0
     finally:
         assert gis_client.patch(url, json={"active": True}, headers=admin).status_code == 200
+
+
+def test_the_map_queues_a_periods_first_analysis_instead_of_computing_it(gis_client, gis_app, city, planted):
+    """A period never analysed (the first map view of a new year): the kelurahan figures are unknown (null, not
+    0) and one refresh job is queued, however many map requests ask; the request never computes the city's
+    findings itself (minutes at province scale, with the period locked). Once the job ran, they are there."""
+    with gis_app.app_context():
+        db.session.execute(sa.text("DELETE FROM analytics_runs"))
+        db.session.commit()
+    gis_app.config["JOBS_INLINE"] = False  # a worker that has not taken the job yet
+    try:
+        waiting = [_ogc(gis_client, city, "admin"), _ogc(gis_client, city, "admin")]
+        with gis_app.app_context():
+            runs = db.session.execute(sa.text("SELECT count(*) FROM analytics_runs")).scalar_one()
+            waiting_jobs = sa.text("SELECT count(*) FROM jobs WHERE kind = :kind AND state = 'queued'")
+            queued = db.session.execute(waiting_jobs, {"kind": analytics.REFRESH}).scalar_one()
+            analytics.refresh_stale()  # what the worker runs
+            db.session.execute(sa.text("DELETE FROM jobs WHERE kind = :kind"), {"kind": analytics.REFRESH})
+            db.session.commit()
+    finally:
+        gis_app.config["JOBS_INLINE"] = True
+    assert runs == 0 and queued == 1
+    for answer in waiting:
+        assert {answer[K1][name] for name in analytics.MAP_FIGURES} == {None}
+        assert answer[K1]["households"] == len(city.ids(K1))  # the map's own counts do not wait
+    computed = _ogc(gis_client, city, "admin")
+    assert computed[K1]["analytics_stacking"] == len(city.stacking & city.ids(K1))
