@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 from server.auth.access import Actor, in_region, in_scope, in_scope_sql
 from server.auth.models import User
@@ -17,7 +18,7 @@ from server.history.models import RegistryChange
 from server.households.models import Household, Member
 from server.pagination import Keyset, reversed_keyset
 from server.photos.models import Photo
-from server.visits.models import Visit, VisitReview
+from server.visits.models import Visit, VisitReview, VisitTally
 
 # The queue's orders (`sort`): priority and date run highest / newest first, name and region A to Z; the
 # `_asc` / `_desc` variant runs the other way. Nothing else is ever put into ORDER BY.
@@ -127,10 +128,22 @@ def queue_page(*, actor: Actor | None, params: dict[str, Any], after: list | Non
     return [dict(row) for row in db.session.execute(keyset.apply(query, after)).mappings()]
 
 
+# The filters the facet counts kept by the database (`visit_tally`, migration 0027) can answer; any other
+# (dates, a household, claims, field proposals, one row per household) counts the visits themselves.
+TALLY_FILTERS = frozenset({"status", "campaign_id", "region", "enumerator_id", "outcome", "flag"})
+# The tally is folded into one row per key once a reader finds more rows written since the last fold than
+# folded ones (and at least this many).
+TALLY_SLACK = 2000
+FACETS = ("status", "outcome", "region", "enumerator", "flag")
+
+
 def queue_facets(*, actor: Actor | None, params: dict[str, Any]) -> dict[str, dict[str, int]]:
     """Counts for the current filter: per status (ignoring the status filter), outcome, kelurahan,
-    enumerator and flag (under every filter). One scan: the visits grouped by all five at once (a few
-    thousand groups for a city), summed up here; grouping sets or one query per facet scanned them again."""
+    enumerator and flag (under every filter). Read from `visit_tally` when the filter allows (sums over a few
+    thousand rows instead of a scan of every visit in the area joined with its household); otherwise one
+    scan: the visits grouped by all five at once, summed up here."""
+    if all(key in TALLY_FILTERS for key, value in params.items() if value not in (None, [], False, "")):
+        return _tally_facets(actor, params)
     grouped = (
         sa.select(
             Visit.review_status,
@@ -145,7 +158,7 @@ def queue_facets(*, actor: Actor | None, params: dict[str, Any]) -> dict[str, di
         .group_by(Visit.review_status, Visit.outcome, Household.region_code, Visit.enumerator_id, Visit.flags)
     )
     statuses = set(params.get("status") or ())
-    facets: dict[str, dict[str, int]] = {"status": {}, "outcome": {}, "region": {}, "enumerator": {}, "flag": {}}
+    facets: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
 
     def add(facet: str, key: Any, count: int) -> None:
         facets[facet][str(key)] = facets[facet].get(str(key), 0) + count
@@ -160,6 +173,64 @@ def queue_facets(*, actor: Actor | None, params: dict[str, Any]) -> dict[str, di
         for flag in flags or ():
             add("flag", flag, count)
     return facets
+
+
+def _tally_facets(actor: Actor | None, params: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """`queue_facets` summed in the database from `visit_tally`: each facet is one small GROUP BY over the
+    area's tally rows (the rows are read once). Folds the tally afterwards when it has grown."""
+    tally = VisitTally
+    conditions: list[sa.ColumnElement] = []
+    if actor is not None:
+        conditions.append(in_scope(actor, tally.region_code))
+    if params.get("campaign_id") is not None:
+        conditions.append(tally.campaign_id == params["campaign_id"])
+    if params.get("region"):
+        conditions.append(in_region(tally.region_code, params["region"]))
+    if params.get("enumerator_id") is not None:
+        conditions.append(tally.enumerator_id == params["enumerator_id"])
+    if params.get("outcome"):
+        conditions.append(tally.outcome.in_(params["outcome"]))
+    for flag in params.get("flag") or ():
+        conditions.append(tally.flags.contains([flag]))
+    rows = sa.select(tally.review_status, tally.outcome, tally.region_code, tally.enumerator_id, tally.flags,
+                     tally.n, tally.folded).where(*conditions).cte("rows")  # fmt: skip
+    counted = rows.c.review_status.in_(params["status"]) if params.get("status") else sa.true()
+    total = sa.func.sum(rows.c.n)
+    flag = sa.func.jsonb_array_elements_text(rows.c.flags).table_valued("value").render_derived("flag")
+    parts = [
+        sa.select(sa.literal("status"), rows.c.review_status, total).group_by(rows.c.review_status),
+        sa.select(sa.literal("outcome"), rows.c.outcome, total).where(counted).group_by(rows.c.outcome),
+        sa.select(sa.literal("region"), rows.c.region_code, total).where(counted).group_by(rows.c.region_code),
+        sa.select(sa.literal("enumerator"), sa.cast(rows.c.enumerator_id, sa.String), total)
+        .where(counted)
+        .group_by(rows.c.enumerator_id),
+        sa.select(sa.literal("flag"), flag.c.value, total)
+        .select_from(rows.join(flag, sa.true()))
+        .where(counted, rows.c.flags != sa.cast(sa.literal("[]"), JSONB))
+        .group_by(flag.c.value),
+    ]
+    parts = [part.having(total > 0) for part in parts]
+    # How many rows were read that a fold would merge: written since the last fold / folded ones.
+    state = sa.case((rows.c.folded, "~folded"), else_="~written")
+    parts.append(sa.select(state, sa.literal(""), sa.func.count()).group_by(state))
+    facets: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+    read = {"~folded": 0, "~written": 0}
+    for facet, key, count in db.session.execute(sa.union_all(*parts)):
+        if facet in read:
+            read[facet] = count
+        else:
+            facets[facet][key] = count
+    if read["~written"] > max(TALLY_SLACK, read["~folded"]):
+        compact_tally()
+    return facets
+
+
+def compact_tally() -> bool:
+    """Fold `visit_tally` into one row per key, unless another transaction is doing so (then False)."""
+    if not db.session.execute(sa.select(sa.func.pg_try_advisory_xact_lock(sa.func.hashtext("visit_tally")))).scalar():
+        return False
+    db.session.execute(sa.select(sa.func.compact_visit_tally()))
+    return True
 
 
 def visit_ids_matching(*, actor: Actor | None, params: dict[str, Any], limit: int) -> list[uuid.UUID]:

@@ -1,6 +1,7 @@
-"""Figures the workspace computes over every visit of an area (the Beranda's aggregates, the review queue's
-facet counts) are kept a short while per area, filter and process: a reload is then instant, and the page
-says how fresh they are. A page that has just changed the numbers (a decision) forgets them."""
+"""Figures the workspace computes over every visit of an area (the Beranda's aggregates) are kept a short
+while per area, filter and process: a reload is then instant, and the page says how fresh they are. A page
+that has just changed the numbers (a decision) forgets them. (The review queue's facet counts are not cached:
+the database keeps them current, `visit_tally`.)"""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from server.review.jobs import BULK
 from server.review.schemas import QueueQuerySchema
 from server.staff import queries
 from server.staff.access import staff_view
-from server.staff.cache import AreaCache, forget_all
+from server.staff.cache import forget_all
 from server.staff.errors import problems_of
 from server.staff.i18n import localized
 from server.staff.place import drawing, map_settings
@@ -34,10 +34,6 @@ REVIEWERS = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER)
 FILTERS = ("status", "region", "enumerator_id", "outcome", "flag", "sort")
 # Bulk approval takes at most this many clean visits per confirmation (a job does the work above 200).
 BULK_MAX = 2000
-# The facet counts group every visit of the area (0.3-0.7 s on the demo city at load 11, bench/README.md):
-# kept half a minute per area and filter and process; a decision made here forgets this process's counts
-# (another worker's, and decisions through the API, show within 30 s: the page says so).
-FACETS = AreaCache(30)
 
 
 def _filters() -> dict[str, str]:
@@ -55,9 +51,9 @@ def queue():
             {**args, **({"cursor": request.args["cursor"]} if request.args.get("cursor") else {})}
         )
         rows, next_cursor = service.queue(g.actor, params)
+        # Exact and current: read from the counts the database keeps (review/queries.queue_facets).
         filters = {key: value for key, value in params.items() if key not in ("cursor", "limit", "sort")}
-        key = tuple(sorted((name, str(value)) for name, value in filters.items()))
-        facets = FACETS.get(g.actor, key, lambda: service.facets(g.actor, filters))
+        facets = service.facets(g.actor, filters)
     except (ValidationError, AppError) as error:
         problems = problems_of(error)
     # Next / previous on the visit page walk this page of the queue.

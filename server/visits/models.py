@@ -89,3 +89,25 @@ class VisitReview(db.Model):
     )
     comment: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=utcnow_default())
+
+
+class VisitTally(db.Model):
+    """Signed counts of visits per review-queue facet key, kept by triggers on `visits` (migration 0027): the
+    sum of `n` per key is the number of visits with that key now. Writers only append rows (no counter row is
+    ever updated in place, so concurrent writers never wait on one another); `compact_visit_tally()` folds
+    them into one row per key."""
+
+    __tablename__ = "visit_tally"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    # The household's kelurahan (a household moving moves its visits' counts).
+    region_code: Mapped[str] = mapped_column(sa.String(13))
+    enumerator_id: Mapped[int] = mapped_column(sa.Integer)
+    # 0 for a visit outside any campaign.
+    campaign_id: Mapped[int] = mapped_column(sa.Integer)
+    review_status: Mapped[str] = mapped_column(sa.String(10))
+    outcome: Mapped[str] = mapped_column(sa.String(14))
+    flags: Mapped[list] = mapped_column(JSONB)
+    n: Mapped[int] = mapped_column(sa.Integer)
+    # Written by `compact_visit_tally()` (one row per key) rather than by a trigger.
+    folded: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
