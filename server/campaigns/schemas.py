@@ -107,7 +107,7 @@ class HouseholdSelectionSchema(Schema):
 
 
 class AssignSchema(HouseholdSelectionSchema):
-    enumerator_id = fields.Integer(required=True)
+    enumerator_id = fields.Integer(required=True, strict=True)
 
 
 class CampaignResponseSchema(Schema):

@@ -20,7 +20,7 @@ class MusyawarahRoundQuerySchema(StrictSchema):
 
 
 class MusyawarahRoundCreateSchema(StrictSchema):
-    campaign_id = fields.Integer(required=True)
+    campaign_id = fields.Integer(required=True, strict=True)
     region_code = fields.String(required=True, validate=REGION, metadata={"description": "A kelurahan's code"})
 
 
@@ -163,7 +163,7 @@ class MusyawarahUnlockSchema(StrictSchema):
 
 
 class MusyawarahRekapSchema(StrictSchema):
-    campaign_id = fields.Integer(required=True)
+    campaign_id = fields.Integer(required=True, strict=True)
     region = fields.String(
         load_default="64.72", validate=REGION, metadata={"description": "The city (default) or a kecamatan"}
     )

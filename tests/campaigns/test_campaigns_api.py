@@ -142,3 +142,21 @@ def test_progress_counts_per_enumerator_and_kelurahan(client, auth_headers, db_s
         }
     ]
     assert progress["by_kelurahan"][0]["key"] == KELURAHAN and progress["by_kelurahan"][0]["assigned"] == 3
+
+
+def test_an_enumerator_id_must_be_a_json_whole_number(client, auth_headers, db_session):
+    """`"12"` or `2.6` is not an id: 422 naming the field, and nothing is assigned (no silent rounding)."""
+    headers = auth_headers(make_user("supervisor", ["64.72.01"]))
+    enumerator = make_user("enumerator", [KELURAHAN])
+    make_household(region_code=KELURAHAN)
+    campaign = _campaign(client, headers)
+    url = f"/api/v1/campaigns/{campaign['id']}/assignments"
+    for written in (str(enumerator.id), enumerator.id + 0.6):
+        answer = client.post(url, json={"enumerator_id": written, "kelurahan": KELURAHAN}, headers=headers)
+        assert answer.status_code == 422, answer.get_json()
+        assert "enumerator_id" in answer.get_json()["error"]["details"]["fields"]
+    assert _live(campaign["id"]) == {}
+    assert (
+        client.post(url, json={"enumerator_id": enumerator.id, "kelurahan": KELURAHAN}, headers=headers).status_code
+        == 200
+    )

@@ -428,3 +428,19 @@ def test_an_older_registry_import_does_not_override_a_locked_round(app, db_sessi
     )
     db.session.expire_all()
     assert db.session.get(Household, household.id).rt == "009" and newer.counts["locked_conflicts"] == 0
+
+
+def test_a_campaign_id_must_be_a_json_whole_number(client, auth_headers, city):
+    """Opening a round or asking the city rekap with `"12"` or `2.6` as the campaign: 422 naming the field, and
+    no round or job is made."""
+    headers = auth_headers(city["supervisor"])
+    campaign_id = city["campaign"].id
+    for written in (str(campaign_id), campaign_id + 0.6):
+        opened = client.post(
+            "/api/v1/musyawarah", json={"campaign_id": written, "region_code": KELURAHAN}, headers=headers
+        )
+        rekap = client.post("/api/v1/musyawarah/rekap", json={"campaign_id": written}, headers=headers)
+        for answer in (opened, rekap):
+            assert answer.status_code == 422, answer.get_json()
+            assert "campaign_id" in answer.get_json()["error"]["details"]["fields"]
+    assert client.get("/api/v1/musyawarah", headers=headers).get_json()["data"] == []
