@@ -204,10 +204,15 @@ def _criterion(parameter: Parameter) -> str:
     return "region" if parameter.kind == "region" else parameter.name
 
 
+def _digits(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() also says yes to '²' or '٦٤' (int() then fails, or no code matches)."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not _digits(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise _bad("limit", minimum=1, maximum=MAX_LIMIT)
     return int(raw)
 
@@ -265,7 +270,7 @@ def _value(parameter: Parameter, raw: str, actor: Actor):
             raise _bad(parameter.name, allowed=["true", "false"])
         return raw == "true"
     if parameter.kind == "region":
-        if not raw.replace(".", "").isdigit() or len(raw) > 13:
+        if not _digits(raw.replace(".", "")) or len(raw) > 13:
             raise _bad(parameter.name)
         return raw
     values = [part for part in raw.split(",") if part] if parameter.many else [raw]

@@ -124,7 +124,8 @@ def db_extent(client, city, code):
 @pytest.mark.parametrize(
     "query",
     ["limit=0", "limit=10001", "limit=abc", "colour=red", "bbox=1,2,3", "bbox=a,b,c,d", "resultType=all",
-     "verification_status=lost", "stacking=maybe", "datetime=yesterday", "f=html", "bbox-crs=EPSG:4326"],
+     "verification_status=lost", "stacking=maybe", "datetime=yesterday", "f=html", "bbox-crs=EPSG:4326",
+     "limit=%C2%B2", "limit=%D9%A1%D9%A2", "region=%D9%A6%D9%A4.%D9%A7%D9%A2"],
 )  # fmt: skip
 def test_bad_or_unknown_parameters_are_400(gis_client, city, query):
     answer = _get(gis_client, city, f"/ogc/collections/households/items?{query}")
