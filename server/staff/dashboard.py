@@ -8,6 +8,7 @@ from typing import Any
 from server.auth.access import Actor
 from server.staff import queries
 from server.staff.cache import AreaCache, forget_all
+from server.visits.flags import FLAGS
 from server.visits.form import OUTCOMES
 
 # A phone not seen for longer than this is shown as a warning.
@@ -31,15 +32,16 @@ def forget() -> None:
 
 def _compute(actor: Actor, kecamatan: str | None) -> dict[str, Any]:
     queries.without_jit()
+    everything = queries.covers_everything(actor)
     areas = queries.progress(actor=actor, group="kelurahan" if kecamatan else "kecamatan", within=kecamatan)
-    found = queries.findings(actor=actor)
-    per_day = queries.visits_per_day(actor=actor)
+    found = queries.findings(actor=actor, everything=everything)
+    per_day = queries.visits_per_day(actor=actor, everything=everything)
     now = datetime.now(UTC)
     phones = queries.phones(actor=actor)
     for phone in phones:
         seen = phone["last_seen_at"]
         phone["stale"] = seen is None or now - seen > STALE_AFTER
-    quality = queries.quality(actor=actor)
+    quality = queries.quality(actor=actor, everything=everything)
     for row in quality:
         row["rejection_rate"] = row["rejected"] / row["decided"] if row["decided"] else None
         row["far_share"] = row["far"] / row["visits"] if row["visits"] else None
@@ -58,7 +60,7 @@ def _compute(actor: Actor, kecamatan: str | None) -> dict[str, Any]:
         "households": found["households"],
         "chart": _chart(per_day, today=now.astimezone().date()),
         "quality": quality,
-        "far_metres": queries.FAR_METRES,
+        "far_metres": round(FLAGS["far_from_registered"].threshold),
         "computed_at": now,
     }
 

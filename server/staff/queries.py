@@ -11,11 +11,6 @@ import sqlalchemy as sa
 from server.auth.access import Actor, in_scope_sql
 from server.extensions import db
 
-# A visit recorded farther than this from the household's registered point counts as "far" (quality table).
-FAR_METRES = 250
-# Near the equator (Samarinda lies at 0.5° S) a degree is ~111 km both ways: distances in degrees on the
-# stored points are within 0.01 % of metres there and cost a tenth of geography's (bench/README.md).
-METRES_PER_DEGREE = 111_320
 GROUPS = {
     "kecamatan": "left(h.region_code, 8)",
     "kelurahan": "h.region_code",
@@ -83,54 +78,73 @@ def phones(*, actor: Actor) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (row["full_name"] or row["username"]).lower())
 
 
-def findings(*, actor: Actor) -> dict[str, Any]:
-    """The latest visit's outcome per household (superseded visits aside), and the households in the area."""
+def covers_everything(actor: Actor) -> bool:
+    """The actor sees every household (an admin, or a scope holding every region a household lies in): the
+    dashboard's aggregates then read the visits alone, without joining each to its household for the scope."""
+    if actor.is_admin:
+        return True
+    scope, params = in_scope_sql(actor, "r.code")
+    sql = f"""SELECT NOT EXISTS (SELECT 1 FROM regions r WHERE NOT {scope}
+                                    AND EXISTS (SELECT 1 FROM households h WHERE h.region_code = r.code))"""
+    return db.session.execute(sa.text(sql), params).scalar_one()
+
+
+def _visits_in_scope(actor: Actor, everything: bool) -> tuple[str, dict[str, Any]]:
+    """FROM … WHERE of the visits in the actor's area: the visits alone when the area is everything."""
+    if everything:
+        return "visits v WHERE TRUE", {}
     scope, params = in_scope_sql(actor, "h.region_code")
+    return f"visits v JOIN households h ON h.id = v.household_id WHERE {scope}", params
+
+
+def findings(*, actor: Actor, everything: bool = False) -> dict[str, Any]:
+    """The latest visit's outcome per household (superseded visits aside), and the households in the area."""
+    visits, params = _visits_in_scope(actor, everything)
     outcomes = _rows(
         f"""SELECT outcome, count(*) AS households FROM (
               SELECT DISTINCT ON (v.household_id) v.outcome
-                FROM visits v JOIN households h ON h.id = v.household_id
-               WHERE {scope} AND v.review_status <> 'superseded'
+                FROM {visits} AND v.review_status <> 'superseded'
                ORDER BY v.household_id, v.device_time DESC) latest
             GROUP BY outcome""",
         params,
     )
+    scope, params = ("TRUE", {}) if everything else in_scope_sql(actor, "h.region_code")
     total = db.session.execute(
         sa.text(f"SELECT count(*) FROM households h WHERE {scope} AND h.registry_status <> 'merged'"), params
     ).scalar_one()
     return {"outcomes": {row["outcome"]: row["households"] for row in outcomes}, "households": total}
 
 
-def visits_per_day(*, actor: Actor, days: int = 30) -> list[dict[str, Any]]:
-    scope, params = in_scope_sql(actor, "h.region_code")
+def visits_per_day(*, actor: Actor, days: int = 30, everything: bool = False) -> list[dict[str, Any]]:
+    visits, params = _visits_in_scope(actor, everything)
     return _rows(
         f"""SELECT (v.received_at AT TIME ZONE 'Asia/Makassar')::date AS day, count(*) AS visits
-              FROM visits v JOIN households h ON h.id = v.household_id
-             WHERE {scope} AND v.received_at >= now() - make_interval(days => :days)
+              FROM {visits} AND v.received_at >= now() - make_interval(days => :days)
              GROUP BY 1 ORDER BY 1""",
         {**params, "days": days},
     )
 
 
-def quality(*, actor: Actor) -> list[dict[str, Any]]:
-    """Per enumerator: visits, decided and rejected, median GPS accuracy, visits far from the registered
-    point, visits with photos missing (none at all, or declared but not arrived)."""
-    scope, params = in_scope_sql(actor, "h.region_code")
+def quality(*, actor: Actor, everything: bool = False) -> list[dict[str, Any]]:
+    """Per enumerator: visits, decided and rejected, median GPS accuracy, visits flagged far from the
+    registered point (`far_from_registered`, the review's own test at push: the number links to that list),
+    visits with photos missing (none at all, or declared but not arrived)."""
+    visits, params = _visits_in_scope(actor, everything)
     return _rows(
-        f"""SELECT v.enumerator_id, coalesce(u.full_name, u.username) AS name, count(*) AS visits,
-                   count(*) FILTER (WHERE v.review_status IN ('approved', 'rejected', 'revisit')) AS decided,
-                   count(*) FILTER (WHERE v.review_status = 'rejected') AS rejected,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY v.location_accuracy_m) AS median_accuracy_m,
-                   count(*) FILTER (WHERE v.location IS NOT NULL AND h.location IS NOT NULL
-                       AND NOT ST_DWithin(v.location, h.location, :far_degrees)) AS far,
-                   count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.visit_id = v.id)
-                       OR EXISTS (SELECT 1 FROM photos p WHERE p.visit_id = v.id AND p.uploaded_at IS NULL))
-                       AS missing_photos
-              FROM visits v JOIN households h ON h.id = v.household_id JOIN users u ON u.id = v.enumerator_id
-             WHERE {scope} AND v.review_status <> 'superseded'
-             GROUP BY v.enumerator_id, u.full_name, u.username
+        f"""SELECT q.*, coalesce(u.full_name, u.username) AS name FROM (
+              SELECT v.enumerator_id, count(*) AS visits,
+                     count(*) FILTER (WHERE v.review_status IN ('approved', 'rejected', 'revisit')) AS decided,
+                     count(*) FILTER (WHERE v.review_status = 'rejected') AS rejected,
+                     percentile_cont(0.5) WITHIN GROUP (ORDER BY v.location_accuracy_m) AS median_accuracy_m,
+                     count(*) FILTER (WHERE v.flags ? 'far_from_registered') AS far,
+                     count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.visit_id = v.id)
+                         OR EXISTS (SELECT 1 FROM photos p WHERE p.visit_id = v.id AND p.uploaded_at IS NULL))
+                         AS missing_photos
+                FROM {visits} AND v.review_status <> 'superseded'
+               GROUP BY v.enumerator_id) q
+              JOIN users u ON u.id = q.enumerator_id
              ORDER BY name""",
-        {**params, "far_degrees": FAR_METRES / METRES_PER_DEGREE},
+        params,
     )
 
 

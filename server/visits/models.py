@@ -70,6 +70,14 @@ class Visit(db.Model):
         sa.Index("ix_visits_location", "location", postgresql_using="gist"),
         sa.Index("ix_visits_supersedes_id", "supersedes_id"),
         sa.Index("ix_visits_reviewed_at", "reviewed_at"),  # analytics: has any decision been taken since?
+        # Each household's latest visit that counts (the Beranda's findings), read index-only.
+        sa.Index(
+            "ix_visits_household_latest",
+            "household_id",
+            sa.text("device_time DESC"),
+            postgresql_include=["outcome"],
+            postgresql_where=sa.text("review_status <> 'superseded'"),
+        ),
     )
 
 

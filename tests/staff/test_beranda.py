@@ -25,7 +25,13 @@ def _city():
     for household in [*here, there]:
         db.session.add(Assignment(campaign_id=campaign.id, household_id=household.id, enumerator_id=enumerator.id))
     here[0].verification_status = "visited"
-    make_visit(here[0], enumerator, location="SRID=4326;POINT(117.16 -0.5)", location_accuracy_m=12.0)
+    make_visit(
+        here[0],
+        enumerator,
+        location="SRID=4326;POINT(117.16 -0.5)",
+        location_accuracy_m=12.0,
+        flags=["far_from_registered"],  # as the push flags a fix 1.1 km from the registered point
+    )
     db.session.add(
         Device(
             id=uuid.uuid4(),
@@ -50,8 +56,8 @@ def test_a_supervisor_sees_the_progress_of_their_area(client, staff_login, db_se
     assert 'href="/staff/beranda?kecamatan=64.72.01"' in page and "kecamatan=64.72.02" not in page
     # The phone as it reported itself at its last sync.
     assert "HP Siti" in page and "0.1.0" in page and ">4<" in page and ">9<" in page
-    # Quality: the one visit is 1.1 km from the registered point, has no photo; GPS median 12 m.
-    assert "12 m" in page and "(100%)" in page
+    # Quality: the one visit is flagged far from the registered point (> 150 m), has no photo; GPS median 12 m.
+    assert "12 m" in page and "(100%)" in page and "(> 150 m)" in page
     drill = client.get("/staff/beranda?kecamatan=64.72.01").text
     assert "Kemajuan per kelurahan" in drill
 
