@@ -8,20 +8,44 @@ outcomes, accuracies, review states and days spread like a field month; ~2 % far
 figures are for the issue's "demo city with 40,000 visits". Pages are requested in-process through the
 Flask test client as a logged-in admin and as a kecamatan supervisor; each figure is the median of --runs
 (after one warm-up), measured around the request (the app's own time, no network).
+
+CPU is this process's plus the database backends' (/proc), per request: on a machine shared with other
+sessions the wall time stretches with the load, the CPU time much less.
+
+    DATABASE_URL=… .venv/bin/python bench/staff_pages.py --before /path/to/old/checkout [--rounds 2]
+
+compares two versions of the code in one run on the same database, alternating: the other checkout's
+`server` package is imported instead of this one (`--code TREE`; the measuring stays this script's), and
+the indexes this tree's migrations added since (NEW_INDEXES) are dropped for its rounds and made again after.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+# The code under test: this checkout, or another one's (`--code TREE`, read before anything imports `server`).
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys.argv else HERE.parent
+sys.path.insert(0, str(CODE))
+sys.path.insert(1, str(HERE))
+from harness import backend_pids, cpu_seconds, cpu_spent  # noqa: E402
+
+# Indexes of this tree's migrations that an older checkout measured with `--before` must not profit from.
+NEW_INDEXES = {
+    "ix_households_region_code_head_name": "CREATE INDEX ix_households_region_code_head_name"
+    " ON households (region_code, head_name)",  # 0026, 0030
+    "ix_visits_household_latest": "CREATE INDEX ix_visits_household_latest ON visits (household_id,"
+    " device_time DESC) INCLUDE (outcome) WHERE review_status <> 'superseded'",  # 0029
+}
 
 VISITS_SQL = """
 INSERT INTO visits (id, household_id, campaign_id, enumerator_id, device_time, received_at, location,
@@ -64,15 +88,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=40_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--code", help="import the server from this checkout instead (see the docstring)")
+    parser.add_argument("--before", help="compare with this (older) checkout in one run, alternating")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
+    if args.before:
+        compare(args)
+        return
     os.environ.setdefault("VERVAL_PROFILE", "development")
     from server import create_app
     from server.extensions import db
     from tests.staff.conftest import csrf_of
 
+    url = os.environ["DATABASE_URL"]
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
-        print(f"visits: {add_visits(db.engine, args.visits)}")
+        print(f"code: {CODE}  visits: {add_visits(db.engine, args.visits)}  load: {os.getloadavg()[0]:.1f}")
         household = db.session.execute(
             sa.text(
                 "SELECT household_id FROM visits WHERE household_id IN (SELECT id FROM households"
@@ -83,6 +114,12 @@ def main() -> None:
             sa.text("SELECT v.id FROM visits v JOIN households h ON h.id = v.household_id"
                     " WHERE h.region_code LIKE '64.72.01.%' AND v.location IS NOT NULL LIMIT 1")
         ).scalar_one()  # fmt: skip
+        # A member's NIK and a family card's number (exact searches), from the middle of the city.
+        nik = db.session.execute(sa.text("SELECT nik FROM members WHERE nik IS NOT NULL OFFSET 70000 LIMIT 1"))
+        kk = db.session.execute(
+            sa.text("SELECT kk_number FROM households WHERE kk_number IS NOT NULL OFFSET 20000 LIMIT 1")
+        )
+        numbers = {"nik": nik.scalar_one(), "kk": kk.scalar_one()}
         db.session.remove()
 
     def client_for(username: str):
@@ -96,35 +133,90 @@ def main() -> None:
 
     from server.staff import dashboard
 
-    pages = PAGES
     for username in ("admin", "supervisor"):
         client = client_for(username)
-        list_queries(app, username, args.runs)
+        list_queries(app, url, username, args.runs, numbers)
         first = client.get("/staff/rumah-tangga?sort=name_desc").text
         cursor = first.split("cursor=")[1].split('"')[0] if "cursor=" in first else ""
-        for name, url in pages:
-            url = url.format(household=household, visit=visit, name_desc_cursor=cursor)
-            client.get(url)
-            times = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                answer = client.get(url)
-                times.append((time.perf_counter() - start) * 1000)
-                assert answer.status_code == 200, (url, answer.status_code)
-            print(f"{username:10s} {name:40s} median {statistics.median(times):6.0f} ms  max {max(times):6.0f} ms")
+        for name, page in PAGES:
+            page = page.format(household=household, visit=visit, name_desc_cursor=cursor, **numbers)
+            client.get(page)
+
+            def get(page=page, client=client):
+                answer = client.get(page)
+                assert answer.status_code == 200, (page, answer.status_code)
+
+            report(username, name, *timed(url, get, args.runs))
         # The first (uncached) computation of the Beranda's figures and of the queue's facet counts, too.
-        for name, url in (
+        for name, page in (
             ("Beranda, figures computed", "/staff/beranda"),
             ("Review queue, counts computed", "/staff/tinjauan"),
         ):
-            dashboard.forget()
-            start = time.perf_counter()
-            client.get(url)
-            print(f"{username:10s} {name:40s}        {(time.perf_counter() - start) * 1000:6.0f} ms")
+            firsts = []
+            for _ in range(args.runs):
+                dashboard.forget()
+                firsts.append(timed(url, lambda page=page, client=client: client.get(page), 1))
+            walls, cpus = [f[0] for f in firsts], [f[2] for f in firsts]
+            report(username, name, statistics.median(walls), max(walls), statistics.median(cpus))
 
 
-def list_queries(app, username: str, runs: int) -> None:
-    """households.service.list_households (what the API and the page call) for each order, 50 rows."""
+def timed(url: str, call, runs: int) -> tuple[float, float, float]:
+    """Median and max wall ms of `runs` calls, and CPU ms per call (this process + the database's backends)."""
+    backends = cpu_seconds(backend_pids(url))
+    mine = time.process_time()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    cpu = (time.process_time() - mine) + cpu_spent(backends, cpu_seconds(backend_pids(url)))
+    return statistics.median(times), max(times), cpu * 1000 / runs
+
+
+def report(username: str, name: str, median: float, top: float, cpu: float) -> None:
+    print(f"{username:10s} {name:42s} median {median:6.0f} ms  max {top:6.0f} ms  CPU {cpu:5.0f} ms")
+    line = {"user": username, "name": name, "median": median, "max": top, "cpu": cpu}
+    print("RESULT " + json.dumps(line), flush=True)
+
+
+def compare(args) -> None:
+    """Alternate rounds of the other checkout (`--before`, without NEW_INDEXES) and this one on one database;
+    medians across rounds side by side, with the machine's load."""
+    url = os.environ["DATABASE_URL"]
+    engine = sa.create_engine(url)
+    results: dict[str, dict[tuple, list]] = {"before": {}, "after": {}}
+    common = ["--visits", str(args.visits), "--runs", str(args.runs)]
+    for round_ in range(args.rounds):
+        for side in ("before", "after") if round_ % 2 == 0 else ("after", "before"):
+            if side == "before":
+                with engine.begin() as connection:
+                    for name in NEW_INDEXES:
+                        connection.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))
+            command = [sys.executable, __file__, *common] + (["--code", args.before] if side == "before" else [])
+            load = os.getloadavg()[0]
+            output = subprocess.run(command, capture_output=True, text=True, check=False)
+            if side == "before":
+                with engine.begin() as connection:
+                    for create in NEW_INDEXES.values():
+                        connection.execute(sa.text(create.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")))
+            if output.returncode:
+                sys.exit(output.stdout[-2000:] + output.stderr[-4000:])
+            print(f"round {round_ + 1} {side:6s} load {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+            for line in output.stdout.splitlines():
+                if line.startswith("RESULT "):
+                    row = json.loads(line[7:])
+                    results[side].setdefault((row["user"], row["name"]), []).append(row)
+    engine.dispose()
+    print(f"{'':10s} {'':42s} {'wall ms before':>15s} {'after':>7s} {'CPU ms before':>14s} {'after':>7s}")
+    for key, rows in results["after"].items():
+        old = results["before"].get(key, [])
+        wall = [statistics.median(r["median"] for r in side) if side else float("nan") for side in (old, rows)]
+        cpu = [statistics.median(r["cpu"] for r in side) if side else float("nan") for side in (old, rows)]
+        print(f"{key[0]:10s} {key[1]:42s} {wall[0]:15.0f} {wall[1]:7.0f} {cpu[0]:14.0f} {cpu[1]:7.0f}")
+
+
+def list_queries(app, url: str, username: str, runs: int, numbers: dict[str, str]) -> None:
+    """households.service.list_households (what the API and the page call) for each query, 50 rows."""
     from server.auth.access import Actor
     from server.auth.models import User
     from server.extensions import db
@@ -132,21 +224,20 @@ def list_queries(app, username: str, runs: int) -> None:
     from server.households.schemas import HouseholdListQuerySchema
 
     for query in LIST_QUERIES:
+        query = {key: value.format(**numbers) for key, value in query.items()}
         with app.test_request_context():
             user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
             actor = Actor(user.id, user.username, user.role, tuple(user.region_codes), None)
             params = HouseholdListQuerySchema().load(query)
             db.session.execute(sa.text("SET LOCAL jit = off"))
             service.list_households(actor, params)
-            times = []
-            for _ in range(runs):
-                start = time.perf_counter()
-                service.list_households(actor, params)
-                times.append((time.perf_counter() - start) * 1000)
+            median, top, cpu = timed(
+                url, lambda params=params, actor=actor: service.list_households(actor, params), runs
+            )
             db.session.rollback()
             label = "&".join(f"{k}={v}" for k, v in query.items()) or "(no filter)"
-            median, top = statistics.median(times), max(times)
-            print(f"{username:10s} list query {label:29s} median {median:6.0f} ms  max {top:6.0f} ms")
+            label = label.replace(numbers["nik"], "NIK").replace(numbers["kk"], "No. KK")
+            report(username, f"list query {label}", median, top, cpu)
 
 
 PAGES = [
@@ -164,6 +255,8 @@ PAGES = [
     ("Households sort=verification", "/staff/rumah-tangga?sort=verification"),
     ("Households sort=updated_desc", "/staff/rumah-tangga?sort=updated_desc"),
     ("Households q=Agus sort=name", "/staff/rumah-tangga?q=Agus&sort=name"),
+    ("Households q=NIK", "/staff/rumah-tangga?q={nik}"),
+    ("Households q=No. KK", "/staff/rumah-tangga?q={kk}"),
     ("Review queue (priority)", "/staff/tinjauan"),
     ("Review queue sort=name", "/staff/tinjauan?sort=name"),
     ("Review queue sort=region_desc", "/staff/tinjauan?sort=region_desc"),
@@ -172,9 +265,14 @@ PAGES = [
     ("Aid match proposals", "/staff/impor/usulan-bantuan"),
 ]
 # The household list query alone (the service the API and the page share), per order: issue 15's 100 ms.
-LIST_QUERIES = [{}, {"q": "Agus"}, {"has_stacking": "true"}] + [
-    {"sort": sort} for sort in ("name", "name_desc", "decile", "decile_desc", "verification", "updated_desc")
-]
+LIST_QUERIES = [
+    {},
+    {"q": "Agus"},
+    {"q": "{nik}"},
+    {"q": "{kk}"},
+    {"has_stacking": "true"},
+    {"q": "Agus", "sort": "name"},
+] + [{"sort": sort} for sort in ("name", "name_desc", "decile", "decile_desc", "verification", "updated_desc")]
 
 if __name__ == "__main__":
     main()
