@@ -66,3 +66,32 @@ class Keyset:
 
 def reversed_keyset(keyset: Keyset) -> Keyset:
     return Keyset(keyset.columns, keyset.readers, not keyset.descending)
+
+
+def natural_orders(**orders: Keyset) -> dict[str, Keyset]:
+    """Each order by its name, and reversed as `<name>_desc` (`<name>_asc` when its own way is descending:
+    dates newest first)."""
+    return {
+        key: value
+        for name, keyset in orders.items()
+        for key, value in (
+            (name, keyset),
+            (f"{name}_asc" if keyset.descending else f"{name}_desc", reversed_keyset(keyset)),
+        )
+    }
+
+
+def page_of(rows: list, keyset: Keyset, limit: int) -> tuple[list, str | None]:
+    """A page from rows read with `limit + 1` in `keyset`'s order (its columns labelled): the first `limit`
+    rows, and the cursor after the last of them when there are more."""
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], keyset.cursor_of(getattr(rows[limit - 1], "_mapping", rows[limit - 1]))
+
+
+def order_named(orders: dict[str, Keyset], name: str | None, default: str) -> Keyset:
+    """The whitelisted order `name` (the default when blank); 422 on `sort` for any other."""
+    keyset = orders.get(name or default)
+    if keyset is None:
+        raise validation_error({"sort": ["Urutan tidak dikenal / unknown sort order"]})
+    return keyset

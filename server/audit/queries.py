@@ -8,6 +8,15 @@ import sqlalchemy as sa
 
 from server.audit.models import AuditEntry
 from server.extensions import db
+from server.pagination import Keyset, natural_orders
+
+# The orders of the audit trail (`sort`; `time`, newest first, by default: ids grow with time). Nothing else
+# is put into ORDER BY.
+AUDIT_ORDERS = natural_orders(
+    time=Keyset((AuditEntry.id,), (int,), descending=True),
+    actor=Keyset((sa.func.coalesce(AuditEntry.actor_username, ""), AuditEntry.id), (str, int)),
+    action=Keyset((AuditEntry.action, AuditEntry.id), (str, int)),
+)
 
 
 def insert_entry(**values) -> None:
@@ -29,7 +38,8 @@ ENTRIES_FROM_JSON = """
 
 def list_entries(
     *,
-    after_id: int | None,
+    keyset: Keyset,
+    after: list | None,
     limit: int,
     actor_id: int | None = None,
     actor: str | None = None,
@@ -39,10 +49,8 @@ def list_entries(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[AuditEntry]:
-    """Newest first, keyset by id (ids grow with time)."""
-    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    if after_id is not None:
-        query = query.where(AuditEntry.id < after_id)
+    """`limit` + 1 entries in `keyset`'s order after the cursor's row: (AuditEntry, sort_0, sort_1…)."""
+    query = keyset.apply(sa.select(AuditEntry, *keyset.labelled()).limit(limit + 1), after)
     if actor_id is not None:
         query = query.where(AuditEntry.actor_id == actor_id)
     if actor is not None:
@@ -61,4 +69,4 @@ def list_entries(
         query = query.where(AuditEntry.at >= since)
     if until is not None:
         query = query.where(AuditEntry.at < until)
-    return list(db.session.execute(query).scalars())
+    return list(db.session.execute(query).all())

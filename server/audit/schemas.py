@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from server.audit.queries import AUDIT_ORDERS
 from server.openapi.schemas import ListMetaSchema
 
 
@@ -18,7 +19,11 @@ class AuditQuerySchema(Schema):
     object_id = fields.String()
     since = fields.AwareDateTime(metadata={"description": "From this time (inclusive)"})
     until = fields.AwareDateTime(metadata={"description": "Before this time"})
-    cursor = fields.String()
+    sort = fields.String(
+        validate=validate.OneOf(list(AUDIT_ORDERS)),
+        metadata={"description": "time (newest first, the default), time_asc, actor, actor_desc, action, action_desc"},
+    )
+    cursor = fields.String(metadata={"description": "From the previous page, with the same sort"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 

@@ -12,8 +12,7 @@ from flask import g, has_app_context, has_request_context, request
 
 from server.audit import queries
 from server.auth.masking import mask_number
-from server.errors import validation_error
-from server.pagination import decode_cursor, encode_cursor
+from server.pagination import order_named, page_of
 
 MASKED_FIELDS = frozenset({"nik", "kk_number", "no_kk"})
 
@@ -103,11 +102,8 @@ def _json_safe(value: Any) -> Any:
 def read_entries(params: dict) -> tuple[list, str | None]:
     """A page of the audit trail for an admin (the reading is audited too) and the cursor of the next one."""
     filters = dict(params)
-    cursor = filters.pop("cursor", None)
-    after_id = decode_cursor(cursor, 1)[0] if cursor else None
-    if after_id is not None and not isinstance(after_id, int):
-        raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]})
-    entries = queries.list_entries(after_id=after_id, **filters)
-    next_cursor = encode_cursor([entries[-1].id]) if len(entries) == filters["limit"] else None
+    keyset = order_named(queries.AUDIT_ORDERS, filters.pop("sort", None), "time")
+    after = keyset.after(filters.pop("cursor", None))
+    rows, next_cursor = page_of(queries.list_entries(keyset=keyset, after=after, **filters), keyset, filters["limit"])
     record("audit.read", object_type="audit_log", changes={key: str(value) for key, value in filters.items()})
-    return entries, next_cursor
+    return [row.AuditEntry for row in rows], next_cursor

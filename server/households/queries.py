@@ -24,7 +24,7 @@ from server.campaigns.queries import is_live_assigned
 from server.extensions import db
 from server.households.models import Household, HouseholdAidStacking, Member
 from server.imports.registry import REGISTRY_COLUMNS
-from server.pagination import Keyset, reversed_keyset
+from server.pagination import Keyset, natural_orders
 from server.regions.models import Region
 from server.types import Presence, ReceiptStatus, RegistryStatus, Role, TombstoneReason, VerificationStatus
 from server.visits.models import Visit
@@ -33,18 +33,9 @@ from server.visits.models import Visit
 LIVE_RECEIPT_STATUSES = (ReceiptStatus.LISTED.value, ReceiptStatus.DISBURSED.value)
 
 
-def _natural(**orders: Keyset) -> dict[str, Keyset]:
-    """Each order by its name, and reversed as `<name>_desc`."""
-    return {
-        key: value
-        for name, keyset in orders.items()
-        for key, value in ((name, keyset), (f"{name}_desc", reversed_keyset(keyset)))
-    }
-
-
 # The orders a household list may be asked for (`sort`); `region` is the default (kelurahan, then name).
 # Nothing else is ever put into ORDER BY.
-SORTS = _natural(
+SORTS = natural_orders(
     region=Keyset((Household.region_code, Household.head_name, Household.id), (str, str, uuid.UUID)),
     name=Keyset((Household.head_name, Household.id), (str, uuid.UUID)),
     decile=Keyset((sa.func.coalesce(Household.decile, 11), Household.id), (int, uuid.UUID)),

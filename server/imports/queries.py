@@ -17,6 +17,7 @@ from server.errors import ROW_HOUSEHOLD_MERGED, ROW_HOUSEHOLD_OUT_OF_SCOPE, ROW_
 from server.extensions import db
 from server.history.queries import HOUSEHOLD_JSON, MEMBER_JSON
 from server.imports.models import AidMatchProposal, DataImport, ImportRejection
+from server.pagination import Keyset, natural_orders
 
 
 def _execute(sql: str, **params) -> sa.CursorResult:
@@ -472,6 +473,25 @@ def add_import(**values) -> DataImport:
 
 def get_import(*, import_id: int) -> DataImport | None:
     return db.session.get(DataImport, import_id)
+
+
+# The orders of the staff list of imports (`sort`; `time`, newest first, by default). Nothing else is put into
+# ORDER BY.
+IMPORT_ORDERS = natural_orders(
+    time=Keyset((DataImport.id,), (int,), descending=True),
+    file=Keyset((DataImport.filename, DataImport.id), (str, int)),
+    kind=Keyset((DataImport.kind, DataImport.id), (str, int)),
+    state=Keyset((DataImport.dry_run, DataImport.id), (bool, int)),
+)
+
+
+def imports_page(*, actor_id: int | None, keyset: Keyset, after: list | None, limit: int) -> list[sa.Row]:
+    """`limit` + 1 imports in `keyset`'s order after the cursor's row, only `actor_id`'s own when given:
+    (DataImport, sort_0, sort_1…)."""
+    query = sa.select(DataImport, *keyset.labelled()).limit(limit + 1)
+    if actor_id is not None:
+        query = query.where(DataImport.actor_id == actor_id)
+    return list(db.session.execute(keyset.apply(query, after)).all())
 
 
 def list_imports(*, actor_id: int | None = None, limit: int = 50) -> list[DataImport]:

@@ -18,6 +18,7 @@ from server.imports.aid import run_aid_import
 from server.imports.models import AidMatchProposal, DataImport
 from server.imports.reader import FileRejected
 from server.imports.registry import Progress, run_registry_import
+from server.pagination import order_named, page_of
 
 
 def file_rejected(rejected: FileRejected) -> AppError:
@@ -84,6 +85,19 @@ def import_registry(
 def list_imports(actor: Actor, *, limit: int = 200) -> list[DataImport]:
     """The newest imports the actor may see: admins all, others their own."""
     return queries.list_imports(actor_id=None if actor.is_admin else actor.user_id, limit=limit)
+
+
+def imports_page(
+    actor: Actor, sort: str | None, cursor: str | None, *, limit: int = 50
+) -> tuple[list[DataImport], str | None]:
+    """A page of the imports the actor may see (admins all, others their own) in a whitelisted order
+    (queries.IMPORT_ORDERS), and the cursor of the next one."""
+    keyset = order_named(queries.IMPORT_ORDERS, sort, "time")
+    rows = queries.imports_page(
+        actor_id=None if actor.is_admin else actor.user_id, keyset=keyset, after=keyset.after(cursor), limit=limit
+    )
+    page, next_cursor = page_of(rows, keyset, limit)
+    return [row.DataImport for row in page], next_cursor
 
 
 def require_import(import_id: int) -> DataImport:

@@ -65,12 +65,22 @@ def imports_page():
 
 
 def _imports_index(problems: list[str], aid_problems: list[str] | None = None, form: dict | None = None):
-    recent = imports.list_imports(g.actor, limit=20)
+    """The upload forms and the imports so far, a page at a time in the order of a column header."""
+    args = {key: value for key, value in request.args.items() if value and key in ("sort", "cursor")}
+    recent, next_cursor, list_problems = [], None, []
+    try:
+        recent, next_cursor = imports.imports_page(g.actor, args.get("sort"), args.get("cursor"))
+    except AppError as error:
+        list_problems = problems_of(error)
     return render_template(
         "staff/imports/index.html",
         problems=problems,
         aid_problems=aid_problems or [],
         recent=recent,
+        next_cursor=next_cursor,
+        args=args,
+        sort=args.get("sort") or "time",
+        list_problems=list_problems,
         programs=list_programs(),
         form=form or {},
     ), (422 if problems or aid_problems else 200)

@@ -30,7 +30,8 @@ def _regions() -> list[dict]:
 @bp.route("/pengguna", methods=["GET", "POST"])
 @staff_view(Role.ADMIN)
 def users():
-    """Every account; the form creates one (role, area, first password)."""
+    """Every account, a page at a time in the order of a column header; the form creates one (role, area,
+    first password)."""
     problems, form, created = [], {}, None
     if request.method == "POST":
         form = {
@@ -46,9 +47,19 @@ def users():
             problems = problems_of(error)
         else:
             form = {}
+    args = {key: value for key, value in request.args.items() if value and key in ("sort", "cursor")}
+    users, next_cursor, list_problems = [], None, []
+    try:
+        users, next_cursor = service.users_page(args.get("sort"), args.get("cursor"))
+    except AppError as error:
+        list_problems = problems_of(error)
     return render_template(
         "staff/users/list.html",
-        users=service.list_users(),
+        users=users,
+        next_cursor=next_cursor,
+        args=args,
+        sort=args.get("sort") or "username",
+        list_problems=list_problems,
         roles=ROLES,
         regions=_regions(),
         form=form,
@@ -100,7 +111,8 @@ def users_detail(user_id: int):
 @bp.get("/audit")
 @staff_view(Role.ADMIN)
 def audit():
-    """The audit trail, newest first, filtered by actor, action, object and time."""
+    """The audit trail, newest first or in the order of a column header, filtered by actor, action, object and
+    time."""
     args = {key: value for key, value in request.args.items() if value and key in AuditQuerySchema().fields}
     entries, next_cursor, problems = [], None, []
     try:
@@ -108,5 +120,10 @@ def audit():
     except (ValidationError, AppError) as error:
         problems = problems_of(error)
     return render_template(
-        "staff/users/audit.html", entries=entries, next_cursor=next_cursor, args=args, problems=problems
+        "staff/users/audit.html",
+        entries=entries,
+        next_cursor=next_cursor,
+        args=args,
+        sort=args.get("sort") or "time",
+        problems=problems,
     )

@@ -6,7 +6,17 @@ import sqlalchemy as sa
 
 from server.auth.models import Device, User
 from server.extensions import db
+from server.pagination import Keyset, natural_orders
 from server.regions.models import Region
+from server.types import Role
+
+# The orders of the staff user list (`sort`; `username` by default). Nothing else is put into ORDER BY.
+USER_ORDERS = natural_orders(
+    username=Keyset((User.username, User.id), (str, int)),
+    name=Keyset((User.full_name, User.id), (str, int)),
+    role=Keyset((User.role, User.username, User.id), (Role, str, int)),
+    active=Keyset((User.active, User.username, User.id), (bool, str, int)),
+)
 
 
 def list_users(*, role: str | None = None, active: bool | None = None) -> list[User]:
@@ -16,6 +26,12 @@ def list_users(*, role: str | None = None, active: bool | None = None) -> list[U
     if active is not None:
         query = query.where(User.active == active)
     return list(db.session.execute(query).scalars())
+
+
+def users_page(*, keyset: Keyset, after: list | None, limit: int) -> list[sa.Row]:
+    """`limit` + 1 accounts in `keyset`'s order after the cursor's row: (User, sort_0, sort_1…)."""
+    query = sa.select(User, *keyset.labelled()).limit(limit + 1)
+    return list(db.session.execute(keyset.apply(query, after)).all())
 
 
 def get_user(*, user_id: int) -> User | None:

@@ -18,12 +18,21 @@ from server.auth.access import Actor
 from server.auth.models import Device, User, UserScope
 from server.auth.passwords import hash_password, password_problems, verify_password
 from server.errors import NOT_FOUND, USERNAME_TAKEN, AppError, validation_error
+from server.pagination import order_named, page_of
 from server.types import Role
 from server.users import queries
 
 
 def list_users(*, role: str | None = None, active: bool | None = None) -> list[User]:
     return queries.list_users(role=role, active=active)
+
+
+def users_page(sort: str | None, cursor: str | None, *, limit: int = 100) -> tuple[list[User], str | None]:
+    """A page of accounts in a whitelisted order (queries.USER_ORDERS) and the cursor of the next one."""
+    keyset = order_named(queries.USER_ORDERS, sort, "username")
+    rows = queries.users_page(keyset=keyset, after=keyset.after(cursor), limit=limit)
+    page, next_cursor = page_of(rows, keyset, limit)
+    return [row.User for row in page], next_cursor
 
 
 def require_user(user_id: int) -> User:

@@ -88,7 +88,16 @@ def test_admin_queries_by_actor_action_object_and_time_with_pages(client, auth_h
             break
         cursor = f"&cursor={page['meta']['next_cursor']}"
     assert len(seen) == len(set(seen)) >= 6 and seen == sorted(seen, reverse=True)
+    by_action, cursor = [], ""  # another order, paged by its own cursor
+    while True:
+        page = query(f"action=auth.&sort=action_desc&limit=2{cursor}")
+        by_action += [(entry["action"], entry["id"]) for entry in page["data"]]
+        if not page["meta"]["next_cursor"]:
+            break
+        cursor = f"&cursor={page['meta']['next_cursor']}"
+    assert by_action == sorted(by_action, reverse=True) and {i for _a, i in by_action} == set(seen)
     assert client.get("/api/v1/audit?cursor=rusak", headers=headers).status_code == 422
+    assert client.get("/api/v1/audit?sort=changes", headers=headers).status_code == 422
     assert client.get("/api/v1/audit?since=kemarin", headers=headers).status_code == 422
     assert client.get("/api/v1/audit", headers=auth_headers(make_user("supervisor"))).status_code == 403
     assert query("action=audit.read")["data"], "reading the audit trail is itself audited"
