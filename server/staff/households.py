@@ -16,6 +16,7 @@ from server.review.service import change_history
 from server.staff import queries
 from server.staff.access import is_htmx, staff_view
 from server.staff.errors import problems_of
+from server.staff.labels import region_codes_in
 from server.staff.routes import bp
 from server.types import Role
 
@@ -82,6 +83,7 @@ def _detail(household_id: uuid.UUID, *, form=None, problems=None, stale=None, sa
         saved=saved,
         can_edit=g.actor.role in EDITORS,
         masked=service.masked_for(g.actor),
+        places=queries.region_names(codes=region_codes_in(history["changes"], "old_value", "new_value")),
     ), status
 
 

@@ -178,12 +178,15 @@ def _choice(choices: list[dict], code) -> str:
     return NONE if code is None else str(code)
 
 
-def history_value(field: str, value, masked: bool) -> str:
-    """A registry change's value as the reader may see it (identity numbers masked for viewers)."""
+def history_value(field: str, value, masked: bool, places: dict[str, str] | None = None) -> str:
+    """A registry change's value as the reader may see it (identity numbers masked for viewers; a kelurahan by
+    its name, code beside it, when `places` names it)."""
     from server.auth.masking import mask_number
 
     if value is None or value == "":
         return NONE
+    if field == "region_code" and places and value in places:
+        return f"{places[value]} ({value})"
     if field in ("nik", "kk_number") and masked:
         return mask_number(str(value)) or NONE
     if field == "registry_status":
@@ -193,6 +196,11 @@ def history_value(field: str, value, masked: bool) -> str:
     if isinstance(value, dict):  # a whole member (created, joined, left): its numbers masked as well
         return ", ".join(f"{key}: {history_value(key, inner, masked)}" for key, inner in value.items())
     return str(value)
+
+
+def region_codes_in(rows: list[dict], *keys: str) -> list[str]:
+    """The region codes that comparison or change rows (field `region_code`) hold under `keys`, to be named."""
+    return sorted({row[key] for row in rows if row.get("field") == "region_code" for key in keys if row.get(key)})
 
 
 def _visit_labels():

@@ -25,6 +25,7 @@ from server.staff.access import staff_view
 from server.staff.cache import forget_all
 from server.staff.errors import problems_of
 from server.staff.i18n import localized
+from server.staff.labels import region_codes_in
 from server.staff.place import drawing, map_settings
 from server.types import Role
 from server.visits.flags import FLAGS
@@ -146,6 +147,10 @@ def visit(visit_id: uuid.UUID, *, problems=None, status=200):
         flags=FLAGS,
         problems=problems or [],
         names=queries.enumerator_names(ids=[detail["visit"]["enumerator_id"]]),
+        places=queries.region_names(
+            codes=region_codes_in(detail["comparison"], "now", "at_base", "found")
+            + region_codes_in(detail["changes"], "old_value", "new_value")
+        ),
     ), status
 
 

@@ -117,3 +117,17 @@ def test_bulk_approval_shows_the_count_first(client, staff_login, db_session):
 def test_a_viewer_has_no_review_pages(client, staff_login, db_session):
     staff_login(client, make_user("viewer", ["64.72.01"]))
     assert client.get("/staff/tinjauan").status_code == 403
+
+
+def test_the_comparison_names_the_kelurahan(client, staff_login, db_session):
+    """A household that moved within the city: registry and field side by side give each kelurahan's name
+    (its code beside it), not a bare code."""
+    enumerator = make_user("enumerator", ["64.72.01"])
+    home = make_household(head_name="Rumah Pindah", region_code="64.72.01.1001")
+    moved = make_visit(home, enumerator, outcome="moved_within",
+                       answers={"moved_to": {"region_code": "64.72.01.1003", "address": "Jl. Baru 2"}})  # fmt: skip
+    staff_login(client, make_user("reviewer", ["64.72.01"]))
+    page = client.get(f"/staff/tinjauan/kunjungan/{moved.id}").text
+    row = re.search(r"<tr[^>]*><th scope=\"row\">kelurahan</th>.*?</tr>", page, re.S)
+    assert row, "no kelurahan row in the comparison"
+    assert "Rawa Makmur (64.72.01.1001)" in row.group(0) and "Bukuan (64.72.01.1003)" in row.group(0)
