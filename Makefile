@@ -52,11 +52,13 @@ pwa/dist/.built: $(PWA_SOURCES) $(VENV)/.installed
 
 # What the tests drive besides Python: Debian's Chromium (never a downloaded browser) through Playwright,
 # whose bundled driver needs libatomic (absent from a minimal Debian), Caddy, the production proxy, and
-# GDAL's command-line tools (gdal-bin: ogrinfo/ogr2ogr read the OGC API as QGIS does).
+# GDAL's command-line tools (gdal-bin: ogrinfo/ogr2ogr read the OGC API as QGIS does); chromium-l10n: the
+# browser's own controls (file picker, date fields) in Indonesian, as the README screenshots show them.
 test-tools:
-	@{ test -x /usr/bin/chromium && /sbin/ldconfig -p | grep -q 'libatomic.so.1 ' && command -v caddy >/dev/null \
+	@{ test -x /usr/bin/chromium && test -f /usr/lib/chromium/locales/id.pak && /sbin/ldconfig -p | grep -q 'libatomic.so.1 ' && command -v caddy >/dev/null \
 		&& command -v ogrinfo >/dev/null; } \
-		|| { . scripts/lib.sh && apt_install "the browser, proxy and GIS tests" chromium libatomic1 caddy gdal-bin; }
+		|| { . scripts/lib.sh && apt_install "the browser, proxy and GIS tests" chromium chromium-l10n libatomic1 caddy \
+			gdal-bin; }
 
 db: venv
 	@$(if $(PRIVATE_DB),scripts/devdb.sh start,true)

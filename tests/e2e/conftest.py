@@ -34,6 +34,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Chromium on Linux takes its own words (the file picker's button, a date field's dd/mm/yyyy) from LANGUAGE, not
+# from --lang or the context's locale; Debian's chromium-l10n holds the Indonesian ones (make test-tools).
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "id"}
 PHONE = {"width": 360, "height": 640}
 DIST = PROJECT_ROOT / "pwa" / "dist"
 E2E_PASSWORD = "kata-sandi-e2e-1"
@@ -263,7 +266,9 @@ def playwright_driver():
 
 @pytest.fixture(scope="session")
 def browser(playwright_driver):
-    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=CHROMIUM_ENV
+    )
     yield browser
     browser.close()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.conftest import CHROMIUM, wait_for
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ENV, wait_for
 from tests.e2e.staff_pages import check_page, desktop, log_in, make_staff_user, shoot
 
 # WebGL 2 without a GPU: ANGLE on SwiftShader, which Chromium only allows when told to.
@@ -30,7 +30,9 @@ IDLE = "() => window.vervalMapIdle === true && window.vervalMap.loaded()"
 
 @pytest.fixture(scope="module")
 def webgl_browser(playwright_driver):
-    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS)
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS, env=CHROMIUM_ENV
+    )
     yield browser
     browser.close()
 

@@ -137,6 +137,8 @@ def test_supervisor_imports_a_registry_with_bad_rows_and_assigns_a_kelurahan(bro
     assert csv.ok and "attachment" in csv.headers["content-disposition"] and "DTKS-0099" in csv.text()
     page.get_by_role("button", name="Konfirmasi impor").click()
     page.get_by_text("Selesai.").wait_for()
+    check_page(page, "the import's job")
+    shoot(page, "12-job")
     page.get_by_role("link", name="Lihat hasil impor").click()
     page.get_by_role("heading", name=re.compile("Hasil impor")).wait_for()
 

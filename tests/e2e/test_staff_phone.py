@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.conftest import CENTRE, CHROMIUM, wait_for
+from tests.e2e.conftest import CENTRE, CHROMIUM, CHROMIUM_ENV, wait_for
 from tests.e2e.staff_pages import check_page, desktop, log_in, make_staff_user, phone, shoot, shoot_phone
 from tests.e2e.test_map_page import WEBGL_ARGS
 
@@ -74,7 +74,9 @@ def planted(e2e_database):
 
 @pytest.fixture(scope="module")
 def webgl_browser(playwright_driver):
-    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS)
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS, env=CHROMIUM_ENV
+    )
     yield browser
     browser.close()
 
@@ -159,9 +161,39 @@ def test_the_visit_map_draws_with_webgl(webgl_browser, live_server, planted):
     context.close()
 
 
+def _plant_jobs(database_url: str, username: str) -> dict[str, str]:
+    """Two jobs of `username` for the job page's other faces: a registry import still running (1.234 of 4.000
+    rows: no worker runs beside the browser tests, so it stays there) and a household export whose worker was
+    lost (the catalogue's message)."""
+    from datetime import UTC, datetime
+
+    from server import create_app
+    from server.errors import JOB_WORKER_LOST
+    from server.extensions import db
+    from server.households.jobs import EXPORT
+    from server.imports.jobs import REGISTRY
+    from server.jobs.models import Job
+    from server.jobs.service import error_of
+
+    app = create_app({"PROFILE": "test", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        user = db.session.execute(sa.text("SELECT id FROM users WHERE username = :u"), {"u": username}).scalar_one()
+        now = datetime.now(UTC)
+        running = Job(kind=REGISTRY, state="running", payload={}, created_by_id=user, started_at=now, heartbeat_at=now,
+                      attempts=1, phase="applying", progress_done=1234, progress_total=4000)  # fmt: skip
+        failed = Job(kind=EXPORT, state="failed", payload={}, created_by_id=user, started_at=now, finished_at=now,
+                     attempts=1, error=error_of(JOB_WORKER_LOST))  # fmt: skip
+        db.session.add_all([running, failed])
+        db.session.commit()
+        ids = {"running": str(running.id), "failed": str(failed.id)}
+        db.session.remove()
+        db.engine.dispose()
+    return ids
+
+
 def test_an_admin_on_a_phone(browser, live_server, e2e_database):
     """The office pages on a phone too: imports, assignments, users and a user, the map without WebGL (its SVG
-    and table), analytics, musyawarah and access tokens."""
+    and table), analytics, musyawarah, access tokens, and the job page (running, failed)."""
     make_staff_user(e2e_database[0], "admin", "ponsel-admin")
     context = phone(browser, live_server)
     page = context.new_page()
@@ -193,7 +225,20 @@ def test_an_admin_on_a_phone(browser, live_server, e2e_database):
     assert page.locator("#peta").is_hidden()
     assert page.locator("[data-map-fallback] svg path").count() > 0
     check_page(page, "the map on a phone")
+    header = page.locator("[data-map-table] thead tr").bounding_box()
+    assert header["height"] < 120, f"the map table's header row is {header['height']} px tall"
     page.locator("[data-map-fallback]").scroll_into_view_if_needed()
     shoot_phone(page, "peta")
+
+    jobs = _plant_jobs(e2e_database[0], "ponsel-admin")
+    page.goto(f"/staff/tugas/{jobs['running']}")
+    page.get_by_text("Sedang berjalan.").wait_for()
+    assert page.locator("progress").get_attribute("value") == "1234"
+    check_page(page, "a running job on a phone")
+    shoot_phone(page, "tugas-berjalan")
+    page.goto(f"/staff/tugas/{jobs['failed']}")
+    page.get_by_text("Pekerja latar berhenti di tengah tugas").wait_for()
+    check_page(page, "a failed job on a phone")
+    shoot_phone(page, "tugas-gagal")
 
     context.close()

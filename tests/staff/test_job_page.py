@@ -1,0 +1,37 @@
+"""The job page (`/staff/tugas/<id>`): who started it and when, the progress bar while it runs (and the page
+polling itself), the result, or the reason it failed in words with what to do next; others' jobs are not found."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from server.errors import JOB_WORKER_LOST
+from server.households.jobs import EXPORT
+from server.imports.jobs import REGISTRY
+from server.jobs.models import Job
+from server.jobs.service import error_of
+from tests.factories import make_user
+
+
+def test_running_failed_and_someone_elses_job(client, staff_login, db_session):
+    supervisor = make_user("supervisor", ["64.72.01"], username="tugas-pengawas")
+    now = datetime.now(UTC)
+    running = Job(kind=REGISTRY, state="running", payload={}, created_by_id=supervisor.id, started_at=now,
+                  heartbeat_at=now, attempts=1, progress_done=1234, progress_total=4000)  # fmt: skip
+    failed = Job(kind=EXPORT, state="failed", payload={}, created_by_id=supervisor.id, attempts=1,
+                 error=error_of(JOB_WORKER_LOST))  # fmt: skip
+    other = Job(kind=EXPORT, state="done", payload={}, created_by_id=make_user("supervisor", ["64.72.01"]).id)
+    db_session.add_all([running, failed, other])
+    db_session.flush()
+    staff_login(client, supervisor)
+
+    page = client.get(f"/staff/tugas/{running.id}").text
+    assert "Impor registri" in page and "oleh tugas-pengawas" in page and "Sedang berjalan." in page
+    assert '<progress max="4000" value="1234"' in page and 'hx-trigger="every 2s"' in page
+    assert "1.234 / 4.000" in page
+
+    page = client.get(f"/staff/tugas/{failed.id}").text
+    assert "Gagal: Pekerja latar berhenti di tengah tugas; tidak ada data yang diubah" in page
+    assert "Mulai lagi dari halaman asalnya" in page and "hx-trigger" not in page
+
+    assert client.get(f"/staff/tugas/{other.id}").status_code == 404
