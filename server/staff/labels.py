@@ -145,6 +145,9 @@ IMPORT_COUNTS = {
     "unmatched": _l("tidak cocok persis"),
     "proposals_created": _l("usulan pencocokan baru"),
     "proposals_already_open": _l("usulan yang sudah menunggu"),
+    # A bulk review decision's job
+    "decided": _l("kunjungan diputuskan"),
+    "refused": _l("kunjungan tidak dapat diputuskan"),
 }
 
 ACTIONS = {

@@ -56,6 +56,7 @@ def users():
     return render_template(
         "staff/users/list.html",
         users=users,
+        places=queries.region_names(codes=sorted({code for user in users for code in user.region_codes})),
         next_cursor=next_cursor,
         args=args,
         sort=args.get("sort") or "username",

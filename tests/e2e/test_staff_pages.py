@@ -84,6 +84,18 @@ def test_admin_creates_a_user_and_revokes_their_phone(browser, live_server, e2e_
     page.get_by_role("button", name="Buat pengguna").click()
     page.get_by_text("Pengguna petugas-e2e-baru dibuat.").wait_for()
     shoot(page, "7-users")
+    # Sorted by full name with the keyboard (the header's link, Enter), then reversed; the order is in the URL.
+    page.get_by_role("link", name=re.compile(r"^Nama\s*,")).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**sort=name")
+    header = page.locator("th[aria-sort]")
+    assert header.inner_text().startswith("Nama") and header.get_attribute("aria-sort") == "ascending"
+    names = page.locator("tbody td:nth-child(2)").all_inner_texts()
+    assert names == sorted(names) and "Dewi Petugas Baru" in names
+    header.get_by_role("link").click()
+    page.wait_for_url("**sort=name_desc")
+    assert page.locator("tbody td:nth-child(2)").all_inner_texts() == sorted(names, reverse=True)
+    check_page(page, "users sorted by name")
 
     # The new enumerator logs in on a phone (the API), then the admin revokes that phone.
     login = requests.post(
@@ -105,6 +117,17 @@ def test_admin_creates_a_user_and_revokes_their_phone(browser, live_server, e2e_
     page.get_by_role("heading", name="Jejak audit").wait_for()
     assert "device.revoke" in page.locator("tbody").inner_text()
     check_page(page, "audit")
+    page.get_by_label("Tindakan").fill("device.")
+    page.get_by_role("button", name="Saring").click()
+    page.wait_for_url("**action=device.**")
+    page.get_by_role("columnheader", name="Tindakan").get_by_role("link").click()  # the filter stays
+    page.wait_for_url("**sort=action**")
+    assert "action=device." in page.url
+    assert page.get_by_role("columnheader", name="Tindakan").get_attribute("aria-sort") == "ascending"
+    assert page.get_by_role("columnheader", name="Waktu").get_attribute("aria-sort") is None
+    assert "device.revoke" in page.locator("tbody").inner_text()
+    check_page(page, "audit sorted by action")
+    shoot(page, "13-audit")
     context.close()
 
 
@@ -141,6 +164,13 @@ def test_supervisor_imports_a_registry_with_bad_rows_and_assigns_a_kelurahan(bro
     shoot(page, "12-job")
     page.get_by_role("link", name="Lihat hasil impor").click()
     page.get_by_role("heading", name=re.compile("Hasil impor")).wait_for()
+    page.get_by_role("link", name="← Impor").click()
+    page.get_by_role("columnheader", name="Berkas").get_by_role("link").click()
+    page.wait_for_url("**sort=file")
+    assert page.get_by_role("columnheader", name="Berkas").get_attribute("aria-sort") == "ascending"
+    files = page.locator("tbody td:nth-child(2)").all_inner_texts()
+    assert files == sorted(files) and "registri-kelurahan.csv" in files
+    check_page(page, "imports sorted by file")
 
     page.get_by_role("link", name="Penugasan").click()
     page.get_by_label("Kelurahan", exact=True).select_option("64.72.01.1002")

@@ -1,5 +1,6 @@
 """The job page (`/staff/tugas/<id>`): who started it and when, the progress bar while it runs (and the page
-polling itself), the result, or the reason it failed in words with what to do next; others' jobs are not found."""
+polling itself), the result with its counts in words, or the reason it failed in words with what to do next;
+others' jobs are not found."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ def test_running_failed_and_someone_elses_job(client, staff_login, db_session):
                   heartbeat_at=now, attempts=1, progress_done=1234, progress_total=4000)  # fmt: skip
     failed = Job(kind=EXPORT, state="failed", payload={}, created_by_id=supervisor.id, attempts=1,
                  error=error_of(JOB_WORKER_LOST))  # fmt: skip
+    counts = {"households_inserted": 1200, "rows_rejected": 3, "sha": 1, "warnings": 0}  # no words, or 0: left out
+    done = Job(kind=REGISTRY, state="done", payload={}, created_by_id=supervisor.id, attempts=1,
+               result={"import_id": 1, "counts": counts})  # fmt: skip
     other = Job(kind=EXPORT, state="done", payload={}, created_by_id=make_user("supervisor", ["64.72.01"]).id)
-    db_session.add_all([running, failed, other])
+    db_session.add_all([running, failed, done, other])
     db_session.flush()
     staff_login(client, supervisor)
 
@@ -33,5 +37,9 @@ def test_running_failed_and_someone_elses_job(client, staff_login, db_session):
     page = client.get(f"/staff/tugas/{failed.id}").text
     assert "Gagal: Pekerja latar berhenti di tengah tugas; tidak ada data yang diubah" in page
     assert "Mulai lagi dari halaman asalnya" in page and "hx-trigger" not in page
+
+    page = client.get(f"/staff/tugas/{done.id}").text  # the result's counts in words
+    assert "Selesai." in page and '1.200</span><span class="label">rumah tangga baru' in page
+    assert "baris ditolak" in page and "Lihat hasil impor" in page and "sha" not in page and "peringatan" not in page
 
     assert client.get(f"/staff/tugas/{other.id}").status_code == 404

@@ -3,6 +3,7 @@ staff sessions), the audit trail filtered; other roles are refused."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import sqlalchemy as sa
@@ -22,6 +23,8 @@ def test_admin_creates_a_user_and_revokes_a_device(client, staff_login, db_sessi
               "region_codes": ["64.72.01.1001"], "password": "kata-sandi-baru-7"},
     )  # fmt: skip
     assert created.status_code == 200 and "Pengguna petugas-baru dibuat." in created.text
+    row = re.search(r"<tr><th scope=\"row\"><a [^>]*>petugas-baru</a>.*?</tr>", created.text, re.S).group(0)
+    assert "<td>Rawa Makmur</td>" in row  # the user's area by its name, not its code
     user = db_session.execute(sa.select(User).where(User.username == "petugas-baru")).scalar_one()
     assert user.region_codes == ["64.72.01.1001"]
     refused = client.post(
