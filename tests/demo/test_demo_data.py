@@ -249,3 +249,16 @@ def test_demo_visit_mix_at_city_scale(app, db_session):
         item for item in items if by_id.get(item["household_id"]) and by_id[item["household_id"]].misplaced
     ]
     assert misplaced_visits
+
+
+def test_the_load_builds_again_every_index_it_dropped_for_the_copy(db_session):
+    """The bulk load drops the secondary indexes of households, members and receipts for its COPY and builds
+    them again: afterwards the tables have exactly the indexes the migrations made, and the planner uses them."""
+    indexes = (
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+        " WHERE indrelid IN ('households'::regclass, 'members'::regclass, 'aid_receipts'::regclass) ORDER BY 1"
+    )
+    before = db.session.execute(sa.text(indexes)).all()
+    load_demo_city(households=HOUSEHOLDS, seed=7)
+    assert db.session.execute(sa.text(indexes)).all() == before
+    assert len(before) > 10 and any("gin_trgm_ops" in definition for _name, definition in before)
