@@ -51,7 +51,7 @@ def test_a_supervisor_sees_the_progress_of_their_area(client, staff_login, db_se
     _city()
     staff_login(client, make_user("supervisor", ["64.72.01"]))
     page = client.get("/staff/beranda").text
-    assert "Temuan lapangan" in page and "1 dari" in page
+    assert "Temuan lapangan" in page and "1</a> dari" in page
     # Only kecamatan 64.72.01 (two households), not 64.72.02.
     assert 'href="/staff/beranda?kecamatan=64.72.01"' in page and "kecamatan=64.72.02" not in page
     # The phone as it reported itself at its last sync.
@@ -60,6 +60,16 @@ def test_a_supervisor_sees_the_progress_of_their_area(client, staff_login, db_se
     assert "12 m" in page and "(100%)" in page and "(> 150 m)" in page
     drill = client.get("/staff/beranda?kecamatan=64.72.01").text
     assert "Kemajuan per kelurahan" in drill
+    # Visited and the totals link to their lists too: visited = every household no longer unverified.
+    visited = "verification_status=visited,approved,rejected,revisit"
+    assert f'href="/staff/rumah-tangga?region=64.72.01&amp;{visited}">1</a>' in page
+    assert f'href="/staff/rumah-tangga?region=64.72.01.1001&amp;{visited}">1</a>' in drill
+    footer = drill[drill.index("<tfoot") :]
+    assert 'href="/staff/rumah-tangga?region=64.72.01">2</a>' in footer
+    assert 'href="/staff/rumah-tangga?region=64.72.01&amp;verification_status=visited">1</a>' in footer
+    assert '<a href="/staff/rumah-tangga">2</a> rumah tangga' in page  # "1 dari 2 rumah tangga": both linked
+    listed = client.get(f"/staff/rumah-tangga?region=64.72.01&{visited}").text
+    assert "class=\"warning\"" not in listed and "1 rumah tangga di halaman ini" in listed
 
 
 def test_the_viewer_sees_the_dashboard_and_an_empty_area_is_explained(client, staff_login, db_session):
