@@ -69,7 +69,7 @@ def test_a_supervisor_sees_the_progress_of_their_area(client, staff_login, db_se
     assert 'href="/staff/rumah-tangga?region=64.72.01&amp;verification_status=visited">1</a>' in footer
     assert '<a href="/staff/rumah-tangga">2</a> rumah tangga' in page  # "1 dari 2 rumah tangga": both linked
     listed = client.get(f"/staff/rumah-tangga?region=64.72.01&{visited}").text
-    assert "class=\"warning\"" not in listed and "1 rumah tangga di halaman ini" in listed
+    assert 'class="warning"' not in listed and "1 rumah tangga di halaman ini" in listed
 
 
 def test_the_viewer_sees_the_dashboard_and_an_empty_area_is_explained(client, staff_login, db_session):
