@@ -17,6 +17,7 @@ from server.history.models import RegistryChange
 from server.households.models import Household, Member
 from server.musyawarah.models import SECTIONS, MusyawarahItem, MusyawarahLock, MusyawarahRound
 from server.regions.models import Region
+from server.sql_lists import one_of
 
 
 def _execute(sql: str, **params: Any):
@@ -111,11 +112,11 @@ def locked_region(*, region_code: str) -> MusyawarahRound | None:
     ).scalar_one_or_none()
 
 
-def locked_regions_query(*, codes: Iterable[str] | sa.Select) -> sa.Select:
-    """Of these kelurahan codes (a list or a statement), those with a locked round (visits pushed for them are
+def locked_regions_query(*, codes: Iterable[str] | sa.Select | sa.ColumnElement) -> sa.Select:
+    """Of these kelurahan codes (a list, a statement or an array), those with a locked round (visits pushed for them are
     flagged `after_lock`; the sync push runs this inside its lookups)."""
     return sa.select(MusyawarahRound.region_code).where(
-        MusyawarahRound.region_code.in_(codes), MusyawarahRound.state == "locked"
+        one_of(MusyawarahRound.region_code, codes), MusyawarahRound.state == "locked"
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from server.extensions import db
 from server.households.models import Household
 from server.photos.models import Photo, UploadSession
+from server.sql_lists import one_of
 from server.visits.models import Visit
 
 
@@ -44,12 +45,12 @@ def missing_photo_ids_by_visit(*, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     return missing
 
 
-def missing_photos_query(*, visit_ids: list[uuid.UUID]) -> sa.Select:
+def missing_photos_query(*, visit_ids: list[uuid.UUID] | sa.ColumnElement) -> sa.Select:
     """(visit id, photo id) of the visits' declared photos without bytes, in that order (also run inside the
     sync push's lookups)."""
     return (
         sa.select(Photo.visit_id, Photo.id)
-        .where(Photo.visit_id.in_(visit_ids), Photo.uploaded_at.is_(None))
+        .where(one_of(Photo.visit_id, visit_ids), Photo.uploaded_at.is_(None))
         .order_by(Photo.visit_id, Photo.id)
     )
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from server.extensions import db
 from server.regions.models import Region
+from server.sql_lists import one_of
 from server.types import RegionLevel
 
 # A household lives in a village-level region: a kelurahan (city) or a desa (regency). One rule, used by
@@ -20,10 +21,10 @@ def village_codes(*, among: list[str] | None = None) -> set[str]:
     return set(db.session.execute(village_codes_query(among=among)).scalars())
 
 
-def village_codes_query(*, among: list[str] | None = None) -> sa.Select:
+def village_codes_query(*, among: list[str] | sa.ColumnElement | None = None) -> sa.Select:
     """The statement of `village_codes` (to run inside another statement: the sync push's lookups)."""
     query = sa.select(Region.code).where(Region.level.in_(VILLAGE_LEVELS))
-    return query if among is None else query.where(Region.code.in_(among))
+    return query if among is None else query.where(one_of(Region.code, among))
 
 
 def is_village(*, code: str) -> bool:
