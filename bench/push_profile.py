@@ -76,7 +76,7 @@ def _run(url: str, username: str, bodies: list[bytes], full_plan: bool):
             spent[0] += took
             key = " ".join(statement.split())[:90]
             statements.append(key)
-            if context is not None and statement.lstrip().startswith("SELECT (SELECT coalesce(json_agg"):
+            if context is not None and statement.startswith("EXECUTE push_facts"):
                 facts[:] = [cursor.mogrify(statement, parameters).decode()]
             by_statement[key] = by_statement.get(key, 0.0) + took
 
@@ -113,8 +113,14 @@ def _run(url: str, username: str, bodies: list[bytes], full_plan: bool):
             sql.append(spent[0] * 1000)
     with app.app_context():
         if facts:
-            # The push's lookups of the last batch, planned and run again (read only).
-            plan = db.session.execute(sa.text("EXPLAIN (ANALYZE, SUMMARY) " + facts[0].replace("%", "%%"))).scalars()
+            # The push's lookups of the last batch, run again (read only) as the server runs them: prepared.
+            from server.visits.queries import _push_facts_sql
+
+            connection = db.session.connection()
+            connection.exec_driver_sql("PREPARE bench_facts AS " + _push_facts_sql())
+            plan = connection.exec_driver_sql(
+                "EXPLAIN (ANALYZE, SUMMARY) " + facts[0].replace("EXECUTE push_facts", "EXECUTE bench_facts", 1)
+            ).scalars()
             print("EXPLAIN ANALYZE of the push's lookups (push_facts), last batch:")
             lines = list(plan)
             print("\n".join(lines if full_plan else [line for line in lines if line.startswith(("Planning", "Exec"))]))

@@ -13,8 +13,9 @@ from uuid import UUID
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 
+from server import prepared
 from server.aid.models import AidProgram, AidReceipt
 from server.audit.queries import ENTRIES_FROM_JSON
 from server.auth.access import Actor, in_region, in_scope
@@ -26,7 +27,7 @@ from server.musyawarah.queries import locked_regions_query
 from server.photos.models import Photo, UploadSession
 from server.photos.queries import DECLARED_FROM_JSON, missing_photos_query
 from server.regions.queries import village_codes_query
-from server.sql_lists import array_param, one_of, uuid_array
+from server.sql_lists import one_of, uuid_array
 from server.types import Role
 from server.visits.models import Visit
 
@@ -129,19 +130,17 @@ def push_facts(
     """The batch's lookups as sections of one SELECT (each a JSON array of rows): one round trip to
     PostgreSQL instead of one per lookup, which is what a push waits for on a loaded machine. The statement
     is built once (`_push_facts_statement`); each list goes as one array parameter."""
-    row = db.session.execute(
-        _push_facts_statement(),
-        {
-            "user_id": user_id,
-            "visit_ids": uuid_array(visit_ids),
-            "known_ids": uuid_array(visit_ids + supersedes_ids),
-            "household_ids": uuid_array(household_ids),
-            "nik_households": uuid_array([pair[0] for pair in new_niks]),
-            "niks": [pair[1] for pair in new_niks],
-            "photo_ids": uuid_array(photo_ids),
-            "proposal_regions": proposal_regions,
-        },
-    ).one()
+    params = {
+        "user_id": user_id,
+        "visit_ids": uuid_array(visit_ids),
+        "known_ids": uuid_array(visit_ids + supersedes_ids),
+        "household_ids": uuid_array(household_ids),
+        "nik_households": uuid_array([pair[0] for pair in new_niks]),
+        "niks": [pair[1] for pair in new_niks],
+        "photo_ids": uuid_array(photo_ids),
+        "proposal_regions": proposal_regions,
+    }
+    row = prepared.execute("push_facts", _push_facts_sql(), [params[name] for name in _FACTS_PARAMS]).one()
     found = row._mapping
     stored = [
         StoredVisit(UUID(id_), UUID(household), enumerator, digest, datetime.fromisoformat(received), flags)
@@ -168,19 +167,33 @@ def push_facts(
     )
 
 
+# push_facts' parameters, in the order of the prepared statement's $1, $2, …
+_FACTS_PARAMS = (
+    "user_id",
+    "visit_ids",
+    "known_ids",
+    "household_ids",
+    "nik_households",
+    "niks",
+    "photo_ids",
+    "proposal_regions",
+)
+
+
 @functools.cache
-def _push_facts_statement() -> sa.Select:
-    """push_facts' SELECT, built from the owning modules' statements once per process (SQLAlchemy then
-    compiles it once too): the batch's lists are array parameters, so the statement is the same whatever the
-    batch holds, where a list bound item by item (`IN (…)`) made a new statement of hundreds of parameters for
-    every push (~20 ms of Python per batch of 100 to build, render and quote)."""
-    user_id, households = sa.bindparam("user_id"), array_param("household_ids")
+def _push_facts_sql() -> str:
+    """push_facts' SELECT, built from the owning modules' statements once per process and prepared once per
+    connection (server/prepared.py): the batch's lists are array parameters, so the statement is the same
+    whatever the batch holds, where a list bound item by item (`IN (…)`) made a new statement of hundreds of
+    parameters for every push (~20 ms of Python per batch of 100 to build, render and quote, and PostgreSQL
+    parsed and planned it every time)."""
+    user_id, households = _param("user_id"), _param("household_ids")
     sections = {
         "programs": sa.select(AidProgram.code),
         "stored": sa.select(
             Visit.id, Visit.household_id, Visit.enumerator_id, Visit.content_hash, Visit.received_at, Visit.flags
-        ).where(one_of(Visit.id, array_param("known_ids"))),
-        "missing": missing_photos_query(visit_ids=array_param("visit_ids")),
+        ).where(one_of(Visit.id, _param("known_ids"))),
+        "missing": missing_photos_query(visit_ids=_param("visit_ids")),
         "households": households_for_push_query(ids=households, user_id=user_id),
         "earlier": sa.select(Visit.household_id, Visit.id).where(one_of(Visit.household_id, households)),
         "campaigns": sa.select(Campaign.id, Campaign.settings).where(
@@ -189,12 +202,18 @@ def _push_facts_statement() -> sa.Select:
         "locked": locked_regions_query(
             codes=sa.select(Household.region_code).where(one_of(Household.id, households)).distinct()
         ),
-        "niks": niks_held_elsewhere_query(),
-        "with_bytes": photos_with_bytes_query(ids=array_param("photo_ids")),
-        "villages": village_codes_query(among=array_param("proposal_regions", sa.Text)),
-        "locked_proposed": locked_regions_query(codes=array_param("proposal_regions", sa.Text)),
+        "niks": niks_held_elsewhere_query(households=_param("nik_households"), niks=_param("niks", sa.Text)),
+        "with_bytes": photos_with_bytes_query(ids=_param("photo_ids")),
+        "villages": village_codes_query(among=_param("proposal_regions", sa.Text)),
+        "locked_proposed": locked_regions_query(codes=_param("proposal_regions", sa.Text)),
     }
-    return sa.select(*(_json_rows(query).label(name) for name, query in sections.items()))
+    return prepared.sql_of(sa.select(*(_json_rows(query).label(name) for name, query in sections.items())))
+
+
+def _param(name: str, type_: Any = sa.Uuid) -> sa.ColumnElement:
+    """push_facts' parameter `name`: the user's id, or an array (of uuids unless said otherwise)."""
+    position = prepared.placeholder(_FACTS_PARAMS.index(name) + 1)
+    return position if name == "user_id" else sa.cast(position, ARRAY(type_))
 
 
 def _json_rows(query: sa.Select) -> sa.ScalarSelect:
@@ -264,18 +283,17 @@ def households_for_push_query(*, ids: list[uuid.UUID] | sa.ColumnElement, user_i
     ).where(one_of(Household.id, ids))
 
 
-def niks_held_elsewhere_query() -> sa.TextualSelect:
-    """Of (household, NIK) pairs reported as new members (the arrays `:nik_households` and `:niks`, side by
-    side), those whose NIK another (not merged) household's member (not removed) holds."""
-    return sa.text(
-        """
-        SELECT DISTINCT r.household_id, r.nik
-          FROM unnest(CAST(:nik_households AS uuid[]), CAST(:niks AS text[])) AS r(household_id, nik)
-          JOIN members m ON m.nik = r.nik AND m.household_id <> r.household_id
-          JOIN households h ON h.id = m.household_id
-         WHERE m.presence_status <> 'removed' AND h.registry_status <> 'merged'
-        """
-    ).columns(sa.column("household_id"), sa.column("nik"))
+def niks_held_elsewhere_query(*, households: sa.ColumnElement, niks: sa.ColumnElement) -> sa.Select:
+    """Of (household, NIK) pairs reported as new members (two arrays side by side), those whose NIK another
+    (not merged) household's member (not removed) holds."""
+    reported = sa.func.unnest(households, niks).table_valued("household_id", "nik").render_derived(name="r")
+    return (
+        sa.select(reported.c.household_id, reported.c.nik)
+        .distinct()
+        .join(Member, sa.and_(Member.nik == reported.c.nik, Member.household_id != reported.c.household_id))
+        .join(Household, Household.id == Member.household_id)
+        .where(Member.presence_status != "removed", Household.registry_status != "merged")
+    )
 
 
 def photos_with_bytes_query(*, ids: list[uuid.UUID] | sa.ColumnElement) -> sa.CompoundSelect:

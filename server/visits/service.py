@@ -162,8 +162,52 @@ def _check_programs(batch: list[_Item], facts: queries.PushFacts) -> None:
 
 def content_hash(data: dict[str, Any]) -> str:
     """SHA-256 of the loaded item's canonical JSON: what tells a replay (same) from a conflict (other)."""
-    canonical = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+_CANONICAL = msgspec.json.Encoder(order="sorted")
+
+
+def canonical_json(data: dict[str, Any]) -> bytes:
+    """The loaded item as `json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))`, the text
+    content hashes have always been computed from (a visit sent before an upgrade and resent after it must
+    still be its own replay). msgspec writes the same text ~5x faster for what a loaded item holds (ids,
+    dates, whole numbers, booleans, printable ASCII text, floats in plain notation) once its times are given
+    as str() writes them (a space, not `T`); an item it could write otherwise (floats Python writes in
+    exponent form; text beyond printable ASCII or with escapes, which json.dumps writes as \\u escapes) is
+    written by json.dumps. tests/visits/test_push_fast.py compares both on generated items."""
+    if _plain_floats(data):
+        try:
+            fast = _CANONICAL.encode(_times_as_text(data))
+        except (TypeError, ValueError, OverflowError, msgspec.EncodeError):
+            fast = None
+        if fast is not None and fast.isascii() and b"\\" not in fast and b"\x7f" not in fast:
+            return fast
+    return json.dumps(data, sort_keys=True, default=str, separators=(",", ":")).encode()
+
+
+def _plain_floats(data: dict[str, Any]) -> bool:
+    """Whether Python writes every float of the loaded item in plain notation, as msgspec does (its repr takes
+    the exponent form below 1e-4 and from 1e16 up, and NaN is no JSON number): the fix's, each photo's
+    capture location's and the house's figures are the only numbers of an item that may be floats."""
+    values = [*data["gps"].values(), *data["house_condition"].values()]
+    for photo in data["photos"]:
+        values.extend((photo["capture_location"] or {}).values())
+    return all(not isinstance(value, float) or value == 0 or 1e-4 <= abs(value) < 1e16 for value in values)
+
+
+def _times_as_text(data: dict[str, Any]) -> dict[str, Any]:
+    """The loaded item with its times (the visit's, the fix's, each photo's) as str() writes them."""
+    gps = data["gps"]
+    return {
+        **data,
+        "device_time": str(data["device_time"]),
+        "gps": gps if gps.get("fixed_at") is None else {**gps, "fixed_at": str(gps["fixed_at"])},
+        "photos": [
+            photo if photo["captured_at"] is None else {**photo, "captured_at": str(photo["captured_at"])}
+            for photo in data["photos"]
+        ],
+    }
 
 
 def _item_size(raw: dict[str, Any]) -> int:
