@@ -182,3 +182,18 @@ def test_concurrent_writers_and_folding_keep_it_exact(sync_ctx):
         connection.execute(sa.text("SELECT compact_visit_tally()"))
         assert _counts(TALLY, connection) == _counts(TRUTH, connection)
         connection.commit()
+
+
+def test_reading_the_facets_folds_a_grown_tally(db_session, reviewer, enumerator, monkeypatch):
+    home = make_household(region_code="64.72.01.1001")
+    visits = [make_visit(home, enumerator) for _ in range(3)]
+    for visit in visits[:2]:
+        db_session.execute(sa.text("UPDATE visits SET review_status = 'approved' WHERE id = :id"), {"id": visit.id})
+    written = db_session.execute(sa.text("SELECT count(*) FROM visit_tally WHERE NOT folded")).scalar_one()
+    assert written >= 3
+    monkeypatch.setattr(queries, "TALLY_SLACK", 0)
+    facets = queries.queue_facets(actor=reviewer_actor(reviewer), params={})
+    assert facets["status"] == {"approved": 2, "pending": 1}
+    assert db_session.execute(sa.text("SELECT count(*) FROM visit_tally WHERE NOT folded")).scalar_one() == 0
+    _assert_exact("folded by a reader")
+    assert queries.queue_facets(actor=reviewer_actor(reviewer), params={}) == facets
