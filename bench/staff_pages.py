@@ -35,9 +35,10 @@ import sqlalchemy as sa
 HERE = Path(__file__).resolve().parent
 # The code under test: this checkout, or another one's (`--code TREE`, read before anything imports `server`).
 CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys.argv else HERE.parent
-sys.path.insert(0, str(CODE))
-sys.path.insert(1, str(HERE))
+sys.path.insert(0, str(HERE))
 from harness import backend_pids, cpu_seconds, cpu_spent  # noqa: E402
+
+sys.path.insert(0, str(CODE))  # after harness, which puts this checkout first
 
 # Indexes of this tree's migrations that an older checkout measured with `--before` must not profit from.
 NEW_INDEXES = {
@@ -96,9 +97,12 @@ def main() -> None:
         compare(args)
         return
     os.environ.setdefault("VERVAL_PROFILE", "development")
+    import server
     from server import create_app
     from server.extensions import db
     from tests.staff.conftest import csrf_of
+
+    assert Path(server.__file__).resolve().is_relative_to(CODE), (server.__file__, CODE)
 
     url = os.environ["DATABASE_URL"]
     app = create_app({"RATELIMIT_ENABLED": False})
