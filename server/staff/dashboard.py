@@ -33,7 +33,9 @@ def forget() -> None:
 def _compute(actor: Actor, kecamatan: str | None) -> dict[str, Any]:
     queries.without_jit()
     everything = queries.covers_everything(actor)
-    areas = queries.progress(actor=actor, group="kelurahan" if kecamatan else "kecamatan", within=kecamatan)
+    areas, enumerators = queries.progress(
+        actor=actor, group="kelurahan" if kecamatan else "kecamatan", within=kecamatan
+    )
     found = queries.findings(actor=actor, everything=everything)
     per_day = queries.visits_per_day(actor=actor, everything=everything)
     now = datetime.now(UTC)
@@ -49,7 +51,7 @@ def _compute(actor: Actor, kecamatan: str | None) -> dict[str, Any]:
         "kecamatan": kecamatan,
         "areas": areas,
         "totals": _totals(areas),
-        "enumerators": queries.progress(actor=actor, group="enumerator", within=kecamatan),
+        "enumerators": enumerators,
         "phones": phones,
         "findings": [
             {**outcome, "households": found["outcomes"].get(outcome["code"], 0)}

@@ -14,7 +14,6 @@ from server.extensions import db
 GROUPS = {
     "kecamatan": "left(h.region_code, 8)",
     "kelurahan": "h.region_code",
-    "enumerator": "a.enumerator_id::text",
 }
 
 
@@ -28,22 +27,22 @@ def _rows(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(row) for row in db.session.execute(sa.text(sql), params).mappings()]
 
 
-def progress(*, actor: Actor, group: str, within: str | None = None) -> list[dict[str, Any]]:
-    """Households assigned in active campaigns per `group`, by verification status."""
+def progress(*, actor: Actor, group: str, within: str | None = None) -> tuple[list[dict], list[dict]]:
+    """Households assigned in active campaigns by verification status, per `group` (kecamatan or kelurahan)
+    and per enumerator: one pass over the assignments (GROUPING SETS), split here."""
     scope, params = in_scope_sql(actor, "h.region_code")
     key = GROUPS[group]
     where = f"a.unassigned_at IS NULL AND {scope}"
     if within:
         where += " AND (h.region_code = :within OR h.region_code LIKE :within || '.%')"
         params["within"] = within
-    label = (
-        "(SELECT coalesce(u.full_name, u.username) FROM users u WHERE u.id = t.key::int)"
-        if group == "enumerator"
-        else "(SELECT r.name FROM regions r WHERE r.code = t.key)"
-    )
     sql = f"""
-        SELECT t.*, {label} AS name FROM (
-          SELECT {key} AS key, count(*) AS assigned,
+        SELECT t.*, CASE WHEN t.by_enumerator = 0
+                         THEN (SELECT r.name FROM regions r WHERE r.code = t.area)
+                         ELSE (SELECT coalesce(u.full_name, u.username) FROM users u WHERE u.id = t.enumerator_id)
+                    END AS name
+          FROM (
+          SELECT GROUPING({key}) AS by_enumerator, {key} AS area, a.enumerator_id, count(*) AS assigned,
                  count(*) FILTER (WHERE h.verification_status <> 'unverified') AS visited,
                  count(*) FILTER (WHERE h.verification_status = 'visited') AS pending,
                  count(*) FILTER (WHERE h.verification_status = 'approved') AS approved,
@@ -53,9 +52,17 @@ def progress(*, actor: Actor, group: str, within: str | None = None) -> list[dic
             JOIN campaigns c ON c.id = a.campaign_id AND c.active
             JOIN households h ON h.id = a.household_id
            WHERE {where}
-           GROUP BY 1) t
-        ORDER BY name NULLS LAST, key"""
-    return _rows(sql, params)
+           GROUP BY GROUPING SETS (({key}), (a.enumerator_id))) t
+        ORDER BY name NULLS LAST, area, enumerator_id"""
+    areas, enumerators = [], []
+    for row in _rows(sql, params):
+        by_enumerator = row.pop("by_enumerator")
+        area, enumerator = row.pop("area"), row.pop("enumerator_id")
+        if by_enumerator:
+            enumerators.append({"key": str(enumerator), **row})
+        else:
+            areas.append({"key": area, **row})
+    return areas, enumerators
 
 
 def phones(*, actor: Actor) -> list[dict[str, Any]]:
