@@ -88,11 +88,11 @@ def has_aid_condition() -> sa.ColumnElement[bool]:
 
 
 def name_scores(text: str, *, best_first: bool = False) -> sa.Subquery:
-    """(household_id, score) of every household whose head or a member matches `text` (pg_trgm `%`), score
-    = the best similarity among them. Both sides are trigram-index scans, so only the matching households are
-    scored: the former per-household `EXISTS (member % text)` and best-member subquery ran for every household
-    in scope (2.5 s for q=Agus on the demo city). The best match above the threshold is also the best of all,
-    so the score is the one the API always gave.
+    """(household_id, score) of every household whose head or a member matches `text` (pg_trgm `%`), or whose
+    registry id is `text` (score 2), score = the best similarity among them. Both name sides are trigram-index
+    scans, so only the matching households are scored: the former per-household `EXISTS (member % text)` and
+    best-member subquery ran for every household in scope (2.5 s for q=Agus on the demo city). The best match
+    above the threshold is also the best of all, so the score is the one the API always gave.
 
     `best_first`: sorted by score (best first), then id, behind an `OFFSET 0` fence, so that the list joins
     households, regions and the scope to the best ones only until its page is full (51 index lookups
@@ -100,7 +100,9 @@ def name_scores(text: str, *, best_first: bool = False) -> sa.Subquery:
     heads = sa.select(Household.id.label("household_id"), sa.func.similarity(Household.head_name, text).label("s"))
     heads = heads.where(Household.head_name.op("%")(text))
     members = sa.select(Member.household_id, sa.func.similarity(Member.name, text)).where(Member.name.op("%")(text))
-    matched = sa.union_all(heads, members).subquery("matched")
+    # The registry id typed exactly (as listed, or in capitals: HP-0001) ranks above any name (similarity <= 1).
+    by_id = sa.select(Household.id, sa.cast(2, sa.REAL)).where(Household.registry_id.in_({text, text.upper()}))
+    matched = sa.union_all(heads, members, by_id).subquery("matched")
     # double precision, so the score survives the JSON round-trip of a cursor exactly.
     score = sa.cast(sa.func.max(matched.c.s), sa.Double).label("score")
     query = sa.select(matched.c.household_id, score).group_by(matched.c.household_id)

@@ -83,7 +83,8 @@ class HouseholdListQuerySchema(Schema):
         validate=validate.Length(min=2, max=100),
         metadata={
             "description": "16 digits (spaces allowed between): exact NIK or No. KK; otherwise fuzzy name (head or "
-            "member), which must hold something other than digits",
+            "member) or the exact registry id (as listed or in capitals; ranked first), which must hold something "
+            "other than digits",
             "pattern": Q_PATTERN,
         },
     )

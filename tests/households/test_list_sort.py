@@ -120,3 +120,15 @@ def test_a_number_finds_the_family_card_and_every_member_holding_it(client, auth
     assert sorted(row["id"] for row in found) == sorted([str(card.id), str(holder.id)])
     admin = auth_headers(make_user("admin"))
     assert len(_walk(client, admin, f"q={card.kk_number}")) == 3
+
+
+def test_a_registry_id_finds_its_household_first(client, auth_headers, db_session):
+    region = "64.72.03.1002"
+    wanted = make_household(region_code=region, registry_id="HP-7777", head_name="Bukan Namanya")
+    make_household(region_code=region, head_name="HP 7777")  # a name like the id ranks after it
+    headers = auth_headers(make_user("supervisor", [region]))
+    for typed in ("HP-7777", "hp-7777"):
+        found = _walk(client, headers, f"q={typed}")
+        assert found and found[0]["id"] == str(wanted.id), typed
+    outside = auth_headers(make_user("supervisor", ["64.72.02.1009"]))
+    assert _walk(client, outside, "q=HP-7777") == []
