@@ -30,6 +30,11 @@ def forget() -> None:
     forget_all()
 
 
+# What the field found, shown even at 0 (the found, moved, deceased, not found, duplicate); the other
+# outcomes only once they occur.
+ALWAYS_SHOWN = frozenset({"found", "not_found", "moved_within", "moved_outside", "deceased", "duplicate"})
+
+
 def _compute(actor: Actor, kecamatan: str | None) -> dict[str, Any]:
     queries.without_jit()
     everything = queries.covers_everything(actor)
@@ -56,7 +61,7 @@ def _compute(actor: Actor, kecamatan: str | None) -> dict[str, Any]:
         "findings": [
             {**outcome, "households": found["outcomes"].get(outcome["code"], 0)}
             for outcome in OUTCOMES
-            if found["outcomes"].get(outcome["code"]) or outcome["code"] in {"found", "not_found", "deceased"}
+            if found["outcomes"].get(outcome["code"]) or outcome["code"] in ALWAYS_SHOWN
         ],
         "found": found["outcomes"].get("found", 0),
         "households": found["households"],

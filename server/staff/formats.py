@@ -24,7 +24,7 @@ def pct(value: Any) -> str:
 
 
 def when(value: datetime | date | str | None) -> str:
-    """A date or time (also as the API's ISO 8601 text) in the reader's conventions, times in WITA."""
+    """A date or time (also as the API's ISO 8601 text) in the reader's conventions, times in WITA, saying so."""
     if value is None or value == "":
         return NONE
     if isinstance(value, str):
@@ -33,7 +33,7 @@ def when(value: datetime | date | str | None) -> str:
         except ValueError:
             return value
     if isinstance(value, datetime):
-        return format_datetime(value, "d MMM yyyy HH:mm")
+        return format_datetime(value, "d MMM yyyy HH:mm 'WITA'")
     return format_date(value, "d MMM yyyy")
 
 

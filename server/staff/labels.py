@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from server.staff.formats import NONE
+from server.staff.formats import NONE, label
 
 VERIFICATION = {
     "unverified": _l("belum dikunjungi"),
@@ -77,28 +77,40 @@ PRESENCE = {
 }
 SEX = {1: _l("laki-laki"), 2: _l("perempuan")}
 FIELDS = {
-    "head_name": _l("kepala keluarga"),
+    "head_name": _l("Kepala keluarga"),
     "kk_number": _l("No. KK"),
-    "address": _l("alamat"),
+    "address": _l("Alamat"),
     "rt": "RT",
     "rw": "RW",
-    "region_code": _l("kelurahan"),
+    "region_code": _l("Kelurahan"),
     "registry_id": _l("ID registri"),
-    "merged_into_id": _l("digabung ke"),
-    "member": _l("anggota baru"),
-    "member_joined": _l("anggota masuk"),
-    "member_left": _l("anggota keluar"),
-    "birth_place": _l("tempat lahir"),
-    "decile": _l("desil"),
-    "registry_status": _l("status registri"),
-    "location": _l("titik lokasi"),
-    "name": _l("nama"),
+    "merged_into_id": _l("Digabung ke"),
+    "member": _l("Anggota baru"),
+    "member_joined": _l("Anggota masuk"),
+    "member_left": _l("Anggota keluar"),
+    "birth_place": _l("Tempat lahir"),
+    "decile": _l("Desil"),
+    "registry_status": _l("Status registri"),
+    "location": _l("Titik lokasi"),
+    "name": _l("Nama"),
     "nik": "NIK",
-    "sex": _l("jenis kelamin"),
-    "birth_date": _l("tanggal lahir"),
-    "relationship_code": _l("hubungan"),
-    "presence_status": _l("keberadaan"),
-    "house_condition": _l("kondisi rumah"),
+    "sex": _l("Jenis kelamin"),
+    "birth_date": _l("Tanggal lahir"),
+    "relationship_code": _l("Hubungan"),
+    "presence_status": _l("Keberadaan"),
+    "house_condition": _l("Kondisi rumah"),
+}
+# A house condition's parts, as the phone's form names them (pwa/src/i18n.js hc_*).
+HOUSE_PARTS = {
+    "floor_area": _l("Luas lantai (m²)"),
+    "ownership": _l("Status kepemilikan"),
+    "floor": _l("Lantai"),
+    "wall": _l("Dinding"),
+    "roof": _l("Atap"),
+    "water": _l("Sumber air minum"),
+    "lighting": _l("Penerangan"),
+    "cooking_fuel": _l("Bahan bakar memasak"),
+    "toilet": _l("Jamban"),
 }
 SOURCES = {
     "import": _l("impor registri"),
@@ -196,9 +208,23 @@ def history_value(field: str, value, masked: bool, places: dict[str, str] | None
         return word(REGISTRY, value)
     if field == "presence_status":
         return word(PRESENCE, value)
+    if field == "house_condition" and isinstance(value, dict):
+        return "; ".join(f"{word(HOUSE_PARTS, part)}: {_house_answer(part, answer)}" for part, answer in value.items())
+    if field == "location" and isinstance(value, dict):  # one order on every side (JSON keys come sorted or not)
+        return f"lat {value.get('lat')}, lon {value.get('lon')}"
     if isinstance(value, dict):  # a whole member (created, joined, left): its numbers masked as well
         return ", ".join(f"{key}: {history_value(key, inner, masked)}" for key, inner in value.items())
     return str(value)
+
+
+def _house_answer(part: str, answer) -> str:
+    """One answer of the house condition in words (the form's choice in the reader's language)."""
+    from server.visits.form import HOUSE_CONDITION
+
+    for choice in HOUSE_CONDITION.get(part, []):
+        if choice["code"] == answer:
+            return label(choice)
+    return NONE if answer is None or answer == "" else str(answer)
 
 
 def region_codes_in(rows: list[dict], *keys: str) -> list[str]:

@@ -174,7 +174,7 @@ def test_the_household_page_names_the_move_and_masks_the_moved_numbers(client, a
     moved_nik = _members(target.id)["Istri Ganda"].nik
     staff_login(client, make_user("viewer", ["64.72.01"]))
     page = client.get(f"/staff/rumah-tangga/{target.id}").text
-    assert "anggota masuk" in page and "member_joined" not in page
+    assert "Anggota masuk" in page and "member_joined" not in page
     assert "Istri Ganda" in page and moved_nik not in page  # the history's member values masked for a viewer
     left = client.get(f"/staff/rumah-tangga/{source.id}").text
-    assert "anggota keluar" in left and moved_nik not in left
+    assert "Anggota keluar" in left and moved_nik not in left

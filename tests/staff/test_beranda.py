@@ -77,3 +77,9 @@ def test_the_viewer_sees_the_dashboard_and_an_empty_area_is_explained(client, st
     page = client.get("/staff/beranda").text
     assert "Belum ada rumah tangga yang ditugaskan di wilayah Anda" in page
     assert "Belum ada petugas lapangan di wilayah Anda" in page
+    assert "Belum ada kunjungan dalam 30 hari terakhir." in page and 'class="chart"' not in page
+    # What the field found: the five kinds, each shown at 0 too (moved as within / outside the city).
+    shown = ("Ditemukan", "Tidak ditemukan", "Pindah (dalam kota)", "Pindah (luar kota)", "Semua anggota meninggal")
+    for label in (*shown, "Data ganda"):
+        assert f'<span class="label">{label}</span>' in page, label
+    assert "Menolak" not in page  # the other outcomes only once they occur

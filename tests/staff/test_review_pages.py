@@ -121,13 +121,19 @@ def test_a_viewer_has_no_review_pages(client, staff_login, db_session):
 
 def test_the_comparison_names_the_kelurahan(client, staff_login, db_session):
     """A household that moved within the city: registry and field side by side give each kelurahan's name
-    (its code beside it), not a bare code."""
+    (its code beside it), not a bare code; points in one order; the house condition in the form's words."""
     enumerator = make_user("enumerator", ["64.72.01"])
-    home = make_household(head_name="Rumah Pindah", region_code="64.72.01.1001")
+    home = make_household(head_name="Rumah Pindah", region_code="64.72.01.1001", location="SRID=4326;POINT(117.1 -0.4)")
+    house = {"floor": "ceramic", "wall": "brick", "floor_area": 36}
     moved = make_visit(home, enumerator, outcome="moved_within",
-                       answers={"moved_to": {"region_code": "64.72.01.1003", "address": "Jl. Baru 2"}})  # fmt: skip
+                       answers={"moved_to": {"region_code": "64.72.01.1003", "address": "Jl. Baru 2"},
+                                "house_condition": house})  # fmt: skip
     staff_login(client, make_user("reviewer", ["64.72.01"]))
     page = client.get(f"/staff/tinjauan/kunjungan/{moved.id}").text
-    row = re.search(r"<tr[^>]*><th scope=\"row\">kelurahan</th>.*?</tr>", page, re.S)
+    row = re.search(r"<tr[^>]*><th scope=\"row\">Kelurahan</th>.*?</tr>", page, re.S)
     assert row, "no kelurahan row in the comparison"
     assert "Rawa Makmur (64.72.01.1001)" in row.group(0) and "Bukuan (64.72.01.1003)" in row.group(0)
+    location = re.search(r"<tr[^>]*><th scope=\"row\">Titik lokasi</th>.*?</tr>", page, re.S).group(0)
+    assert "lat -0.4, lon 117.1<" in location and "lat -0.5, lon 117.15<" in location  # one order on both sides
+    house = re.search(r"<tr[^>]*><th scope=\"row\">Kondisi rumah</th>.*?</tr>", page, re.S).group(0)
+    assert "Lantai: Keramik; Dinding: Tembok; Luas lantai (m²): 36" in house  # in words, as the form asked
