@@ -17,6 +17,8 @@ DESKTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 768, "height": 1024}
 PHONE = {"width": 360, "height": 640}
 SHOTS = PROJECT_ROOT / "docs" / "screenshots"
+# An office PC without WebGL: the pages' map islands stay out and the server's SVG drawings are the maps.
+NO_WEBGL = "HTMLCanvasElement.prototype.getContext = function () { return null; };"
 FORBIDDEN_TEXT = ("Traceback", "[object", "undefined", "NaN", "None", "csrf", "CSRF", "Bad Request", "Internal Server")
 
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.e2e.conftest import CENTRE, CHROMIUM, CHROMIUM_ENV, wait_for
-from tests.e2e.staff_pages import check_page, desktop, log_in, make_staff_user, phone, shoot, shoot_phone
+from tests.e2e.staff_pages import NO_WEBGL, check_page, desktop, log_in, make_staff_user, phone, shoot, shoot_phone
 from tests.e2e.test_map_page import WEBGL_ARGS
 
 USER = "ponsel-supervisor"
@@ -20,7 +20,6 @@ NAME = "Sulastri Ponsel"
 # ~120 m north of the registered point, as the phone's GPS put it.
 FIX = (CENTRE[0] + 0.03, CENTRE[1] + 0.03 + 120 / 111_320)
 HOME = (CENTRE[0] + 0.03, CENTRE[1] + 0.03)
-NO_WEBGL = "HTMLCanvasElement.prototype.getContext = function () { return null; };"
 
 
 def _plant(database_url: str) -> dict[str, str]:

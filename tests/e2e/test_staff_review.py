@@ -18,7 +18,7 @@ from PIL import Image
 from tusclient import client as tus_client
 
 from tests.e2e.conftest import CENTRE, E2E_PASSWORD, new_phone, wait_for
-from tests.e2e.staff_pages import check_page, desktop, log_in, make_staff_user, shoot
+from tests.e2e.staff_pages import NO_WEBGL, check_page, desktop, log_in, make_staff_user, shoot
 
 FAR, BACK = "Warga Uji 22", "Warga Uji 23"
 NOTE = "Foto dapur buram, mohon difoto ulang"
@@ -94,6 +94,7 @@ def sent_visits(live_server, seed, e2e_database):
 def test_reviewer_filters_views_photo_approves_and_sends_back(browser, live_server, seed, sent_visits):
     context = desktop(browser, live_server)
     page = context.new_page()
+    page.add_init_script(NO_WEBGL)  # the review page's small map as an office PC without WebGL draws it (SVG)
     log_in(page, "peninjau-e2e")
     page.wait_for_url("**/staff/beranda")
     page.get_by_role("link", name="Tinjauan").click()
@@ -112,6 +113,7 @@ def test_reviewer_filters_views_photo_approves_and_sends_back(browser, live_serv
     page.get_by_role("heading", name="Registri dan temuan lapangan").wait_for()
     assert "Jarak dari titik terdaftar" in page.locator("main").inner_text()
     check_page(page, "review visit")
+    assert page.locator("[data-place-plot]").is_visible()  # the server's drawing of the GPS fix and the home
     shoot(page, "5-review-visit")
     # The photo full size in the lightbox (PhotoSwipe, bundled; loaded on first use).
     page.get_by_role("img", name="Foto Tampak depan rumah").click()
