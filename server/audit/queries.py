@@ -32,7 +32,7 @@ def insert_entries(*, rows: list[dict]) -> None:
 ENTRIES_FROM_JSON = """
     INSERT INTO audit_log (actor_id, actor_username, device_id, client_addr, action, object_type, object_id, changes)
     SELECT e.actor_id, e.actor_username, e.device_id, e.client_addr, e.action, e.object_type, e.object_id, e.changes
-      FROM jsonb_populate_recordset(NULL::audit_log, CAST(:audit AS jsonb)) AS e
+      FROM json_populate_recordset(NULL::audit_log, CAST(:audit AS json)) AS e
 """
 
 

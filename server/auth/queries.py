@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 
@@ -15,6 +16,15 @@ def token_subject(*, user_id: int, device_id: uuid.UUID | None, family_id: uuid.
     """What checking an access token needs, in one statement (every API request pays it): the user (active,
     username, role, scope codes), whether the token's device is live and the user's (`device_ok`; true for a
     token without a device), whether the token's family was revoked. None for an unknown user."""
+    query = _token_subject_query(device_id is not None, family_id is not None)
+    params = {"user_id": user_id, "device_id": device_id, "family_id": family_id}
+    return db.session.execute(query, {name: value for name, value in params.items() if value is not None}).first()
+
+
+@functools.cache
+def _token_subject_query(with_device: bool, with_family: bool) -> sa.Select:
+    """token_subject's statement, built once per process for each kind of token (building and hashing it
+    again for every request cost ~1 ms)."""
     scopes = (
         sa.select(sa.func.coalesce(sa.func.array_agg(UserScope.region_code), sa.text("'{}'::varchar[]")))
         .where(UserScope.user_id == User.id)
@@ -22,24 +32,25 @@ def token_subject(*, user_id: int, device_id: uuid.UUID | None, family_id: uuid.
         .scalar_subquery()
     )
     device_ok = (
-        sa.exists().where(Device.id == device_id, Device.user_id == User.id, Device.revoked_at.is_(None))
-        if device_id is not None
+        sa.exists().where(
+            Device.id == sa.bindparam("device_id"), Device.user_id == User.id, Device.revoked_at.is_(None)
+        )
+        if with_device
         else sa.true()
     )
     revoked = (
-        sa.exists().where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None))
-        if family_id is not None
+        sa.exists().where(RefreshToken.family_id == sa.bindparam("family_id"), RefreshToken.revoked_at.is_not(None))
+        if with_family
         else sa.false()
     )
-    query = sa.select(
+    return sa.select(
         User.active,
         User.username,
         User.role,
         scopes.label("region_codes"),
         device_ok.label("device_ok"),
         revoked.label("family_revoked"),
-    ).where(User.id == user_id)
-    return db.session.execute(query).first()
+    ).where(User.id == sa.bindparam("user_id"))
 
 
 def get_user_by_username(*, username: str) -> User | None:

@@ -32,7 +32,7 @@ def add_declared_photos(*, rows: list[dict[str, Any]]) -> None:
 DECLARED_FROM_JSON = """
     INSERT INTO photos (id, visit_id, kind, sha256, captured_at, capture_location, capture_accuracy_m)
     SELECT d.id, d.visit_id, d.kind, d.sha256, d.captured_at, d.capture_location, d.capture_accuracy_m
-      FROM jsonb_populate_recordset(NULL::photos, CAST(:photos AS jsonb)) AS d
+      FROM json_populate_recordset(NULL::photos, CAST(:photos AS json)) AS d
 """
 
 

@@ -33,7 +33,7 @@ def photo_rows(declared: dict[uuid.UUID, list[dict]]) -> list[dict]:
     `queries.DECLARED_FROM_JSON`, then asks `missing_after_declaring`)."""
     return [
         {
-            "id": uuid.UUID(str(photo["id"])),
+            "id": _as_uuid(photo["id"]),
             "visit_id": visit_id,
             "kind": photo["kind"],
             "sha256": photo["sha256"].lower(),
@@ -64,9 +64,14 @@ def _in_declared_order(
     for visit_id, photos in declared.items():
         still_missing = set(missing[visit_id])
         in_declared_order[visit_id] = [
-            photo_id for photo_id in (uuid.UUID(str(photo["id"])) for photo in photos) if photo_id in still_missing
+            photo_id for photo_id in (_as_uuid(photo["id"]) for photo in photos) if photo_id in still_missing
         ]
     return in_declared_order
+
+
+def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    # A loaded push item holds UUIDs already; other callers may give text.
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _capture_location(fix: dict | None) -> dict:

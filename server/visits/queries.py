@@ -330,7 +330,7 @@ _WRITE_VISITS = sa.text(
     f"""
     WITH v AS (
         INSERT INTO visits ({_VISIT_COLUMNS})
-        SELECT {_VISIT_COLUMNS} FROM jsonb_populate_recordset(NULL::visits, CAST(:visits AS jsonb))
+        SELECT {_VISIT_COLUMNS} FROM json_populate_recordset(NULL::visits, CAST(:visits AS json))
         ON CONFLICT (id) DO NOTHING
         RETURNING id, household_id
     ), p AS (
@@ -359,8 +359,9 @@ def write_visits(*, visits: list[dict[str, Any]], photos: list[dict[str, Any]], 
     """The push's writes in one statement: the visits (ON CONFLICT DO NOTHING: a twin request racing this one
     cannot make a duplicate), and for those inserted, their declared photos, their households marked visited
     (households awaiting a visit now have one; this also sends them, with their last visit, to the phones)
-    and their audit rows. The rows go as JSON arrays (jsonb_populate_recordset over the table's own row type):
-    one cached statement whatever the batch's size."""
+    and their audit rows. The rows go as JSON arrays (json_populate_recordset over the table's own row type):
+    one cached statement whatever the batch's size. `json`, not `jsonb`: each row's fields are read once from
+    the text, where jsonb first built the whole array (~1 ms of PostgreSQL's CPU more per batch of 100)."""
     row = db.session.execute(
         _WRITE_VISITS,
         {"visits": _json(visits), "photos": _json(photos), "audit": _json(audit)},
