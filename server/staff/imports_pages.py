@@ -226,10 +226,20 @@ def imports_proposal_reject(proposal_id: int):
     return _back_to_proposals("rejected")
 
 
+def _shown_round(rounds: list):
+    """The round whose progress the page shows: the one asked for (`?putaran=`), else the newest active one."""
+    asked = request.args.get("putaran", "")
+    for campaign in rounds:
+        if str(campaign.id) == asked:
+            return campaign
+    return next((campaign for campaign in rounds if campaign.active), rounds[0] if rounds else None)
+
+
 @bp.route("/penugasan", methods=["GET", "POST"])
 @staff_view(*OFFICE)
 def campaigns_page():
-    """Rounds (create one) and assignment of a kelurahan or RT/RW: preview with counts, then confirm."""
+    """Rounds (create one) and assignment of a kelurahan or RT/RW: preview with counts, then confirm; a round's
+    progress per kelurahan and per enumerator."""
     problems, preview, done, form = [], None, None, dict(request.form)
     if request.method == "POST":
         try:
@@ -264,9 +274,13 @@ def campaigns_page():
                 [localized("Pilih putaran, kelurahan dan petugas / Choose a round, kelurahan and enumerator")],
                 None,
             )
+    rounds = campaigns.list_campaigns()
+    shown = _shown_round(rounds)
     return render_template(
         "staff/imports/campaigns.html",
-        campaigns=campaigns.list_campaigns(),
+        campaigns=rounds,
+        shown=shown,
+        progress=campaigns.progress(shown.id, g.actor) if shown else None,
         enumerators=[u for u in list_users(role="enumerator", active=True)],
         regions=[r for r in queries.regions_in_scope(actor=g.actor) if r["level"] == "kelurahan"],
         form=form,

@@ -66,3 +66,9 @@ def test_assign_a_kelurahan_with_counts_first(client, staff_login, db_session):
     assert "Ditugaskan: 3 rumah tangga baru" in done.text
     live = sa.select(sa.func.count()).select_from(Assignment).where(Assignment.enumerator_id == enumerator.id)
     assert db_session.execute(live).scalar_one() == 3
+    # The round's progress, per kelurahan and per enumerator (none visited yet).
+    page = client.get(f"/staff/penugasan?putaran={campaign.id}").text
+    assert "Kemajuan putaran Putaran Uji" in page
+    count = r"<td class=\"num\">(\d+)</td>"
+    rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th>" + count + count, page)
+    assert ("Rawa Makmur", "3", "0") in rows and ("Sari Petugas", "3", "0") in rows
