@@ -14,6 +14,14 @@ import sqlalchemy as sa
 
 from server.errors import validation_error
 
+# A page link that is not one of ours (edited by hand, or from an older order): said so a clerk can act on it.
+INVALID_CURSOR = "Tautan halaman ini tidak berlaku lagi; mulai dari halaman pertama / invalid cursor"
+
+
+def invalid_cursor():
+    """The 422 on `cursor` for a cursor this server did not issue (raise it)."""
+    return validation_error({"cursor": [INVALID_CURSOR]})
+
 
 def encode_cursor(key: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode().rstrip("=")
@@ -24,9 +32,9 @@ def decode_cursor(cursor: str, size: int) -> list:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error) as error:
-        raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
+        raise invalid_cursor() from error
     if not isinstance(key, list) or len(key) != size:
-        raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]})
+        raise invalid_cursor()
     return key
 
 
@@ -58,7 +66,7 @@ class Keyset:
         try:
             return [read(value) for read, value in zip(self.readers, key, strict=True)]
         except (TypeError, ValueError) as error:
-            raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
+            raise invalid_cursor() from error
 
     def cursor_of(self, row: dict[str, Any]) -> str:
         return encode_cursor([row[f"sort_{index}"] for index in range(len(self.columns))])

@@ -31,7 +31,7 @@ from server.history.queries import HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from server.households import queries
 from server.households.models import Household, Member
 from server.households.schemas import HouseholdDetailSchema, HouseholdSummarySchema, MemberSchema
-from server.pagination import decode_cursor, encode_cursor
+from server.pagination import decode_cursor, encode_cursor, invalid_cursor
 from server.regions import queries as region_queries
 from server.types import ChangeSource, HouseholdFlag, Presence, RegistryStatus, Role, TombstoneReason
 
@@ -66,7 +66,7 @@ def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], s
             float(after[0])
             uuid.UUID(str(after[-1]))
         except (TypeError, ValueError) as error:
-            raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
+            raise invalid_cursor() from error
     elif keyset is not None:
         after = keyset.after(params.get("cursor"))
     limit = params["limit"]

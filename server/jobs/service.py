@@ -29,14 +29,13 @@ from server.errors import (
     AppError,
     ErrorKind,
     translate_integrity,
-    validation_error,
 )
 from server.extensions import db
 from server.jobs import queries
 from server.jobs.kinds import JobCancelled, JobContext, JobInterrupted, get_kind
 from server.jobs.models import FINAL_STATES, Job
 from server.jobs.storage import job_store
-from server.pagination import decode_cursor, encode_cursor
+from server.pagination import decode_cursor, encode_cursor, invalid_cursor
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +129,7 @@ def list_jobs_page(actor: Actor, params: dict[str, Any]) -> tuple[list[dict[str,
         try:
             before = (datetime.fromisoformat(key[0]), str(uuid.UUID(key[1])))
         except (TypeError, ValueError) as error:
-            raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
+            raise invalid_cursor() from error
     rows = queries.list_jobs(
         owner_id=None if params["everyone"] else actor.user_id,
         state=params.get("state"),

@@ -30,10 +30,10 @@ from sqlalchemy.exc import IntegrityError
 
 from server.audit.service import entry_rows, record
 from server.auth.access import Actor, region_in_scope
-from server.errors import NOT_FOUND, AppError, PushStatus, validation_error
+from server.errors import NOT_FOUND, AppError, PushStatus
 from server.extensions import db
 from server.households.service import flag_field_niks
-from server.pagination import decode_cursor, encode_cursor
+from server.pagination import decode_cursor, encode_cursor, invalid_cursor
 from server.photos.service import missing_after_declaring, missing_photo_ids_for_visits, photo_rows
 from server.review.service import supersede_revisits
 from server.types import HouseholdSource, RegistryStatus, VerificationStatus
@@ -522,7 +522,7 @@ def list_visits(actor: Actor, params: dict[str, Any]) -> tuple[list[dict[str, An
         try:
             after = (datetime.fromisoformat(received_at), uuid.UUID(visit_id))
         except (TypeError, ValueError) as error:
-            raise validation_error({"cursor": ["Kursor tidak valid / invalid cursor"]}) from error
+            raise invalid_cursor() from error
     visits = queries.list_visits(actor=actor, after=after, **params)
     next_cursor = None
     if len(visits) == params["limit"]:

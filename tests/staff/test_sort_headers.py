@@ -111,6 +111,9 @@ def test_users_sort_by_header_and_page_on(client, staff_login):
 
     unknown = client.get("/staff/pengguna?sort=password_hash")
     assert unknown.status_code == 200 and 'role="alert"' in unknown.text and "urut-b" not in unknown.text
+    broken = client.get("/staff/pengguna?cursor=rusak").text  # a page link edited by hand: said in words
+    assert "Tautan halaman ini tidak berlaku lagi; mulai dari halaman pertama" in broken
+    assert "invalid cursor" not in broken
 
 
 def test_audit_sort_by_header(client, staff_login, db_session):
