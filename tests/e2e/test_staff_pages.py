@@ -171,6 +171,8 @@ def test_supervisor_imports_a_registry_with_bad_rows_and_assigns_a_kelurahan(bro
     files = page.locator("tbody td:nth-child(2)").all_inner_texts()
     assert files == sorted(files) and "registri-kelurahan.csv" in files
     check_page(page, "imports sorted by file")
+    page.evaluate("() => document.getElementById('daftar-impor').scrollIntoView()")  # the list, not the forms
+    shoot(page, "14-imports")
 
     page.get_by_role("link", name="Penugasan").click()
     page.get_by_label("Kelurahan", exact=True).select_option("64.72.01.1002")

@@ -190,16 +190,21 @@ def _plant_jobs(database_url: str, username: str) -> dict[str, str]:
     return ids
 
 
-def test_an_admin_on_a_phone(browser, live_server, e2e_database):
-    """The office pages on a phone too: imports, assignments, users and a user, the map without WebGL (its SVG
-    and table), analytics, musyawarah, access tokens, and the job page (running, failed)."""
+def test_an_admin_on_a_phone(browser, live_server, e2e_database, planted):
+    """The office pages on a phone too: login, audit, imports and an import's report, assignments, users and a
+    user, the map without WebGL (its SVG and table), analytics, musyawarah, access tokens, and the job page
+    (running, failed)."""
     make_staff_user(e2e_database[0], "admin", "ponsel-admin")
     context = phone(browser, live_server)
     page = context.new_page()
     page.add_init_script(NO_WEBGL)
+    page.goto("/staff/masuk")
+    check_page(page, "the login page on a phone")
+    shoot_phone(page, "masuk")
     log_in(page, "ponsel-admin")
     page.wait_for_url("**/staff/beranda")
     for path, name in (
+        ("/staff/audit", "audit"),
         ("/staff/impor", "impor"),
         ("/staff/penugasan", "penugasan"),
         ("/staff/pengguna", "pengguna"),
@@ -210,6 +215,11 @@ def test_an_admin_on_a_phone(browser, live_server, e2e_database):
         page.goto(path)
         check_page(page, f"{name} on a phone")
         shoot_phone(page, name)
+        if name == "impor":  # an import's report (the aid list planted above, or another test's)
+            page.locator("tbody tr").first.get_by_role("link").click()
+            page.wait_for_url("**/staff/impor/*")
+            check_page(page, "an import's report on a phone")
+            shoot_phone(page, "impor-hasil")
         if name == "pengguna":
             page.locator("tbody tr", has_text="petugas1").get_by_role("link").first.click()
             page.wait_for_url("**/staff/pengguna/*")
