@@ -3,6 +3,9 @@ items: whatever the fast path accepts, the schema accepts with the identical loa
 hence the same content hash that replays are recognised by); what it does not vouch for goes to the schema,
 so the push's answer (loaded item or field errors) is always exactly the schema's; and for items written the
 way the phones write them (JSON types as the PWA sends them), both accept and refuse exactly the same items.
+Through the route too: a batch of generated items gets, for each item the schema refuses, `invalid` with the
+schema's own field paths and messages in the documented envelope. And the content hash's fast canonical JSON
+is json.dumps' text byte for byte (the hashes stored before it must still match).
 """
 
 from __future__ import annotations
@@ -12,15 +15,20 @@ import uuid
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import sqlalchemy as sa
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
+from server.auth.models import User
+from server.boundary import bad_fields_of_json
+from server.extensions import db
 from server.visits import push_fast, service
 from server.visits.form import HOUSE_CONDITION, OUTCOMES, PHOTO_KINDS, VISIT_PRESENCE
 from server.visits.push_schemas import VisitPushSchema
 from server.visits.service import canonical_json, content_hash
-from tests.factories import make_kk, make_nik
+from tests.factories import make_kk, make_nik, make_user
+from tests.sync.conftest import bearer
 
 SCHEMA = VisitPushSchema()
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -510,3 +518,37 @@ def test_a_phones_item_is_hashed_without_json_dumps(monkeypatch):
     expected = dumps_canonical(loaded)
     monkeypatch.setattr(service.json, "dumps", lambda *args, **kwargs: pytest.fail("json.dumps used"))
     assert canonical_json(loaded) == expected
+
+
+# What the push checks beyond the contract, against the database (server/visits/service.py).
+CONTEXT_CHECKS = {"household_id", "new_household", "supersedes_id", "base_version", "aid_reported", "id"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(items(), min_size=1, max_size=12))
+def test_the_push_answers_every_refused_item_with_the_schemas_own_errors(sync_ctx, sync_client, drawn):
+    """Through the route, in the documented envelope: an item the contract refuses is `invalid` with exactly
+    the schema's field paths and messages, whichever validator looked at it first."""
+    enumerator = db.session.execute(sa.select(User).where(User.username == "pushfast-envelope")).scalar()
+    if enumerator is None:
+        enumerator = make_user("enumerator", username="pushfast-envelope")
+        db.session.commit()
+    raws = [unwrap(item)[0] for item in drawn]
+    # The request boundary refuses a whole body with a control character anywhere (422), before any item.
+    assume(not bad_fields_of_json(raws))
+    response = sync_client.post("/api/v1/sync/push", json={"items": raws}, headers=bearer(enumerator))
+    assert response.status_code == 200, response.get_json()
+    results = response.get_json()["data"]["results"]
+    assert len(results) == len(raws)
+    seen = set()
+    for raw, result in zip(raws, results, strict=True):
+        _, errors = schema_verdict(raw)
+        if errors is not None:
+            echoed = raw.get("id") if isinstance(raw.get("id"), str) and len(raw["id"]) <= 64 else None
+            # As JSON writes them (a list item's index becomes a key: "0").
+            assert result == {"id": echoed, "status": "invalid", "errors": json.loads(json.dumps(errors))}
+        elif raw["id"] not in seen:
+            # Valid by the contract: only the push's checks against the database may refuse it (a household not
+            # assigned to this enumerator, a correction of someone else's visit, …), never a field's form.
+            assert set(result.get("errors", {})) <= CONTEXT_CHECKS, result
+        seen.add(raw.get("id") if isinstance(raw.get("id"), str) else None)
