@@ -25,6 +25,9 @@ def test_search_by_name_and_number_and_filter(client, staff_login, db_session):
     assert "Bambang Sutrisno" in partial.text and "<header" not in partial.text
     nothing = client.get("/staff/rumah-tangga?q=Zzzyx").text
     assert "Tidak ada rumah tangga yang cocok" in nothing
+    by_registry_id = client.get(f"/staff/rumah-tangga?q={wanted.registry_id}").text
+    assert "Agustina Rahmawati" in by_registry_id and "Bambang" not in by_registry_id
+    assert "Nama, NIK, No. KK atau ID registri" in page  # the search field says what it takes
 
 
 def test_a_viewer_sees_masked_numbers_and_cannot_search_by_them(client, staff_login, db_session):
