@@ -43,6 +43,16 @@ def is_live_assigned(household_id: sa.ColumnElement, *, enumerator_id: int) -> s
     return live_assignments(enumerator_id=enumerator_id).where(Assignment.household_id == household_id).exists()
 
 
+def is_assigned(household_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """SQL condition: the household is on some enumerator's phone (a live assignment in an active round)."""
+    return (
+        sa.select(Assignment.household_id)
+        .join(Campaign, Campaign.id == Assignment.campaign_id)
+        .where(Assignment.household_id == household_id, Assignment.unassigned_at.is_(None), Campaign.active)
+        .exists()
+    )
+
+
 def list_campaigns() -> list[Campaign]:
     return list(db.session.execute(sa.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id)).scalars())
 

@@ -20,7 +20,7 @@ from server.aid.models import AidProgram, AidReceipt
 from server.auth.access import Actor, in_region, in_scope
 from server.auth.models import User
 from server.campaigns.models import Tombstone
-from server.campaigns.queries import is_live_assigned
+from server.campaigns.queries import is_assigned, is_live_assigned
 from server.extensions import db
 from server.households.models import Household, HouseholdAidStacking, Member
 from server.imports.registry import REGISTRY_COLUMNS
@@ -131,6 +131,8 @@ def list_households(
     program: str | None = None,
     has_stacking: bool | None = None,
     has_no_aid: bool | None = None,
+    assigned: bool | None = None,
+    enumerator_id: int | None = None,
     flag: str | None = None,
     number: str | None = None,
     name: str | None = None,
@@ -174,6 +176,11 @@ def list_households(
     if has_no_aid is not None:
         condition = has_aid_condition()
         query = query.where(~condition if has_no_aid else condition)
+    if enumerator_id is not None:  # on this enumerator's phone
+        query = query.where(is_live_assigned(Household.id, enumerator_id=enumerator_id))
+    elif assigned is not None:  # on anyone's phone, or on none
+        condition = is_assigned(Household.id)
+        query = query.where(condition if assigned else ~condition)
     if flag:
         query = query.where(Household.flags.contains(sa.cast(sa.literal(f'["{flag}"]'), JSONB)))
     if number:

@@ -75,6 +75,12 @@ class HouseholdListQuerySchema(Schema):
     )
     has_stacking = fields.Boolean(metadata={"description": "Same-category programs with overlapping periods"})
     has_no_aid = fields.Boolean(metadata={"description": "No listed or disbursed aid at all"})
+    assigned = fields.Boolean(
+        metadata={"description": "Assigned to an enumerator in an active round (true) or to none (false)"}
+    )
+    enumerator_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "Assigned to this enumerator in an active round"}
+    )
     flag = fields.String(
         validate=validate.OneOf(HOUSEHOLD_FLAGS),
         metadata={"description": "Households carrying this review flag, e.g. nik_duplicate"},

@@ -80,6 +80,8 @@ def list_households(actor: Actor, params: dict[str, Any]) -> tuple[list[dict], s
         program=params.get("program"),
         has_stacking=params.get("has_stacking"),
         has_no_aid=params.get("has_no_aid"),
+        assigned=params.get("assigned"),
+        enumerator_id=params.get("enumerator_id"),
         number=number,
         name=name,
         sort=sort,

@@ -22,7 +22,7 @@ from server.types import Role
 
 EDITORS = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER)
 FILTERS = ("q", "region", "verification_status", "registry_status", "decile", "program", "flag", "has_stacking",
-           "has_no_aid", "sort")  # fmt: skip
+           "has_no_aid", "assigned", "enumerator_id", "sort")  # fmt: skip
 EDIT_FIELDS = ("head_name", "address", "rt", "rw", "decile", "registry_status")
 
 
@@ -31,13 +31,16 @@ EDIT_FIELDS = ("head_name", "address", "rt", "rw", "decile", "registry_status")
 def households():
     """Search by name, NIK, No. KK or registry id, with the API's filters; pages by cursor."""
     args = {key: value for key, value in request.args.items() if value not in ("", None)}
-    items, next_cursor, problems = [], None, []
+    items, next_cursor, problems, assigned_to = [], None, [], None
     queries.without_jit()  # a filtered page of 50 is cheap; JIT compiling its plan was not (bench/README.md)
     try:
         params = HouseholdListQuerySchema().load(args)
         items, next_cursor = service.list_households(g.actor, params)
     except (ValidationError, AppError) as error:
         problems = problems_of(error)
+    else:
+        if params.get("enumerator_id"):  # Beranda's link to an enumerator's households says whose they are
+            assigned_to = queries.enumerator_names(ids=[params["enumerator_id"]]).get(params["enumerator_id"])
     context = {
         "items": items,
         "next_cursor": next_cursor,
@@ -45,6 +48,7 @@ def households():
         "args": args,
         "regions": list_regions_in_scope(),
         "masked": service.masked_for(g.actor),
+        "assigned_to": assigned_to,
         "sort": args.get("sort") or ("" if _by_similarity(args.get("q")) else "region"),
     }
     if is_htmx() and request.headers.get("HX-Target") == "hasil":

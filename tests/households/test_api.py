@@ -392,3 +392,27 @@ def test_a_receipts_amount_is_an_exact_decimal_string_as_documented(client, auth
     db_session.execute(sa.update(AidReceipt).where(AidReceipt.program_id == program.id).values(amount=504000))
     response = client.get(f"/api/v1/households/{household.id}", headers=auth_headers(make_user("admin", regions=())))
     assert [item["amount"] for item in response.get_json()["data"]["aid"]] == ["504000.00"]
+
+
+def test_filter_by_assignment(client, auth_headers, db_session):
+    """assigned=true / false: on some enumerator's phone (a live assignment in an active round) or on none;
+    enumerator_id: on that enumerator's phone (Beranda's progress counts link to these lists)."""
+    region = "64.72.01.1003"
+    rina, budi = make_user("enumerator", [region]), make_user("enumerator", [region])
+    hers, his, nobodys, ended = (make_household(region_code=region) for _ in range(4))
+    _assign(hers, rina)
+    _assign(his, budi)
+    _assign(ended, budi)
+    db_session.execute(
+        sa.update(Assignment).where(Assignment.household_id == ended.id).values(unassigned_at=sa.func.now())
+    )
+    headers = auth_headers(make_user("supervisor", [region]))
+
+    def listed(query):
+        return _ids(client.get(f"/api/v1/households?region={region}&{query}", headers=headers))
+
+    assert listed("assigned=true") == {str(hers.id), str(his.id)}
+    assert listed("assigned=false") == {str(nobodys.id), str(ended.id)}
+    assert listed(f"enumerator_id={rina.id}") == {str(hers.id)}
+    assert listed(f"enumerator_id={budi.id}&assigned=true") == {str(his.id)}
+    assert client.get("/api/v1/households?enumerator_id=0", headers=headers).status_code == 422

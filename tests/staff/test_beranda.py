@@ -4,6 +4,7 @@ enumerator quality; numbers link to the lists behind them."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -12,6 +13,8 @@ from server.campaigns.models import Assignment, Campaign
 from server.extensions import db
 from tests.factories import make_household, make_user
 from tests.review.conftest import make_visit
+
+LIST_LINK = re.compile(r'<td class="num"><a href="(/staff/rumah-tangga\?[^"]+)">(\d+)</a>')
 
 
 def _city():
@@ -49,6 +52,7 @@ def _city():
 
 def test_a_supervisor_sees_the_progress_of_their_area(client, staff_login, db_session):
     _city()
+    make_household(region_code="64.72.01.1001")  # in the area, on nobody's phone: not in the progress counts
     staff_login(client, make_user("supervisor", ["64.72.01"]))
     page = client.get("/staff/beranda").text
     assert "Temuan lapangan" in page and "1</a> dari" in page
@@ -60,16 +64,16 @@ def test_a_supervisor_sees_the_progress_of_their_area(client, staff_login, db_se
     assert "12 m" in page and "(100%)" in page and "(> 150 m)" in page
     drill = client.get("/staff/beranda?kecamatan=64.72.01").text
     assert "Kemajuan per kelurahan" in drill
-    # Visited and the totals link to their lists too: visited = every household no longer unverified.
-    visited = "verification_status=visited,approved,rejected,revisit"
-    assert f'href="/staff/rumah-tangga?region=64.72.01&amp;{visited}">1</a>' in page
-    assert f'href="/staff/rumah-tangga?region=64.72.01.1001&amp;{visited}">1</a>' in drill
-    footer = drill[drill.index("<tfoot") :]
-    assert 'href="/staff/rumah-tangga?region=64.72.01">2</a>' in footer
-    assert 'href="/staff/rumah-tangga?region=64.72.01&amp;verification_status=visited">1</a>' in footer
-    assert '<a href="/staff/rumah-tangga">2</a> rumah tangga' in page  # "1 dari 2 rumah tangga": both linked
-    listed = client.get(f"/staff/rumah-tangga?region=64.72.01&{visited}").text
-    assert 'class="warning"' not in listed and "1 rumah tangga di halaman ini" in listed
+    # Every count of the progress tables (areas, totals, enumerators) links to exactly its list: following the
+    # link lists that many households (assigned ones only, as the counts are; visited = no longer unverified).
+    links = [link for html in (page, drill) for link in re.findall(LIST_LINK, html)]
+    assert len(links) >= 8 and any("enumerator_id=" in href for href, _count in links)
+    for href, count in links:
+        listed = client.get(href.replace("&amp;", "&")).text
+        assert f"{count} rumah tangga di halaman ini" in listed, href
+    assert '<a href="/staff/rumah-tangga">3</a> rumah tangga' in page  # "1 dari 3 rumah tangga": both linked
+    mine = next(href for href, _count in links if "enumerator_id=" in href)
+    assert "Hanya rumah tangga yang ditugaskan kepada Siti Petugas." in client.get(mine.replace("&amp;", "&")).text
 
 
 def test_the_viewer_sees_the_dashboard_and_an_empty_area_is_explained(client, staff_login, db_session):
