@@ -3,11 +3,12 @@
     DATABASE_URL="$(scripts/devdb.sh url)" .venv/bin/python bench/staff_pages.py [--visits 40000] [--runs 5]
 
 Works on the database of DATABASE_URL as it is (a demo city from `make run` / `flask demo-data`); when it
-holds fewer than --visits visits, synthetic visits are added first (recorded near the household's point,
-outcomes, accuracies, review states and days spread like a field month; ~2 % far from the point), so the
-figures are for the issue's "demo city with 40,000 visits". Pages are requested in-process through the
-Flask test client as a logged-in admin and as a kecamatan supervisor; each figure is the median of --runs
-(after one warm-up), measured around the request (the app's own time, no network).
+holds fewer than --visits visits, synthetic visits are added first (unvisited households first, then second
+visits; recorded near the household's point, outcomes, accuracies, review states and days spread like a field
+month; ~2 % far from the point), so the figures are for the issue's "demo city with 40,000 visits". Pages
+are requested in-process through the Flask test client as a logged-in admin and as the demo supervisor;
+each figure is the median of --runs (after one warm-up), measured around the request (the app's own time,
+no network).
 
 CPU is this process's plus the database backends' (/proc), per request: on a machine shared with other
 sessions the wall time stretches with the load, the CPU time much less.
@@ -61,7 +62,9 @@ SELECT gen_random_uuid(), h.id, (SELECT min(id) FROM campaigns), e.id, t.at - in
        true, '{}'::jsonb, md5(h.id::text), '[]'::jsonb, 0,
        (ARRAY['pending','pending','approved','approved','approved','rejected','revisit'])[1 + floor(random() * 7)::int]
   FROM (SELECT id, location, row_number() OVER (ORDER BY md5(id::text)) AS n FROM households
-         WHERE location IS NOT NULL AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.household_id = households.id)
+         WHERE location IS NOT NULL
+         -- households not visited yet first; then second visits (the demo city leaves only unlocated ones)
+         ORDER BY EXISTS (SELECT 1 FROM visits v WHERE v.household_id = households.id), md5(id::text)
          LIMIT :count) h
   CROSS JOIN LATERAL (SELECT now() - (random() * interval '30 days') AS at) t
   JOIN LATERAL (SELECT id FROM users WHERE role = 'enumerator' ORDER BY id OFFSET mod(h.n, greatest(1,
