@@ -138,6 +138,16 @@ def test_reviewer_filters_views_photo_approves_and_sends_back(browser, live_serv
     history = page.locator("section[aria-labelledby=riwayat]").inner_text()
     assert "Warga Uji Dua Dua" in history and FAR in history, history
 
+    # Bulk approval of the queue's clean visits (BACK is one) says how many first; nothing is approved here.
+    page.goto("/staff/tinjauan")
+    page.get_by_role("link", name=re.compile("Setujui semua kunjungan bersih")).click()
+    page.get_by_role("heading", name="Setujui kunjungan bersih").wait_for()
+    said = page.locator("main").inner_text()
+    assert re.search(r"Saringan ini memuat [1-9][\d.]* kunjungan menunggu tinjauan tanpa tanda apa pun", said), said
+    assert page.get_by_role("button", name=re.compile(r"Setujui [\d.]+ kunjungan")).count() == 1
+    check_page(page, "bulk approval, the count first")
+    shoot(page, "15-bulk-approval")
+
     page.goto("/staff/tinjauan")
     page.locator("tbody tr", has_text=BACK).get_by_role("link").click()
     page.get_by_label("Catatan untuk petugas").fill(NOTE)
