@@ -227,6 +227,17 @@ def _house_answer(part: str, answer) -> str:
     return NONE if answer is None or answer == "" else str(answer)
 
 
+def counted(counts: dict | None, *, zeros: bool = True) -> list[tuple[str, int]]:
+    """An import's (or a bulk decision's) figures as (words, number) in the catalogue's order (the file, then
+    its households, then what changed), those without words left out; zeros too unless `zeros` is false."""
+    counts = counts or {}
+    return [
+        (str(words), counts[code])
+        for code, words in IMPORT_COUNTS.items()
+        if isinstance(counts.get(code), int) and not isinstance(counts[code], bool) and (zeros or counts[code])
+    ]
+
+
 def region_codes_in(rows: list[dict], *keys: str) -> list[str]:
     """The region codes that comparison or change rows (field `region_code`) hold under `keys`, to be named."""
     return sorted({row[key] for row in rows if row.get("field") == "region_code" for key in keys if row.get(key)})
@@ -247,7 +258,7 @@ GLOBALS.update(
         "change_state_label": lambda code: word(CHANGE_STATES, code),
         "history_value": history_value,
         "action_label": lambda code: str(ACTIONS.get(code, "")),
-        "count_label": lambda code: str(IMPORT_COUNTS.get(code, "")),
+        "counted": counted,
         "outcome_label": lambda code: _choice(_visit_labels()[0], code),
         "relationship_label": lambda code: _choice(_visit_labels()[1], code),
         "photo_kind_label": lambda code: _choice(_visit_labels()[2], code),

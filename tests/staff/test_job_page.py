@@ -41,5 +41,6 @@ def test_running_failed_and_someone_elses_job(client, staff_login, db_session):
     page = client.get(f"/staff/tugas/{done.id}").text  # the result's counts in words
     assert "Selesai." in page and '1.200</span><span class="label">rumah tangga baru' in page
     assert "baris ditolak" in page and "Lihat hasil impor" in page and "sha" not in page and "peringatan" not in page
+    assert page.index("baris ditolak") < page.index("rumah tangga baru")  # the file's rows first, as the report
 
     assert client.get(f"/staff/tugas/{other.id}").status_code == 404
