@@ -132,6 +132,7 @@ def test_without_webgl_the_page_shows_the_svg_choropleth_and_the_table(webgl_bro
     secret = page.get_by_label("Token", exact=True).input_value()
     assert secret.startswith("vrv_pat_")
     check_page(page, "token akses")
+    shoot(page, "16-access-token")  # the secret of a test token, shown once
     page.goto("/staff/token-akses/")
     assert secret not in page.content()
     page.get_by_role("button", name="Cabut token QGIS kantor").click()
