@@ -63,8 +63,18 @@ def optional_actor() -> Actor | None:
 
 
 def in_region(region_column: sa.ColumnElement, code: str) -> sa.ColumnElement[bool]:
-    """SQL condition: `region_column` is `code` or lies below it (64.72.01.1001 lies below 64.72.01)."""
-    return sa.or_(region_column == code, region_column.like(f"{code}.%"))
+    """SQL condition: `region_column` (a code of the regions table) is `code` or lies below it (64.72.01.1001
+    lies below 64.72.01)."""
+    return _in_regions(region_column, [code])
+
+
+def _in_regions(region_column: sa.ColumnElement, codes: list[str] | tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """`region_column = ANY(ARRAY(codes at or below any of `codes` in the regions table))`: one index condition
+    on the column. `column = code OR column LIKE 'code.%'` is only a filter, so a list ordered by region walked
+    the index from its start to the kelurahan asked for (1.8 s for one kelurahan of 1,000,000 households)."""
+    regions = sa.table("regions", sa.column("code")).alias("regions_below")  # never the outer query's regions
+    below = sa.or_(*(sa.or_(regions.c.code == code, regions.c.code.like(f"{code}.%")) for code in codes))
+    return region_column == sa.any_(sa.func.array(sa.select(regions.c.code).where(below).scalar_subquery()))
 
 
 def in_region_sql(child: str, parent: str) -> str:
@@ -78,7 +88,7 @@ def in_scope(actor: Actor, region_column: sa.ColumnElement) -> sa.ColumnElement[
         return sa.true()
     if not actor.region_codes:
         return sa.false()
-    return sa.or_(*(in_region(region_column, code) for code in actor.region_codes))
+    return _in_regions(region_column, actor.region_codes)
 
 
 def in_scope_sql(actor: Actor | None, region_sql: str) -> tuple[str, dict]:
