@@ -47,6 +47,7 @@ NEW_INDEXES = {
     " ON households (region_code, head_name)",  # 0026, 0030
     "ix_visits_household_latest": "CREATE INDEX ix_visits_household_latest ON visits (household_id,"
     " device_time DESC) INCLUDE (outcome) WHERE review_status <> 'superseded'",  # 0029
+    "ix_households_flags": "CREATE INDEX ix_households_flags ON households USING gin (flags jsonb_path_ops)",  # 0033
 }
 
 VISITS_SQL = """
@@ -288,6 +289,10 @@ LIST_QUERIES = [
     {"assigned": "true"},
     {"assigned": "false"},
     {"enumerator_id": "{enumerator}"},
+    {"region": "64.72.01.1001"},
+    {"region": "64.72.10"},
+    {"flag": "outside_kelurahan"},
+    {"q": "Siti"},
 ] + [{"sort": sort} for sort in ("name", "name_desc", "decile", "decile_desc", "verification", "updated_desc")]
 
 if __name__ == "__main__":

@@ -81,6 +81,8 @@ class Household(db.Model):
         # The default order (kelurahan, name): a filtered list (has_stacking) walks it and stops at a full page.
         # Without the id, like the name's: a covering index invited index-only scans testing `%` on every head.
         sa.Index("ix_households_region_code_head_name", "region_code", "head_name"),
+        # The list's flag= filter (`flags @> '["…"]'`).
+        sa.Index("ix_households_flags", "flags", postgresql_using="gin", postgresql_ops={"flags": "jsonb_path_ops"}),
         sa.Index("ix_households_decile_sort", sa.text("coalesce(decile, 11)"), "id"),
         sa.Index("ix_households_verification_status_id", "verification_status", "id"),
         sa.Index("ix_households_updated_at_id", "updated_at", "id"),

@@ -121,6 +121,13 @@ def number_matches(number: str) -> sa.Select:
     return sa.union(by_kk, by_member)
 
 
+def region_codes_within(region: str) -> list[str]:
+    """The region and every region below it, read from `regions` (a few dozen codes): the list filters on
+    them by equality, which the region index serves (a kelurahan's households in name order straight from
+    it), where `code = x OR code LIKE 'x.%'` could use no index and tested every household (50-70 ms)."""
+    return list(db.session.execute(sa.select(Region.code).where(in_region(Region.code, region))).scalars())
+
+
 def list_households(
     *,
     actor: Actor,
@@ -158,7 +165,7 @@ def list_households(
         query = query.join(scores, scores.c.household_id == Household.id)
     query = query.join(Region, Region.code == Household.region_code).where(visible_condition(actor))
     if region:
-        query = query.where(in_region(Household.region_code, region))
+        query = query.where(Household.region_code.in_(region_codes_within(region)))
     if registry_statuses:
         query = query.where(Household.registry_status.in_(registry_statuses))
     elif not number:
