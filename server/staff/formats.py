@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
 from server.staff.i18n import current_language
@@ -49,8 +49,13 @@ def label(choice: Any) -> str:
 
 
 def link(endpoint: str, **values: Any) -> str | None:
-    """The URL of a page, or None when that page is not there (yet): numbers then show without a link."""
-    if endpoint not in current_app.view_functions:
+    """The URL of a page, or None when that page is not there (yet) or not open to the reader's role (a
+    viewer's Beranda must not lead to the review queue's refusal): numbers then show without a link."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return None
+    roles, actor = getattr(view, "staff_roles", None), g.get("actor")
+    if roles and actor is not None and actor.role not in roles:
         return None
     return url_for(endpoint, **{key: value for key, value in values.items() if value is not None})
 

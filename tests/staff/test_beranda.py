@@ -87,3 +87,13 @@ def test_the_viewer_sees_the_dashboard_and_an_empty_area_is_explained(client, st
     for label in (*shown, "Data ganda"):
         assert f'<span class="label">{label}</span>' in page, label
     assert "Menolak" not in page  # the other outcomes only once they occur
+
+
+def test_a_viewer_is_not_sent_to_pages_closed_to_viewers(client, staff_login, db_session):
+    """The findings and the enumerators' queue counts link to the review queue, which a viewer may not open:
+    for a viewer those numbers show without a link (the household lists stay linked)."""
+    _city()
+    staff_login(client, make_user("viewer", ["64.72.01"]))
+    page = client.get("/staff/beranda").text
+    main = page[page.index("<main") :]
+    assert "/staff/tinjauan" not in main and re.search(LIST_LINK, main)
