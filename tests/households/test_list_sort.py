@@ -135,16 +135,17 @@ def test_a_registry_id_finds_its_household_first(client, auth_headers, db_sessio
 
 
 def test_a_region_filter_takes_the_region_and_every_region_below_it(client, auth_headers, db_session):
-    one = make_household(region_code="64.72.03.1001")
-    other = make_household(region_code="64.72.03.1002")
-    elsewhere = make_household(region_code="64.72.02.1009")
+    one = make_household(region_code="64.72.03.1001", head_name="Rahmat Wilayah")
+    other = make_household(region_code="64.72.03.1002", head_name="Rahmat Wilayah")
+    elsewhere = make_household(region_code="64.72.02.1009", head_name="Rahmat Wilayah")
     headers = auth_headers(make_user("admin"))
     ours = {str(h.id) for h in (one, other, elsewhere)}
 
-    def ids(region):
-        return {row["id"] for row in _walk(client, headers, f"region={region}", limit=50)} & ours
+    def ids(region, search=""):
+        return {row["id"] for row in _walk(client, headers, f"region={region}{search}", limit=50)} & ours
 
-    assert ids("64.72.03") == {str(one.id), str(other.id)}
-    assert ids("64.72.03.1001") == {str(one.id)}
-    assert ids("64.72") == ours
-    assert ids("64.72.99") == set()
+    for search in ("", "&q=Rahmat Wilayah"):  # a name search inside a region too
+        assert ids("64.72.03", search) == {str(one.id), str(other.id)}
+        assert ids("64.72.03.1001", search) == {str(one.id)}
+        assert ids("64.72", search) == ours
+        assert ids("64.72.99", search) == set()
