@@ -6,7 +6,9 @@ statement of a dozen sections; parsing and planning it took about as much of Pos
 A statement's parameters are positional: `$1`, `$2` … in its text, `placeholder(n)` where a SQLAlchemy
 statement is built (`sql_of` renders it, its own constants inline). A prepared statement lives as long as
 its connection (rolled-back transactions keep it too), so each connection of the pool prepares it the first
-time it runs it; the pool remembers which it holds in the connection's `info`.
+time it runs it; the pool remembers which it holds in the connection's `info`. This needs the app's own
+connections to PostgreSQL, as `make run` and docker-compose.yml have them: a transaction-pooling proxy in
+between (PgBouncer in transaction mode) would run an EXECUTE on a server connection that never prepared it.
 """
 
 from __future__ import annotations
