@@ -16,26 +16,18 @@ from server.campaigns.models import Campaign
 from server.extensions import db
 from server.history.models import RegistryChange
 from server.households.models import Household, Member
-from server.pagination import Keyset, reversed_keyset
+from server.pagination import Keyset, natural_orders
 from server.photos.models import Photo
 from server.visits.models import Visit, VisitReview, VisitTally
 
 # The queue's orders (`sort`): priority and date run highest / newest first, name and region A to Z; the
 # `_asc` / `_desc` variant runs the other way. Nothing else is ever put into ORDER BY.
-_PRIORITY = Keyset((Visit.priority, Visit.received_at, Visit.id), (int, datetime.fromisoformat, uuid.UUID), True)
-_DATE = Keyset((Visit.received_at, Visit.id), (datetime.fromisoformat, uuid.UUID), True)
-_NAME = Keyset((Household.head_name, Visit.id), (str, uuid.UUID))
-_REGION = Keyset((Household.region_code, Household.head_name, Visit.id), (str, str, uuid.UUID))
-ORDERS = {
-    "priority": _PRIORITY,
-    "priority_asc": reversed_keyset(_PRIORITY),
-    "date": _DATE,
-    "date_asc": reversed_keyset(_DATE),
-    "name": _NAME,
-    "name_desc": reversed_keyset(_NAME),
-    "region": _REGION,
-    "region_desc": reversed_keyset(_REGION),
-}
+ORDERS = natural_orders(
+    priority=Keyset((Visit.priority, Visit.received_at, Visit.id), (int, datetime.fromisoformat, uuid.UUID), True),
+    date=Keyset((Visit.received_at, Visit.id), (datetime.fromisoformat, uuid.UUID), True),
+    name=Keyset((Household.head_name, Visit.id), (str, uuid.UUID)),
+    region=Keyset((Household.region_code, Household.head_name, Visit.id), (str, str, uuid.UUID)),
+)
 SORTS = tuple(ORDERS)
 
 
