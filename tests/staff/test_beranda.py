@@ -44,6 +44,7 @@ def _city():
             unsent_visits=4,
             unsent_photos=9,
             last_seen_at=datetime.now(UTC) - timedelta(hours=1),
+            reported_at=datetime(2026, 11, 30, 1, 30, tzinfo=UTC),
         )
     )
     db.session.flush()
@@ -60,6 +61,7 @@ def test_a_supervisor_sees_the_progress_of_their_area(client, staff_login, db_se
     assert 'href="/staff/beranda?kecamatan=64.72.01"' in page and "kecamatan=64.72.02" not in page
     # The phone as it reported itself at its last sync.
     assert "HP Siti" in page and "0.1.0" in page and ">4<" in page and ">9<" in page
+    assert "<td>30 Nov 2026 09:30 WITA</td>" in page  # its last sync (the report), in WITA
     # Quality: the one visit is flagged far from the registered point (> 150 m), has no photo; GPS median 12 m.
     assert "12 m" in page and "(100%)" in page and "(> 150 m)" in page
     drill = client.get("/staff/beranda?kecamatan=64.72.01").text
