@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from server.aid.models import AidProgram, AidReceipt
-from server.auth.access import Actor, in_region, in_scope
+from server.auth.access import Actor, in_region, in_scope, in_scope_sql
 from server.auth.models import User
 from server.campaigns.models import Tombstone
 from server.campaigns.queries import is_assigned, is_live_assigned
@@ -42,6 +42,22 @@ SORTS = natural_orders(
     verification=Keyset((Household.verification_status, Household.id), (VerificationStatus, uuid.UUID)),
     updated=Keyset((Household.updated_at, Household.id), (datetime.fromisoformat, uuid.UUID)),
 )
+
+
+def scope_covers_everything(actor: Actor) -> bool:
+    """The actor sees every household (an admin, or a scope holding every region a household lies in, as a
+    city supervisor's): their lists and the Beranda's aggregates then need no area condition. With one, the
+    area is `region_code = ANY(every code below the scope)`, which PostgreSQL 15 cannot read from the region
+    index in order: a city supervisor's `has_stacking=true` hashed every household and sorted (30 ms instead
+    of 1.8 ms on the demo city)."""
+    if actor.is_admin:
+        return True
+    if actor.role == Role.ENUMERATOR:
+        return False
+    scope, params = in_scope_sql(actor, "r.code")
+    sql = f"""SELECT NOT EXISTS (SELECT 1 FROM regions r WHERE NOT {scope}
+                                    AND EXISTS (SELECT 1 FROM households h WHERE h.region_code = r.code))"""
+    return db.session.execute(sa.text(sql), params).scalar_one()
 
 
 def visible_condition(actor: Actor) -> sa.ColumnElement[bool]:
@@ -180,7 +196,8 @@ def list_households(
     query = sa.select(*columns).select_from(Household)
     if scores is not None:
         query = query.join(scores, scores.c.household_id == Household.id)
-    query = query.join(Region, Region.code == Household.region_code).where(visible_condition(actor))
+    visible = sa.true() if scope_covers_everything(actor) else visible_condition(actor)
+    query = query.join(Region, Region.code == Household.region_code).where(visible)
     if codes is not None:
         query = query.where(Household.region_code.in_(codes))
     if registry_statuses:

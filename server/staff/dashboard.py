@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from server.auth.access import Actor
+from server.households import queries as household_queries
 from server.staff import queries
 from server.staff.cache import AreaCache, forget_all
 from server.visits.flags import FLAGS
@@ -37,7 +38,7 @@ ALWAYS_SHOWN = frozenset({"found", "not_found", "moved_within", "moved_outside",
 
 def _compute(actor: Actor, kecamatan: str | None) -> dict[str, Any]:
     queries.without_jit()
-    everything = queries.covers_everything(actor)
+    everything = household_queries.scope_covers_everything(actor)
     areas, enumerators = queries.progress(
         actor=actor, group="kelurahan" if kecamatan else "kecamatan", within=kecamatan
     )

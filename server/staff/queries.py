@@ -85,17 +85,6 @@ def phones(*, actor: Actor) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (row["full_name"] or row["username"]).lower())
 
 
-def covers_everything(actor: Actor) -> bool:
-    """The actor sees every household (an admin, or a scope holding every region a household lies in): the
-    dashboard's aggregates then read the visits alone, without joining each to its household for the scope."""
-    if actor.is_admin:
-        return True
-    scope, params = in_scope_sql(actor, "r.code")
-    sql = f"""SELECT NOT EXISTS (SELECT 1 FROM regions r WHERE NOT {scope}
-                                    AND EXISTS (SELECT 1 FROM households h WHERE h.region_code = r.code))"""
-    return db.session.execute(sa.text(sql), params).scalar_one()
-
-
 def _visits_in_scope(actor: Actor, everything: bool) -> tuple[str, dict[str, Any]]:
     """FROM … WHERE of the visits in the actor's area: the visits alone when the area is everything."""
     if everything:

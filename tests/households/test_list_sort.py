@@ -149,3 +149,20 @@ def test_a_region_filter_takes_the_region_and_every_region_below_it(client, auth
         assert ids("64.72.03.1001", search) == {str(one.id)}
         assert ids("64.72", search) == ours
         assert ids("64.72.99", search) == set()
+
+
+def test_a_city_supervisor_lists_like_an_admin_and_a_kecamatan_one_only_its_own(client, auth_headers, db_session):
+    """A scope holding every region a household lies in needs no area condition (the list walks its order);
+    any narrower scope keeps it."""
+    north = make_household(region_code="64.72.03.1001", head_name="Lingkup Kota")
+    south = make_household(region_code="64.72.02.1009", head_name="Lingkup Kota")
+    ours = {str(north.id), str(south.id)}
+
+    def ids(user, query=""):
+        return {row["id"] for row in _walk(client, auth_headers(user), f"q=Lingkup Kota{query}", limit=50)} & ours
+
+    assert ids(make_user("admin")) == ours
+    assert ids(make_user("supervisor", ["64.72"])) == ours
+    assert ids(make_user("supervisor", ["64.72.03"])) == {str(north.id)}
+    assert ids(make_user("viewer", ["64.72.02.1009"])) == {str(south.id)}
+    assert ids(make_user("supervisor", ["64.72.09"])) == set()
