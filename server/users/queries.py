@@ -10,11 +10,14 @@ from server.pagination import Keyset, natural_orders
 from server.regions.models import Region
 from server.types import Role
 
+# Roles in the office's order (not their codes' alphabet, which the page does not show).
+_OFFICE_ORDER = (Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER, Role.ENUMERATOR, Role.VIEWER)
+_ROLE_RANK = sa.case({role: rank for rank, role in enumerate(_OFFICE_ORDER)}, value=User.role, else_=9)
 # The orders of the staff user list (`sort`; `username` by default). Nothing else is put into ORDER BY.
 USER_ORDERS = natural_orders(
     username=Keyset((User.username, User.id), (str, int)),
     name=Keyset((User.full_name, User.id), (str, int)),
-    role=Keyset((User.role, User.username, User.id), (Role, str, int)),
+    role=Keyset((_ROLE_RANK, User.username, User.id), (int, str, int)),
     active=Keyset((User.active, User.username, User.id), (bool, str, int)),
 )
 

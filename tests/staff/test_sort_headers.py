@@ -85,6 +85,7 @@ def test_users_sort_by_header_and_page_on(client, staff_login):
     admin = make_user("admin", [], username="urut-admin", full_name="Zaenal Admin")
     make_user("viewer", ["64.72.01"], username="urut-b", full_name="Ani Pengamat")
     make_user("enumerator", ["64.72.01"], username="urut-c", full_name="Maman Petugas", active=False)
+    make_user("supervisor", ["64.72.01"], username="urut-d", full_name="Dedi Pengawas")
     staff_login(client, admin)
     names = ["urut-admin", "urut-b", "urut-c"]
 
@@ -97,6 +98,8 @@ def test_users_sort_by_header_and_page_on(client, staff_login):
     backwards = client.get("/staff/pengguna?sort=username_desc").text
     assert _order(_body(backwards), names) == ["urut-c", "urut-b", "urut-admin"]
     assert 'aria-sort="descending"' in _header(backwards, "Nama pengguna")
+    by_role = client.get("/staff/pengguna?sort=role").text  # admin, …, enumerator, viewer: the office's order
+    assert _order(_body(by_role), [*names, "urut-d"]) == ["urut-admin", "urut-d", "urut-c", "urut-b"]
     inactive_first = client.get("/staff/pengguna?sort=active").text
     assert _order(_body(inactive_first), names)[0] == "urut-c"
 
