@@ -27,7 +27,7 @@ def test_running_failed_and_someone_elses_job(client, staff_login, db_session):
     other = Job(kind=EXPORT, state="done", payload={}, created_by_id=make_user("supervisor", ["64.72.01"]).id)
     db_session.add_all([running, failed, done, other])
     db_session.flush()
-    staff_login(client, supervisor)
+    token = staff_login(client, supervisor)
 
     page = client.get(f"/staff/tugas/{running.id}").text
     assert "Impor registri" in page and "oleh tugas-pengawas" in page and "Sedang berjalan." in page
@@ -44,3 +44,7 @@ def test_running_failed_and_someone_elses_job(client, staff_login, db_session):
     assert page.index("baris ditolak") < page.index("rumah tangga baru")  # the file's rows first, as the report
 
     assert client.get(f"/staff/tugas/{other.id}").status_code == 404
+
+    client.post("/staff/bahasa", data={"lang": "en", "next": "/staff/beranda", "csrf_token": token})
+    english = client.get(f"/staff/tugas/{failed.id}").text
+    assert "Started" in english and "The background worker stopped mid-job" in english and "tell an admin" in english
