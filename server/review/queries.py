@@ -134,7 +134,9 @@ def queue_facets(*, actor: Actor | None, params: dict[str, Any]) -> dict[str, di
     enumerator and flag (under every filter). Read from `visit_tally` when the filter allows (sums over a few
     thousand rows instead of a scan of every visit in the area joined with its household); otherwise one
     scan: the visits grouped by all five at once, summed up here."""
-    if all(key in TALLY_FILTERS for key, value in params.items() if value not in (None, [], False, "")):
+    given = {key for key, value in params.items() if value is not None and value is not False and value not in ([], "")}
+    # The tally keeps "no campaign" as 0: a campaign_id of 0 or less (which no visit has) is counted from visits.
+    if given <= TALLY_FILTERS and (params.get("campaign_id") is None or params["campaign_id"] > 0):
         return _tally_facets(actor, params)
     grouped = (
         sa.select(

@@ -97,6 +97,7 @@ def test_the_tally_follows_every_change_of_a_visit(client, auth_headers, db_sess
         {"enumerator_id": other.id},
         {"flag": ["far_from_registered"]},
         {"campaign_id": 999},
+        {"campaign_id": 0},  # no visit has it (the tally keeps "no campaign" as 0)
     ]
     from_tally = [queries.queue_facets(actor=reviewer_actor(reviewer), params=f) for f in filters]
     monkeypatch.setattr(queries, "TALLY_FILTERS", frozenset())
