@@ -31,23 +31,31 @@ ORDERS = natural_orders(
 SORTS = tuple(ORDERS)
 
 
-def _filters(actor: Actor | None, params: dict[str, Any], *, with_status: bool = True) -> list[sa.ColumnElement]:
-    """The queue's WHERE: the actor's area and the caller's filters (visits joined with their household)."""
+def _key_filters(actor: Actor | None, params: dict[str, Any], keys: Any, region_code: Any) -> list[sa.ColumnElement]:
+    """The filters on the queue's keys (area, campaign, region, enumerator, outcome, flags), over `keys` (Visit
+    or VisitTally: both name campaign_id, enumerator_id, outcome and flags) and its kelurahan column: the queue
+    and the facets it counts filter alike."""
     conditions: list[sa.ColumnElement] = []
     if actor is not None:
-        conditions.append(in_scope(actor, Household.region_code))
+        conditions.append(in_scope(actor, region_code))
+    if params.get("campaign_id") is not None:
+        conditions.append(keys.campaign_id == params["campaign_id"])
+    if params.get("region"):
+        conditions.append(in_region(region_code, params["region"]))
+    if params.get("enumerator_id") is not None:
+        conditions.append(keys.enumerator_id == params["enumerator_id"])
+    if params.get("outcome"):
+        conditions.append(keys.outcome.in_(params["outcome"]))
+    for flag in params.get("flag") or ():
+        conditions.append(keys.flags.contains([flag]))
+    return conditions
+
+
+def _filters(actor: Actor | None, params: dict[str, Any], *, with_status: bool = True) -> list[sa.ColumnElement]:
+    """The queue's WHERE: the actor's area and the caller's filters (visits joined with their household)."""
+    conditions = _key_filters(actor, params, Visit, Household.region_code)
     if with_status and params.get("status"):
         conditions.append(Visit.review_status.in_(params["status"]))
-    if params.get("campaign_id") is not None:
-        conditions.append(Visit.campaign_id == params["campaign_id"])
-    if params.get("region"):
-        conditions.append(in_region(Household.region_code, params["region"]))
-    if params.get("enumerator_id") is not None:
-        conditions.append(Visit.enumerator_id == params["enumerator_id"])
-    if params.get("outcome"):
-        conditions.append(Visit.outcome.in_(params["outcome"]))
-    for flag in params.get("flag") or ():
-        conditions.append(Visit.flags.contains([flag]))
     if params.get("received_from") is not None:
         conditions.append(Visit.received_at >= params["received_from"])
     if params.get("received_to") is not None:
@@ -173,19 +181,7 @@ def _tally_facets(actor: Actor | None, params: dict[str, Any]) -> dict[str, dict
     """`queue_facets` summed in the database from `visit_tally`: each facet is one small GROUP BY over the
     area's tally rows (the rows are read once). Folds the tally afterwards when it has grown."""
     tally = VisitTally
-    conditions: list[sa.ColumnElement] = []
-    if actor is not None:
-        conditions.append(in_scope(actor, tally.region_code))
-    if params.get("campaign_id") is not None:
-        conditions.append(tally.campaign_id == params["campaign_id"])
-    if params.get("region"):
-        conditions.append(in_region(tally.region_code, params["region"]))
-    if params.get("enumerator_id") is not None:
-        conditions.append(tally.enumerator_id == params["enumerator_id"])
-    if params.get("outcome"):
-        conditions.append(tally.outcome.in_(params["outcome"]))
-    for flag in params.get("flag") or ():
-        conditions.append(tally.flags.contains([flag]))
+    conditions = _key_filters(actor, params, tally, tally.region_code)
     rows = sa.select(tally.review_status, tally.outcome, tally.region_code, tally.enumerator_id, tally.flags,
                      tally.n, tally.folded).where(*conditions).cte("rows")  # fmt: skip
     counted = rows.c.review_status.in_(params["status"]) if params.get("status") else sa.true()
