@@ -12,6 +12,14 @@ from tests.musyawarah.test_musyawarah import KELURAHAN, city  # noqa: F401 (fixt
 from tests.staff.conftest import staff_login  # noqa: F401 (fixture)
 
 
+def _decide(client, csrf: str, round_id, item_id, decision: str, remarks: str):
+    """One row of the 'hapus' section decided on the round's page."""
+    return client.post(
+        f"/staff/musyawarah/{round_id}/keputusan",
+        data={"csrf_token": csrf, "bagian": "hapus", f"decision-{item_id}": decision, f"remarks-{item_id}": remarks},
+    )
+
+
 def test_a_supervisor_runs_the_musyawarah_on_its_pages(client, staff_login, city):  # noqa: F811
     csrf = staff_login(client, city["supervisor"])
     index = client.get("/staff/musyawarah/")
@@ -37,15 +45,8 @@ def test_a_supervisor_runs_the_musyawarah_on_its_pages(client, staff_login, city
     assert decided.status_code == 303
     page = client.get(f"/staff/musyawarah/{round_id}?bagian=hapus").text
     assert page.count('value="setuju" selected') == 1 and "Setuju" in page
-    changed = client.post(  # a decided row is decided differently until the round is locked
-        f"/staff/musyawarah/{round_id}/keputusan",
-        data={
-            "csrf_token": csrf,
-            "bagian": "hapus",
-            f"decision-{ids[0]}": "tidak_setuju",
-            f"remarks-{ids[0]}": "Masih tinggal di sini",
-        },
-    )
+    # a decided row is decided differently until the round is locked
+    changed = _decide(client, csrf, round_id, ids[0], "tidak_setuju", "Masih tinggal di sini")
     assert changed.status_code == 303
     page = client.get(f"/staff/musyawarah/{round_id}?bagian=hapus").text
     assert page.count('value="tidak_setuju" selected') == 1 and 'value="Masih tinggal di sini"' in page
@@ -91,15 +92,7 @@ def test_after_an_admin_unlock_a_decision_changes_and_the_round_locks_again(clie
     page = client.get(f"/staff/musyawarah/{round_id}?bagian=hapus").text
     assert "Mengunci lagi mencatat berita acara versi 2" in page and "Keberatan" in page
     item_id = re.findall(r'name="decision-(\d+)"', page)[0]
-    changed = client.post(
-        f"/staff/musyawarah/{round_id}/keputusan",
-        data={
-            "csrf_token": csrf,
-            "bagian": "hapus",
-            f"decision-{item_id}": "tidak_setuju",
-            f"remarks-{item_id}": "Ada",
-        },
-    )
+    changed = _decide(client, csrf, round_id, item_id, "tidak_setuju", "Ada")
     assert changed.status_code == 303
     db.session.expire_all()
     scan = {"file": (io.BytesIO(b"%PDF-1.4 v2"), "ba.pdf", "application/pdf")}
